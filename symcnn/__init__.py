@@ -1,0 +1,19 @@
+"""symcnn: output shapes, parameter counts and MACs of neural networks as SymPy formulas.
+
+>>> import sympy, symcnn
+>>> H, W = sympy.symbols("H W", positive=True, integer=True)
+>>> m = symcnn.Sequential([symcnn.layers.Input((H, W, 1)), symcnn.layers.Conv2D(64, 3)])
+>>> m.layers[-1].output_shape
+(None, H - 2, W - 2, 64)
+"""
+
+from __future__ import annotations
+
+from . import layers
+from .errors import SymcnnError
+from .io import load
+from .model import Model, Sequential
+
+__version__ = "0.1.0"
+
+__all__ = ["Model", "Sequential", "SymcnnError", "layers", "load", "__version__"]

@@ -1,0 +1,60 @@
+"""The symcnn error family: every problem a user can cause is one of these.
+
+Each class carries the exit status the command line gives it, and each message
+names the file, the layer and the problem on one line.
+"""
+
+from __future__ import annotations
+
+
+class SymcnnError(Exception):
+    """Base of every error symcnn raises for bad input (exit status 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problem: str, *, file: str | None = None, layer: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = " ".join(str(problem).split())
+        self.file = file
+        self.layer = layer
+
+    def within(self, *, file: str | None = None, layer: str | None = None) -> SymcnnError:
+        """Fill in the file or layer if not yet known, and return self."""
+        if self.file is None and file is not None:
+            self.file = file
+        if self.layer is None and layer is not None:
+            self.layer = layer
+        return self
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file))
+        if self.layer:
+            where.append(f"layer {self.layer!r}")
+        prefix = ": ".join(where)
+        return f"{prefix}: {self.problem}" if prefix else self.problem
+
+
+class ParseError(SymcnnError):
+    """Text that is not a valid expression, model file or table."""
+
+
+class UnknownLayerError(SymcnnError):
+    """A layer class (or op) that symcnn has no rule for."""
+
+
+class ArgumentError(SymcnnError):
+    """A layer argument of the wrong type or value."""
+
+
+class ShapeError(SymcnnError):
+    """Shapes that do not fit: an empty output, mismatched merge inputs, ..."""
+
+
+class GraphError(SymcnnError):
+    """A model graph that is not a DAG, has dangling inputs or duplicate names."""
+
+
+class LimitError(SymcnnError):
+    """Input larger than symcnn's stated limits (file size, layer count, power)."""

@@ -1,0 +1,143 @@
+"""The one home of every size formula symcnn uses.
+
+Each function works on plain integers (fast, exact) and on SymPy expressions
+(closed forms) alike. Floors are kept canonical: for positive integers
+``floor((floor(x/a) + b)/c) == floor((x + a*b)/(a*c))``, so a chain of
+convolutions and poolings stays a single floor instead of a nest.
+
+>>> conv_output_length(64, 3)
+62
+>>> pool_output_length(29, 2, 2, "valid")
+14
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Union
+
+import sympy
+
+Dim = Union[int, sympy.Expr]
+
+
+def is_number(x: object) -> bool:
+    return isinstance(x, int) or (isinstance(x, sympy.Basic) and x.is_Integer is True)
+
+
+def simplify_int(x: Dim) -> Dim:
+    """Turn a SymPy integer into a Python int; leave symbolic values alone."""
+    if isinstance(x, sympy.Basic) and x.is_Integer:
+        return int(x)  # type: ignore[arg-type]
+    return x
+
+
+def prod(dims: Iterable[Dim]) -> Dim:
+    """The product of sizes, staying an int when every size is one."""
+    out: Dim = 1
+    for d in dims:
+        out = out * d
+    return simplify_int(out)
+
+
+def floor_div(n: Dim, s: Dim) -> Dim:
+    """⌊n / s⌋ for a positive integer ``s``, folding a floor inside ``n``."""
+    if isinstance(n, int) and isinstance(s, int):
+        return n // s
+    if is_number(n) and is_number(s):
+        return int(n) // int(s)  # type: ignore[arg-type]
+    n = sympy.Integer(n) if isinstance(n, int) else n
+    if s == 1:
+        return n
+    floors = [t for t in sympy.Add.make_args(n) if isinstance(t, sympy.floor)]
+    if len(floors) == 1:
+        rest = n - floors[0]
+        if rest.is_integer:
+            return simplify_int(sympy.floor((floors[0].args[0] + rest) / s))
+    return simplify_int(sympy.floor(n / s))
+
+
+def ceil_div(n: Dim, s: Dim) -> Dim:
+    """⌈n / s⌉ for a positive integer ``s`` (as a floor, so chains fold)."""
+    return floor_div(n + s - 1, s)
+
+
+def conv_output_length(n: Dim, kernel: Dim, stride: Dim = 1, dilation: Dim = 1, pad: Sequence[Dim] = (0, 0)) -> Dim:
+    """⌊(n + p_before + p_after − d·(k − 1) − 1) / s⌋ + 1: convolution with explicit padding.
+
+    Keras 'valid' is the case of zero padding; torch's ``padding=p`` is ``(p, p)``.
+
+    >>> conv_output_length(31, 3)
+    29
+    """
+    return simplify_int(floor_div(n + pad[0] + pad[1] - dilation * (kernel - 1) - 1, stride) + 1)
+
+
+def same_output_length(n: Dim, stride: Dim = 1) -> Dim:
+    """⌊(n − 1) / s⌋ + 1 = ⌈n / s⌉: Keras 'same' and 'causal' padding."""
+    return simplify_int(floor_div(n - 1, stride) + 1)
+
+
+def keras_conv_output_length(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, padding: str) -> Dim:
+    """A Keras convolution's output length for padding 'valid', 'same' or 'causal'."""
+    if padding == "valid":
+        return conv_output_length(n, kernel, stride, dilation)
+    return same_output_length(n, stride)
+
+
+def pool_output_length(n: Dim, pool: Dim, stride: Dim, padding: str) -> Dim:
+    """A Keras pooling layer's output length: ⌊(n − k) / s⌋ + 1 ('valid') or ⌈n / s⌉ ('same')."""
+    if padding == "valid":
+        return conv_output_length(n, pool, stride)
+    return same_output_length(n, stride)
+
+
+def torch_pool_output_length(
+    n: Dim, kernel: Dim, stride: Dim, pad: Dim = 0, dilation: Dim = 1, ceil_mode: bool = False
+) -> Dim:
+    """PyTorch's pooling length, with ``ceil_mode``'s rule that the last window starts inside the input."""
+    span = n + 2 * pad - dilation * (kernel - 1) - 1
+    if not ceil_mode:
+        return simplify_int(floor_div(span, stride) + 1)
+    out = simplify_int(ceil_div(span, stride) + 1)
+    last_start = (out - 1) * stride
+    if is_number(last_start) and is_number(n) and is_number(pad):
+        return out - 1 if last_start >= n + pad else out
+    # The correction can only fire when the stride exceeds the window's reach past the padding.
+    reach = dilation * (kernel - 1) + 1 - pad
+    if is_number(reach) and is_number(stride) and stride <= reach:
+        return out
+    return sympy.Piecewise((out - 1, sympy.Ge(last_start, n + pad)), (out, True))
+
+
+def keras_deconv_output_length(
+    n: Dim, kernel: Dim, stride: Dim, padding: str, output_padding: Dim | None = None, dilation: Dim = 1
+) -> Dim:
+    """Keras's transposed-convolution length (``deconv_output_length``)."""
+    k = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return simplify_int(n * stride + sympy.Max(k - stride, 0))
+        return simplify_int(n * stride)
+    pad = floor_div(k, 2) if padding == "same" else 0
+    return simplify_int((n - 1) * stride + k - 2 * pad + output_padding)
+
+
+def torch_deconv_output_length(
+    n: Dim, kernel: Dim, stride: Dim = 1, pad: Dim = 0, output_padding: Dim = 0, dilation: Dim = 1
+) -> Dim:
+    """(n − 1)·s − 2p + d·(k − 1) + output_padding + 1: PyTorch's ConvTranspose."""
+    return simplify_int((n - 1) * stride - 2 * pad + dilation * (kernel - 1) + output_padding + 1)
+
+
+def same_padding(n: Dim, kernel: Dim, stride: Dim = 1, dilation: Dim = 1) -> tuple[Dim, Dim]:
+    """The (before, after) zero padding that Keras/TensorFlow 'same' implies (more after)."""
+    total = sympy.Max((ceil_div(n, stride) - 1) * stride + dilation * (kernel - 1) + 1 - n, 0)
+    total = simplify_int(total)
+    before = floor_div(total, 2)
+    return before, simplify_int(total - before)
+
+
+def rnn_gate_params(gates: int, input_dim: Dim, units: Dim, bias_per_gate: int = 1) -> Dim:
+    """gates·(I·U + U·U + b·U): the weights of a recurrent cell with ``gates`` gates."""
+    return simplify_int(gates * (input_dim * units + units * units + bias_per_gate * units))

@@ -1,0 +1,272 @@
+"""The layer contract every layer type fulfils, and the registry readers use.
+
+A layer checks its arguments when it is made, and answers four questions for
+given input shapes: its output shape, its weights (each a named shape, so a
+count is a product of sizes), and its MACs under a named convention.
+
+Shapes include the batch axis first (``None`` when unknown, as in Keras).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import sympy
+
+from ..errors import ArgumentError, ShapeError
+from ..expr import parse
+from ..formulas import Dim, is_number, prod, simplify_int
+
+Shape = tuple[Any, ...]  # (batch, *dims); batch may be None
+CONVENTIONS = ("torchinfo", "fvcore")
+
+# Keras config keys that never change a shape or a count.
+_IGNORED_CONFIG = {
+    "dtype", "activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+    "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+    "recurrent_initializer", "recurrent_regularizer", "recurrent_constraint", "recurrent_activation",
+    "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer", "pointwise_regularizer",
+    "depthwise_constraint", "pointwise_constraint", "beta_initializer", "gamma_initializer",
+    "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
+    "beta_constraint", "gamma_constraint", "embeddings_initializer", "embeddings_regularizer",
+    "embeddings_constraint", "lora_rank", "lora_alpha", "seed", "noise_shape", "momentum", "epsilon",
+    "synchronized", "renorm", "renorm_clipping", "renorm_momentum", "virtual_batch_size", "adjustment",
+    "fused", "unroll", "stateful", "go_backwards", "time_major", "zero_output_for_mask", "dropout",
+    "recurrent_dropout", "implementation", "use_cudnn", "mask_zero", "sparse", "ragged",
+    "negative_slope", "max_value", "threshold", "quantization_config", "build_config",
+}
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight tensor: ``kind`` is 'param' (learned) or 'stat' (a moving statistic)."""
+
+    name: str
+    shape: tuple[Dim, ...]
+    kind: str = "param"
+    trainable: bool = True
+
+    @property
+    def size(self) -> Dim:
+        return prod(self.shape)
+
+
+def as_dim(value: Any, arg: str, *, allow_zero: bool = False) -> Dim:
+    """Normalise a size argument: an int, a SymPy expression, or text like ``"2*F"``."""
+    if isinstance(value, bool) or value is None:
+        raise ArgumentError(f"{arg} must be a size, got {value!r}")
+    if isinstance(value, str):
+        value = parse(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        pass
+    elif isinstance(value, sympy.Basic) and isinstance(value, sympy.Expr):
+        value = simplify_int(value)
+    else:
+        raise ArgumentError(f"{arg} must be a whole number or an expression, got {value!r}")
+    if is_number(value):
+        if value < 0 or (value == 0 and not allow_zero):
+            raise ArgumentError(f"{arg} must be {'non-negative' if allow_zero else 'positive'}, got {value}")
+        return int(value)
+    if value.is_number:
+        raise ArgumentError(f"{arg} must be a whole number, got {value}")
+    return value
+
+
+def dim_tuple(value: Any, rank: int, arg: str, *, allow_zero: bool = False) -> tuple[Dim, ...]:
+    """Normalise ``3`` or ``(3, 3)`` to a tuple of ``rank`` sizes (Keras's standardize_tuple)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != rank:
+            raise ArgumentError(f"{arg} must have {rank} value(s), got {list(value)!r}")
+        return tuple(as_dim(v, arg, allow_zero=allow_zero) for v in value)
+    return (as_dim(value, arg, allow_zero=allow_zero),) * rank
+
+
+def choice(value: Any, arg: str, options: Sequence[str]) -> str:
+    """Normalise a string option, naming the choices in the error."""
+    if not isinstance(value, str) or value.lower() not in options:
+        raise ArgumentError(f"{arg} must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value.lower()
+
+
+def flag(value: Any, arg: str) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(f"{arg} must be true or false, got {value!r}")
+    return value
+
+
+def snake_case(name: str) -> str:
+    """Keras's default layer names: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+class Layer:
+    """Base of all layer types. Subclasses register themselves by class name and aliases."""
+
+    registry: ClassVar[dict[str, type[Layer]]] = {}
+    aliases: ClassVar[tuple[str, ...]] = ()
+    conv_like: ClassVar[bool] = False  # torchinfo's rule: class name contains "Conv"
+    counts_stats: ClassVar[bool] = True  # Keras counts moving statistics as (non-trainable) params
+    arity: ClassVar[int | None] = 1  # number of inputs, None for any
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if register and not cls.__name__.startswith("_"):
+            for key in (cls.__name__, *cls.aliases):
+                Layer.registry[key] = cls
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        trainable: bool = True,
+        input_shape: Sequence[Any] | None = None,
+        batch_input_shape: Sequence[Any] | None = None,
+        batch_shape: Sequence[Any] | None = None,
+    ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise ArgumentError(f"name must be text, got {name!r}")
+        self.name = name
+        self.trainable = flag(trainable, "trainable")
+        shape = batch_shape or batch_input_shape
+        self.declared_input: Shape | None = None
+        if shape is not None:
+            self.declared_input = tuple(shape)
+        elif input_shape is not None:
+            self.declared_input = (None, *input_shape)
+
+    # ---- the contract -------------------------------------------------------------
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        return []
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        """Multiply-accumulates of convolutions and matrix products, no bias (fvcore)."""
+        return 0
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        """How many times torchinfo counts each parameter: batch × output positions for convs."""
+        batch = batch_of(output)
+        if self.conv_like:
+            return prod([batch, *spatial(output, self.channels_last)])
+        return batch
+
+    def macs(self, inputs: list[Shape], output: Shape, convention: str = "torchinfo") -> Dim:
+        """MACs of one call under ``convention`` ('torchinfo' or 'fvcore')."""
+        if convention == "fvcore":
+            return self.fvcore_macs(inputs, output)
+        if convention == "torchinfo":
+            learned = sum((w.size for w in self.weights(inputs) if w.kind == "param"), start=0)
+            return prod([self.torchinfo_positions(inputs, output), learned]) if learned != 0 else 0
+        raise ArgumentError(f"convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The arguments that shape this layer, for summaries and worked pages."""
+        return {}
+
+    channels_last: bool = True
+
+    # ---- construction helpers ----------------------------------------------------
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Layer:
+        """Make the layer from a Keras-style config dict, ignoring arguments that change no count."""
+        accepted = _accepted_arguments(cls)
+        kwargs: dict[str, Any] = {}
+        for key, value in config.items():
+            if key in accepted:
+                kwargs[key] = value
+            elif key not in _IGNORED_CONFIG:
+                raise ArgumentError(f"{cls.__name__} has no argument {key!r}")
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise ArgumentError(f"{cls.__name__}: {exc}") from None
+
+    def subs(self, mapping: Mapping[sympy.Symbol, Any]) -> Layer:
+        """A copy with symbols in the arguments replaced by values."""
+        new = copy.copy(self)
+        for key, value in vars(self).items():
+            setattr(new, key, _subs(value, mapping))
+        return new
+
+    @property
+    def class_name(self) -> str:
+        return type(self).__name__
+
+    def __call__(self, inputs: Any) -> Any:
+        from ..model import Tensor
+
+        return Tensor.apply(self, inputs)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        name = f", name={self.name!r}" if self.name else ""
+        return f"{self.class_name}({args}{name})"
+
+    def _one_input(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) != 1:
+            raise ShapeError(f"{self.class_name} takes one input, got {len(inputs)}")
+        return inputs[0]
+
+
+def _accepted_arguments(cls: type) -> set[str]:
+    """Every named argument of the ``__init__`` methods along the class's MRO."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for p in inspect.signature(init).parameters.values():
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY) and p.name != "self":
+                names.add(p.name)
+    return names
+
+
+def _subs(value: Any, mapping: Mapping[sympy.Symbol, Any]) -> Any:
+    if isinstance(value, sympy.Basic):
+        return simplify_int(value.subs(mapping))
+    if isinstance(value, tuple):
+        return tuple(_subs(v, mapping) for v in value)
+    if isinstance(value, list):
+        return [_subs(v, mapping) for v in value]
+    return value
+
+
+def batch_of(shape: Shape) -> Dim:
+    """The batch size, 1 when unknown (counts are then per sample)."""
+    return 1 if shape[0] is None else shape[0]
+
+
+def spatial(shape: Shape, channels_last: bool = True) -> tuple[Dim, ...]:
+    """The spatial axes of an (N, ..., C) or (N, C, ...) shape."""
+    return tuple(shape[1:-1]) if channels_last else tuple(shape[2:])
+
+
+def channels(shape: Shape, channels_last: bool = True) -> Dim:
+    return shape[-1] if channels_last else shape[1]
+
+
+def require_rank(layer: Layer, shape: Shape, rank: int | Iterable[int]) -> None:
+    ranks = (rank,) if isinstance(rank, int) else tuple(rank)
+    if len(shape) not in ranks:
+        want = " or ".join(str(r) for r in ranks)
+        raise ShapeError(
+            f"{layer.class_name} expects an input of rank {want} (batch included), got shape {format_shape(shape)}"
+        )
+
+
+def format_shape(shape: Shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def data_format_is_last(value: Any) -> bool:
+    return choice(value, "data_format", ("channels_last", "channels_first")) == "channels_last"

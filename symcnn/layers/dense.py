@@ -1,0 +1,40 @@
+"""Dense (on the last axis of any rank, as Keras applies it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ShapeError
+from ..formulas import Dim, prod
+from .base import Layer, Shape, Weight, as_dim, batch_of, flag
+
+
+class Dense(Layer):
+    """``units`` outputs: kernel (I, units) and bias (units,)."""
+
+    def __init__(self, units: Any = None, use_bias: bool = True, **base: Any) -> None:
+        super().__init__(**base)
+        self.units = as_dim(units, "units")
+        self.use_bias = flag(use_bias, "use_bias")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"units": self.units} if self.use_bias else {"units": self.units, "use_bias": False}
+
+    def _features(self, inputs: list[Shape]) -> Dim:
+        shape = self._one_input(inputs)
+        if len(shape) < 2 or shape[-1] is None:
+            raise ShapeError(f"Dense needs a known last axis, got input shape {shape}")
+        return shape[-1]
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        self._features(inputs)
+        return (*inputs[0][:-1], self.units)
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        ws = [Weight("kernel", (self._features(inputs), self.units))]
+        if self.use_bias:
+            ws.append(Weight("bias", (self.units,)))
+        return ws
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        return prod([batch_of(output), *output[1:-1], self.weights(inputs)[0].size])

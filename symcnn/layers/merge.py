@@ -1,0 +1,80 @@
+"""Merging layers: element-wise (with broadcasting) and concatenation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from ..errors import ArgumentError, ShapeError
+from ..formulas import is_number, simplify_int
+from .base import Layer, Shape, format_shape
+
+
+def broadcast(shapes: list[Shape], who: str) -> Shape:
+    """NumPy broadcasting of shapes, as Keras's merge layers apply it."""
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    out: list[Any] = []
+    for axis in zip(*padded):
+        sizes = {d for d in axis if d != 1}
+        if any(d is None for d in sizes):
+            out.append(None)
+            continue
+        if len(sizes) > 1:
+            if all(is_number(d) for d in sizes) or len({sympy.simplify(d) for d in sizes}) > 1:
+                raise ShapeError(f"{who} inputs do not match: {', '.join(format_shape(s) for s in shapes)}")
+        out.append(next(iter(sizes)) if sizes else 1)
+    return tuple(out)
+
+
+class _Merge(Layer, register=False):
+    arity = None
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) < 2:
+            raise ShapeError(f"{self.class_name} needs at least two inputs, got {len(inputs)}")
+        return broadcast(inputs, self.class_name)
+
+
+for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    globals()[_name] = type(_name, (_Merge,), {"__doc__": f"Keras {_name}: element-wise, shapes broadcast."})
+
+
+class Concatenate(Layer):
+    """Joins inputs along ``axis``; every other axis must agree."""
+
+    arity = None
+
+    def __init__(self, axis: Any = -1, **base: Any) -> None:
+        super().__init__(**base)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"axis": self.axis}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) < 1:
+            raise ShapeError("Concatenate needs inputs")
+        rank = len(inputs[0])
+        if any(len(s) != rank for s in inputs):
+            raise ShapeError(f"Concatenate inputs differ in rank: {', '.join(format_shape(s) for s in inputs)}")
+        axis = self.axis + rank if self.axis < 0 else self.axis
+        if not 0 < axis < rank:
+            raise ShapeError(f"axis {self.axis} is out of range for inputs of rank {rank}")
+        out = list(inputs[0])
+        for shape in inputs[1:]:
+            for i, (a, b) in enumerate(zip(out, shape)):
+                if i == axis or i == 0:
+                    continue
+                if a is not None and b is not None and sympy.simplify(a - b) != 0:
+                    raise ShapeError(
+                        f"Concatenate inputs must match except on axis {self.axis}: "
+                        f"{', '.join(format_shape(s) for s in inputs)}"
+                    )
+        sizes = [s[axis] for s in inputs]
+        out[axis] = None if any(d is None for d in sizes) else simplify_int(sum(sizes, start=0))
+        return tuple(out)
+

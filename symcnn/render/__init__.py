@@ -1,0 +1,1 @@
+"""Worked steps, LaTeX printing, MathML conversion and the site writer."""
