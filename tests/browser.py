@@ -231,7 +231,7 @@ def external_references(site_dir: Path) -> list[Reference]:
 
 
 def _styles(page_html: str) -> str:
-    return "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", page_html, re.DOTALL | re.I))
+    return "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", page_html, re.DOTALL | re.IGNORECASE))
 
 
 def injection_is_inert(dom: str) -> bool:

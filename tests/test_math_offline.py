@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -24,8 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [
     (r"\left\lfloor \frac{H + 2p - d\,(k - 1) - 1}{s} \right\rfloor + 1",
      ["<mfrac>", "<mo>⌊</mo>", "<mo>⌋</mo>"]),
-    (r"\begin{aligned} W_{out} &= \left\lfloor \frac{64 + 0 - 1 \times (3 - 1) - 1}{1}"
-     r" \right\rfloor + 1 \\ &= 62 \end{aligned}",
+    ((r"\begin{aligned} W_{out} &= \left\lfloor \frac{64 + 0 - 1 \times (3 - 1) - 1}{1}"
+      r" \right\rfloor + 1 \\ &= 62 \end{aligned}"),
      ["<mtable", "<mtr>", "<mfrac>", "<mo>⌊</mo>", "×", "<mn>62</mn>"]),
     (r"\left(3 \times 3 \times 1 + 1\right) \times 64 = \mathbf{640}",
      ["<mo>(</mo>", "×", "𝟔𝟒𝟎"]),
@@ -87,9 +88,11 @@ def test_bad_formula_in_a_page_raises() -> None:
 
 def test_hook_file_exposes_only_the_page_content_hook(tmp_path: Path) -> None:
     hook = write_hook_file(tmp_path / "hooks" / "symcnn_math.py")
-    namespace: dict[str, object] = {}
-    exec(compile(hook.read_text(), str(hook), "exec"), namespace)
-    assert sorted(k for k in namespace if k.startswith("on_")) == ["on_page_content"]
+    spec = importlib.util.spec_from_file_location("symcnn_math_hook", hook)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # as mkdocs loads a hooks: entry
+    assert [name for name in dir(module) if name.startswith("on_")] == ["on_page_content"]
 
 
 def test_site_assets_ship_css_font_and_licences(tmp_path: Path) -> None:
