@@ -46,9 +46,9 @@ def _count(weights: Any) -> int:
 
 def _shape(tensor: Any) -> Shape | list[Shape]:
     if isinstance(tensor, (list, tuple)):
-        return [_shape(t) for t in tensor]  # type: ignore[misc]
+        return [_shape(t) for t in tensor]
     if isinstance(tensor, dict):
-        return [_shape(t) for t in tensor.values()]  # type: ignore[misc]
+        return [_shape(t) for t in tensor.values()]
     return [None if d is None else int(d) for d in tensor.shape]
 
 
@@ -139,7 +139,7 @@ def seed_model() -> Any:
 
 def build_application(
     name: str,
-    input_shape: tuple[int | None, int | None, int] | None = None,
+    input_shape: tuple[int | None, ...] | None = None,
     include_top: bool = True,
 ) -> Any:
     """``keras.applications.<name>(weights=None, ...)``: the real architecture, random weights."""
@@ -153,7 +153,7 @@ def build_application(
 
 def applications_truth(
     name: str,
-    input_shape: tuple[int | None, int | None, int] | None = None,
+    input_shape: tuple[int | None, ...] | None = None,
     include_top: bool | None = None,
 ) -> dict[str, Any]:
     """Truth for a keras.applications model, built once per test session (each takes seconds).
@@ -170,7 +170,5 @@ def applications_truth(
 
 
 @functools.cache
-def _applications_truth(
-    name: str, input_shape: tuple[int | None, ...] | None, include_top: bool
-) -> dict[str, Any]:
-    return keras_truth(build_application(name, input_shape, include_top))  # type: ignore[arg-type]
+def _applications_truth(name: str, input_shape: tuple[int | None, ...] | None, include_top: bool) -> dict[str, Any]:
+    return keras_truth(build_application(name, input_shape, include_top))
