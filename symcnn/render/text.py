@@ -1,0 +1,43 @@
+"""Plain-text printing of symcnn's expressions: SymPy syntax, floors written readably.
+
+``floor(H/4 - 5/2)`` prints as ``floor((H - 10)/4)``; the text still parses back with
+``sympy.sympify`` to the same expression, which the JSON output relies on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+
+class _Printer(StrPrinter):
+    def _print_floor(self, expr: sympy.floor) -> str:
+        return f"floor({self._print(sympy.together(expr.args[0]))})"
+
+    def _print_ceiling(self, expr: sympy.ceiling) -> str:
+        return f"ceiling({self._print(sympy.together(expr.args[0]))})"
+
+
+_PRINTER = _Printer()
+
+
+def expr_text(value: Any) -> str:
+    """A count or size as text: ``1643844`` or ``9*C*F + F``."""
+    if value is None:
+        return "None"
+    if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
+        return str(int(value))
+    return _PRINTER.doprint(value)
+
+
+def number_text(value: Any) -> str:
+    """Like expr_text, with thousands separators for plain numbers: ``1,643,844``."""
+    if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
+        return f"{int(value):,}"
+    return expr_text(value)
+
+
+def shape_text(shape: Any) -> str:
+    return "(" + ", ".join(expr_text(d) for d in shape) + ")"
