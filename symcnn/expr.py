@@ -1,7 +1,8 @@
 """A small, safe parser for arithmetic as people write it.
 
 It accepts numbers, symbol names and the operators + - * / ^ ** x × · ÷ ( ),
-plus superscript digits (3²). It builds SymPy objects directly: no text ever
+plus superscript digits (3²) and floors and ceilings written ``floor(x)``,
+``ceil(x)``, ``⌊x⌋`` or ``⌈x⌉``. It builds SymPy objects directly: no text ever
 reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``.
 
 >>> parse("(3² × 64 × 1) + 64")
@@ -40,12 +41,14 @@ _TOKEN = re.compile(
   | (?P<number>\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
-  | (?P<op>\*\*|[-+*/^()×·⋅∗✕÷−–\[\]])
+  | (?P<op>\*\*|[-+*/^()×·⋅∗✕÷−–\[\]⌊⌋⌈⌉])
     """,
     re.VERBOSE,
 )
 
 SymbolResolver = Callable[[str], sympy.Expr]
+_FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {"floor": sympy.floor, "ceil": sympy.ceiling}
+_BRACKETS = {"⌊": ("floor", "⌋"), "⌈": ("ceil", "⌉")}
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,11 @@ def _tokenize(text: str) -> list[_Tok]:
                 chunk = _OPERATOR_ALIASES.get(chunk, chunk)
             elif kind == "name" and chunk in ("x", "X") and tokens and _is_operand_end(tokens[-1]):
                 kind, chunk = "op", "*"
-            elif kind == "name" and re.fullmatch(r"[xX]\d+", chunk) and tokens and _is_operand_end(tokens[-1]):
-                # "3x3": the tokenizer sees "x3" as a name; it is a times sign and a number
+            elif kind == "name" and re.match(r"[xX]\d", chunk) and tokens and _is_operand_end(tokens[-1]):
+                # "3x3x64": the tokenizer sees "x3x64" as a name; its "x" is a times sign, the rest is read again
                 tokens.append(_Tok("op", "*", pos))
-                kind, chunk = "number", chunk[1:]
+                pos += 1
+                continue
             tokens.append(_Tok(kind, chunk, pos))
         pos = m.end()
     return tokens
@@ -155,7 +159,7 @@ class _Parser:
                     if rhs == 0:
                         raise self.error("division by zero")
                     value = value / rhs
-            elif tok.kind in ("number", "name") or tok.text == "(":
+            elif tok.kind in ("number", "name") or tok.text in ("(", "⌊", "⌈"):
                 value = value * self.unary()  # implicit product: 2F, 2(3+1)
             else:
                 break
@@ -203,19 +207,28 @@ class _Parser:
         if tok.kind == "number":
             digits = tok.text.replace(",", "")
             return sympy.Rational(digits) if "." in digits else sympy.Integer(digits)
+        if tok.kind == "name" and tok.text in _FUNCTIONS and (nxt := self.peek()) is not None and nxt.text == "(":
+            self.take()
+            return _FUNCTIONS[tok.text](self.group(")"))
+        if tok.text in _BRACKETS:
+            return _FUNCTIONS[_BRACKETS[tok.text][0]](self.group(_BRACKETS[tok.text][1]))
         if tok.kind == "name":
             if not is_identifier(tok.text):
                 raise self.error(f"{tok.text!r} is not a usable name")
             return self.resolve(tok.text)
         if tok.text == "(":
-            self.enter()
-            value = self.sum()
-            self.depth -= 1
-            close = self.take()
-            if close.text != ")":
-                raise self.error(f"expected ')' at position {close.pos + 1}")
-            return value
+            return self.group(")")
         raise self.error(f"unexpected {tok.text!r} at position {tok.pos + 1}")
+
+    def group(self, closing: str) -> sympy.Expr:
+        """The inside of a bracket whose opening was just taken, up to ``closing``."""
+        self.enter()
+        value = self.sum()
+        self.depth -= 1
+        close = self.take()
+        if close.text != closing:
+            raise self.error(f"expected {closing!r} at position {close.pos + 1}")
+        return value
 
 
 def parse(
