@@ -36,7 +36,7 @@ STAMP_HEAVY := $(VENV)/.stamp-heavy
 
 setup: $(STAMP_SETUP)
 docs-setup: $(STAMP_DOCS)
-test-setup: $(STAMP_HEAVY) system-deps
+test-setup: $(STAMP_DOCS) $(STAMP_HEAVY) system-deps
 
 $(STAMP_VENV):
 	@if ! $(PYTHON) -m venv $(VENV); then \

@@ -21,7 +21,9 @@ class Constraint:
     layer: str
 
     def __str__(self) -> str:
-        return f"{self.condition}  (from {self.layer})"
+        return f"{self.condition} (from {self.layer})"
+
+    __repr__ = __str__
 
 
 def _lower_bound(dim: sympy.Expr) -> tuple[sympy.Symbol, int] | None:

@@ -130,7 +130,11 @@ class Layer:
         input_shape: Sequence[Any] | None = None,
         batch_input_shape: Sequence[Any] | None = None,
         batch_shape: Sequence[Any] | None = None,
+        **ignored: Any,
     ) -> None:
+        unknown = sorted(set(ignored) - _IGNORED_CONFIG)
+        if unknown:
+            raise ArgumentError(f"{type(self).__name__} has no argument {unknown[0]!r}")
         if name is not None and not isinstance(name, str):
             raise ArgumentError(f"name must be text, got {name!r}")
         self.name = name
