@@ -159,8 +159,8 @@ class _Parser:
                     if rhs == 0:
                         raise self.error("division by zero")
                     value = value / rhs
-            elif tok.kind in ("number", "name") or tok.text in ("(", "⌊", "⌈"):
-                value = value * self.unary()  # implicit product: 2F, 2(3+1)
+            elif tok.kind == "name" or tok.text in ("(", "⌊", "⌈"):
+                value = value * self.unary()  # implicit product: 2F, 2(3+1); never two numbers ("36 928")
             else:
                 break
         return value
