@@ -33,7 +33,16 @@ class SymcnnError(Exception):
         if self.layer:
             where.append(f"layer {self.layer!r}")
         prefix = ": ".join(where)
-        return f"{prefix}: {self.problem}" if prefix else self.problem
+        return _one_safe_line(f"{prefix}: {self.problem}" if prefix else self.problem)
+
+
+MAX_MESSAGE = 2000
+
+
+def _one_safe_line(text: str) -> str:
+    """Escape control characters (newlines, terminal escapes) from file or layer names; cap the length."""
+    text = "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 class ParseError(SymcnnError):
