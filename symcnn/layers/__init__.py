@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import conv, core, dense, merge, pool  # noqa: F401  (registration)
+# torch_layers last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
+from . import conv, core, dense, merge, pool, torch_layers  # noqa: F401  (registration)
 from .base import Layer, Weight
 from .conv import *  # noqa: F401,F403
 from .core import Input, InputLayer  # noqa: F401
