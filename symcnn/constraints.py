@@ -39,15 +39,9 @@ def _lower_bound(dim: sympy.Expr) -> tuple[sympy.Symbol, int] | None:
         need = 1 - rest  # ⌊inner⌋ ≥ need ⟺ inner ≥ need
     else:
         inner, need = dim, sympy.Integer(1)
-    symbols = inner.free_symbols
-    if len(symbols) != 1:
-        return None
-    (x,) = symbols
-    poly = sympy.Poly(inner, x) if inner.is_polynomial(x) else None
-    if poly is None or poly.degree() != 1:
-        return None
-    a, b = poly.all_coeffs()
-    if not (a.is_number and b.is_number and a > 0):
+    b, rest = inner.as_coeff_Add()
+    a, x = rest.as_coeff_Mul()
+    if not (x.is_Symbol and a.is_Rational and a > 0):
         return None
     return x, int(sympy.ceiling((need - b) / a))
 
@@ -56,11 +50,13 @@ def positivity_constraints(records: list[Any]) -> list[Constraint]:
     """The tightest bound per symbol, then any condition that is not a simple bound."""
     bounds: dict[sympy.Symbol, tuple[int, str]] = {}
     others: list[Constraint] = []
+    seen: set[sympy.Expr] = set()
     for rec in records:
         factors = [f for d in rec.output_shape[1:] if isinstance(d, sympy.Basic) for f in sympy.Mul.make_args(d)]
         for d in factors:  # a product of positive sizes is positive when each factor is
-            if d.is_number or d.is_Symbol or (d.is_Pow and d.base.is_Symbol):
+            if d.is_number or d.is_Symbol or (d.is_Pow and d.base.is_Symbol) or d in seen:
                 continue
+            seen.add(d)
             found = _lower_bound(d)
             if found is None:
                 cond = sympy.Ge(d, 1)

@@ -53,8 +53,29 @@ def floor_div(n: Dim, s: Dim) -> Dim:
     if len(floors) == 1:
         rest = n - floors[0]
         if rest.is_integer:
-            return simplify_int(sympy.floor((floors[0].args[0] + rest) / s))
-    return simplify_int(sympy.floor(n / s))
+            n = floors[0].args[0] + rest
+    return canonical_floor(n / s)
+
+
+def canonical_floor(x: sympy.Expr) -> Dim:
+    """⌊x⌋ with the integer part of x's constant pulled out: ⌊H/4 + 7/2⌋ = ⌊H/4 + 1/2⌋ + 3.
+
+    This is SymPy's own rule, applied without SymPy's costly assumption queries, so long
+    chains of layers stay fast.
+    """
+    const, rest = x.as_coeff_Add()
+    whole = sympy.floor(const)  # const is a Rational: cheap
+    frac = const - whole
+    if rest == 0:
+        return simplify_int(whole)
+    if all(_integer_term(t) for t in sympy.Add.make_args(rest)):
+        return simplify_int(rest + whole)  # 0 <= frac < 1 adds nothing to an integer
+    return simplify_int(sympy.floor(rest + frac, evaluate=False) + whole)
+
+
+def _integer_term(term: sympy.Expr) -> bool:
+    coeff, factors = term.as_coeff_Mul()
+    return coeff.is_Integer and all(f.is_integer for f in sympy.Mul.make_args(factors))
 
 
 def ceil_div(n: Dim, s: Dim) -> Dim:

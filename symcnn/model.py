@@ -184,7 +184,7 @@ class Model(Layer, register=False):
 
     # ---- totals --------------------------------------------------------------------
     def _total(self, values: Iterable[sympy.Expr]) -> sympy.Expr:
-        return simplify_expr(sympy.Add(*values))
+        return sympy.Add(*values)  # no expand here: it is the cost of long chains; `formula` simplifies
 
     @cached_property
     def trainable_params(self) -> sympy.Expr:
@@ -196,7 +196,7 @@ class Model(Layer, register=False):
 
     @cached_property
     def total_params(self) -> sympy.Expr:
-        return simplify_expr(self.trainable_params + self.non_trainable_params)
+        return self.trainable_params + self.non_trainable_params
 
     @cached_property
     def total_buffers(self) -> sympy.Expr:
