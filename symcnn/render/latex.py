@@ -156,6 +156,8 @@ def arrange(expr: Any, rank: Mapping[sympy.Symbol, int]) -> Any:
         factors = [arrange(f, rank) for f in expr.args]
         factors.sort(key=lambda f: (not f.is_Number, isinstance(f, sympy.Add), *key(f)))
         return sympy.Mul(*factors, evaluate=False)
+    if isinstance(expr, (sympy.floor, sympy.ceiling)) and isinstance(expr.args[0], sympy.Add):
+        return expr.func(arrange(sympy.together(expr.args[0]), rank), evaluate=False)
     return expr.func(*[arrange(a, rank) for a in expr.args], evaluate=False)
 
 
@@ -172,7 +174,7 @@ def latex(expr: Any, names: Mapping[sympy.Symbol, str] | None = None) -> str:
         return r"\text{None}"
     if isinstance(expr, int):
         return str(expr)
-    return FormulaPrinter(names).doprint(expr)
+    return FormulaPrinter(names).doprint(arrange(expr, {}))
 
 
 def latex_number(value: Any) -> str:

@@ -1,0 +1,549 @@
+"""Worked solutions: each layer's formula, the numbers put into it, and the result.
+
+The general formula of a layer is not typed anywhere: a copy of the layer has
+its sizes (kernel, strides, filters, units, ...) and its input shape replaced
+by named symbols, and the layer's own ``output_shape``, ``weights`` and MAC
+methods compute with them. The substitution is the same expression printed
+with each symbol's value (:class:`~symcnn.render.latex.ValuePrinter`), and the
+result is the record's own number. A formula that does not give the record's
+number at its values is not shown (``LayerWork.fallback``), so a page can never
+show arithmetic that disagrees with the engine.
+
+>>> from symcnn import load
+>>> work = layer_work(load("examples/seed.yaml").get_layer("conv2d"))
+>>> work.param_steps[0].substituted
+'(3 \\\\times 3 \\\\times 1 \\\\times 64) + 64'
+>>> work.param_steps[0].result
+'640'
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..errors import SymcnnError
+from ..formulas import conv_output_length, is_number, same_padding, simplify_int
+from ..layers.base import Layer, Shape, Weight
+from ..layers.core import InputLayer
+from ..model import LayerRecord, Model
+from .latex import FormulaPrinter, ValuePrinter, arrange, evaluated, latex
+
+__all__ = ["LayerWork", "Quantity", "Step", "layer_work", "md_escape", "model_work", "repr_markdown"]
+
+# ---- the data a page is made of --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of hand calculation: ``lhs = formula = substituted = result`` (LaTeX).
+
+    ``substituted`` is None where the values are symbolic (the result is then a closed form).
+    """
+
+    title: str
+    formula: str
+    substituted: str | None
+    result: str
+    lhs: str = ""
+    note: str = ""  # Markdown (generated text; may hold $math$)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A value a layer's formulas use: a label, its symbol (LaTeX) and its value (LaTeX)."""
+
+    label: str
+    symbol: str
+    value: str
+
+
+@dataclass
+class LayerWork:
+    """Everything a page shows about one layer call."""
+
+    record: LayerRecord
+    quantities: list[Quantity] = field(default_factory=list)
+    settings: list[tuple[str, str]] = field(default_factory=list)  # non-numeric arguments (raw text)
+    shape_line: Step | None = None
+    shape_steps: list[Step] = field(default_factory=list)
+    param_steps: list[Step] = field(default_factory=list)
+    mac_steps: list[Step] = field(default_factory=list)
+    param_note: str = ""  # why there is nothing to learn (Markdown)
+    mac_note: str = ""
+    symbolic: bool = False  # results are closed forms; no substitution shown
+    fallback: bool = False  # the general formulas could not be derived: results only
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def type(self) -> str:
+        return self.record.type
+
+
+# ---- naming the symbols ---------------------------------------------------------------
+
+_AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
+_AXIS_WORD = {"l": "length", "d": "depth", "h": "height", "w": "width"}
+_SIDES = {"l": ("left", "right"), "d": ("front", "back"), "h": ("top", "bottom"), "w": ("left", "right")}
+_DIM_LETTER = {"l": "L", "d": "D", "h": "H", "w": "W"}
+
+# Roles order the factors and terms of a formula as a person reads them.
+_ROLE = {"out": 0, "kernel": 1, "in": 2, "pad": 3, "filters": 4, "other": 5, "stride": 6, "dilation": 7}
+
+_LISTING = ["in", "kernel", "stride", "dilation", "pad", "filters", "other", "out"]
+
+# Layer arguments that are sizes: argument -> (symbol letter, label, role).
+_SIZE_ARGUMENTS = {
+    "kernel_size": ("k", "kernel", "kernel"),
+    "pool_size": ("k", "pool window", "kernel"),
+    "strides": ("s", "stride", "stride"),
+    "dilation_rate": ("d", "dilation", "dilation"),
+    "filters": ("F", "filters", "filters"),
+    "units": ("n_{out}", "units (output size)", "filters"),
+    "depth_multiplier": ("M", "depth multiplier", "other"),
+    "groups": ("g", "groups", "other"),
+    "output_padding": ("o", "output padding", "other"),
+    "size": ("u", "upsampling factor", "other"),
+    "padding": ("p", "padding", "pad"),
+    "cropping": ("c", "cropping", "pad"),
+}
+
+
+class _Binder:
+    """Makes the local symbols of one layer's formulas and remembers their values."""
+
+    def __init__(self) -> None:
+        self.values: dict[sympy.Symbol, Any] = {}
+        self.names: dict[sympy.Symbol, str] = {}
+        self.rank: dict[sympy.Symbol, int] = {}
+        self.quantities: list[tuple[sympy.Symbol, str]] = []
+        self.roles: dict[sympy.Symbol, str] = {}
+
+    def symbol(self, tex: str, value: Any, label: str, role: str, *, listed: bool = True) -> sympy.Symbol:
+        while tex in self.names.values():
+            tex += "'"
+        sign = {"nonnegative": True} if role == "pad" else {"positive": True}
+        sym = sympy.Symbol(f"_w{len(self.values)}", integer=True, **sign)
+        self.values[sym] = simplify_int(value) if isinstance(value, sympy.Basic) else value
+        self.names[sym] = tex
+        self.rank[sym] = _ROLE[role] * 100 + len(self.values)
+        self.roles[sym] = role
+        if listed:
+            self.quantities.append((sym, label))
+        return sym
+
+    @property
+    def numeric(self) -> bool:
+        return all(is_number(v) for v in self.values.values())
+
+    def formula(self, expr: Any) -> str:
+        return FormulaPrinter(self.names).doprint(expr) if isinstance(expr, sympy.Basic) else str(expr)
+
+    def substituted(self, expr: Any) -> str:
+        return ValuePrinter(self.values, self.names).doprint(expr) if isinstance(expr, sympy.Basic) else str(expr)
+
+    def value(self, expr: Any) -> Any:
+        if not isinstance(expr, sympy.Basic):
+            return expr
+        return simplify_int(evaluated(expr).xreplace(self.values))
+
+
+def _axis_names(rank: int, channels_last: bool) -> list[tuple[str, str, str]]:
+    """(letter, label, axis key) for each non-batch axis of a shape of ``rank`` (batch included)."""
+    n = rank - 1
+    if n == 1:
+        return [("n", "size", "n")]
+    spatial = _AXES.get(n - 1)
+    if spatial is None:
+        return [(f"a_{{{i + 1}}}", f"axis {i + 1}", f"a{i}") for i in range(n)]
+    axes = [(_DIM_LETTER[a], _AXIS_WORD[a], a) for a in spatial]
+    chan = ("C", "channels", "c")
+    return [*axes, chan] if channels_last else [chan, *axes]
+
+
+def _symbolic_inputs(binder: _Binder, shapes: list[Shape], channels_last: bool) -> list[Shape]:
+    out = []
+    for shape in shapes:
+        dims: list[Any] = [shape[0]]
+        for (letter, label, _), d in zip(_axis_names(len(shape), channels_last), shape[1:]):
+            dims.append(None if d is None else binder.symbol(f"{letter}_{{in}}", d, f"input {label}", "in"))
+        out.append(tuple(dims))
+    return out
+
+
+def _symbolic_arguments(binder: _Binder, layer: Layer) -> Layer:
+    """A copy of ``layer`` whose size arguments are symbols bound to their values."""
+    sym_layer = copy.copy(layer)
+    hyper = layer.hyperparameters()
+    for arg, (letter, label, role) in _SIZE_ARGUMENTS.items():
+        if arg not in hyper or not hasattr(layer, arg):
+            continue
+        value = getattr(layer, arg)
+        if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            axes = _AXES.get(len(value), ())
+            pairs = []
+            for axis, (before, after) in zip(axes, value):
+                sides = _SIDES[axis]
+                pairs.append(tuple(
+                    binder.symbol(f"{letter}_{{\\text{{{side}}}}}", v, f"{label} {side}", role)
+                    for side, v in zip(sides, (before, after))
+                ))
+            if len(pairs) == len(value):
+                setattr(sym_layer, arg, tuple(pairs))
+        elif isinstance(value, tuple) and value and all(_is_size(v) for v in value):
+            axes = _AXES.get(len(value), tuple(str(i) for i in range(len(value))))
+            setattr(sym_layer, arg, tuple(
+                binder.symbol(f"{letter}_{{{a}}}", v, f"{label} {_AXIS_WORD.get(a, a)}".strip(), role)
+                for a, v in zip(axes, value)
+            ))
+        elif _is_size(value):
+            setattr(sym_layer, arg, binder.symbol(letter, value, label, role))
+    return sym_layer
+
+
+def _is_size(v: Any) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool) and v > 0) or (
+        isinstance(v, sympy.Expr) and not v.is_number and v.is_positive is not False
+    )
+
+
+# ---- why a layer learns nothing ----------------------------------------------------------
+
+_NOTHING_TO_LEARN = {
+    "_Pooling": "Pooling takes the {op} of each window: a fixed rule, so there is nothing to learn. "
+                "It only shrinks the height and width.",
+    "_GlobalPooling": "Global pooling takes the {op} of each channel over all positions: a fixed rule, "
+                      "so there is nothing to learn.",
+    "Flatten": "Flatten only lines the values up into one vector; it changes no value, so there is nothing to learn.",
+    "Reshape": "Reshape only rearranges the values; there is nothing to learn.",
+    "_Merge": "It combines its inputs element by element with a fixed rule; there is nothing to learn.",
+    "Concatenate": "It places its inputs side by side; there is nothing to learn.",
+    "_ZeroPadding": "It adds zeros around the edges; there is nothing to learn.",
+    "_Cropping": "It cuts rows and columns off the edges; there is nothing to learn.",
+    "_UpSampling": "It repeats values; there is nothing to learn.",
+    "_Identity": "It applies a fixed function (or, for dropout and noise, acts only during training) "
+                 "and keeps the shape; there is nothing to learn.",
+}
+
+
+def _nothing_to_learn(layer: Layer) -> str:
+    for klass in type(layer).__mro__:
+        text = _NOTHING_TO_LEARN.get(klass.__name__)
+        if text:
+            op = "average" if "Average" in type(layer).__name__ else "maximum"
+            return text.format(op=op)
+    return "This layer has no weights, so there is nothing to learn."
+
+
+# ---- building the steps ---------------------------------------------------------------------
+
+_TEXT_SAFE = str.maketrans({c: " " for c in "_/\\{}$^&%#~"})
+
+
+def _weight_label(w: Weight) -> str:
+    text = w.name.rsplit("/", 1)[-1].translate(_TEXT_SAFE).strip()
+    return "".join(ch for ch in text if ch.isalnum() or ch == " ") or "weight"
+
+
+def _weight_term(w: Weight) -> Any:
+    if not w.shape:
+        return sympy.Integer(1)
+    if len(w.shape) == 1:
+        return w.shape[0]
+    return sympy.Mul(*w.shape, evaluate=False)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as values: structurally, by simplification, or at sample points (floors defeat simplify)."""
+    if a is None or b is None:
+        return a is b
+    x = sympy.Integer(a) if isinstance(a, int) else a
+    y = sympy.Integer(b) if isinstance(b, int) else b
+    if x == y:
+        return True
+    diff = x - y
+    if not diff.free_symbols:
+        return bool(sympy.simplify(diff) == 0)
+    symbols = sorted(diff.free_symbols, key=lambda s: s.name)
+    for base in _SAMPLE_POINTS:
+        point = {s: base + 7 * i for i, s in enumerate(symbols)}
+        if diff.xreplace(point) != 0:
+            return False
+    return True
+
+
+_SAMPLE_POINTS = (97, 128, 211, 256, 1031)
+
+
+def _shape_tex(binder: _Binder, shape: Shape) -> str:
+    return r"\left(" + ", ".join(r"\text{None}" if d is None else binder.formula(d) for d in shape) + r"\right)"
+
+
+def _value_tex(shape: Shape) -> str:
+    return "(" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape) + ")"
+
+
+class _Builder:
+    def __init__(self, record: LayerRecord) -> None:
+        self.record = record
+        self.layer = record.layer
+        self.binder = _Binder()
+        self.work = LayerWork(record)
+        self.sym_layer: Layer = self.layer
+        self.sym_inputs: list[Shape] = []
+        self.sym_output: Shape = ()
+        self.named_output: Shape = ()
+
+    def build(self) -> LayerWork:
+        rec, work = self.record, self.work
+        for key, value in self.layer.hyperparameters().items():
+            if isinstance(value, (str, bool)):
+                work.settings.append((key.replace("_", " "), str(value)))
+        try:
+            self._symbolize()
+            self._shape()
+            self._params()
+            self._macs()
+        except (SymcnnError, TypeError, ValueError, AttributeError, ZeroDivisionError, IndexError):
+            self._fallback()
+        work.symbolic = not self.binder.numeric or not all(
+            is_number(d) for d in rec.output_shape[1:] if d is not None
+        )
+        work.quantities = [
+            Quantity(label, self.binder.names[sym], latex(self.binder.values[sym]))
+            for sym, label in sorted(self.binder.quantities, key=lambda q: _LISTING.index(self.binder.roles[q[0]]))
+        ]
+        if rec.weights == [] or all(w.size == 0 for w in rec.weights):
+            work.param_note = _nothing_to_learn(self.layer)
+        return work
+
+    # -- symbols ------------------------------------------------------------------------
+    def _symbolize(self) -> None:
+        rec = self.record
+        if isinstance(self.layer, (InputLayer, Model)) or len(rec.input_shapes) != 1:
+            raise ValueError("no symbolic form for this layer")
+        self.sym_layer = _symbolic_arguments(self.binder, self.layer)
+        self.sym_inputs = _symbolic_inputs(self.binder, rec.input_shapes, self.layer.channels_last)
+        self.sym_output = tuple(self.sym_layer.output_shape(self.sym_inputs))
+        if len(self.sym_output) != len(rec.output_shape):
+            raise ValueError("symbolic output has another rank")
+
+    # -- output shape ---------------------------------------------------------------------
+    def _shape(self) -> None:
+        rec, b = self.record, self.binder
+        names = _axis_names(len(self.sym_output), self.layer.channels_last)
+        named: list[Any] = [self.sym_output[0]]
+        groups: list[tuple[list[str], Any, Step]] = []
+        for (letter, label, axis), expr, actual in zip(names, self.sym_output[1:], rec.output_shape[1:]):
+            if expr is None or not isinstance(expr, sympy.Basic) or expr.is_Symbol or expr.is_Integer:
+                named.append(expr)
+                continue
+            out = b.symbol(f"{letter}_{{out}}", actual, f"output {label}", "out", listed=False)
+            named.append(out)
+            step = self._axis_step(axis, expr, actual, out)
+            for group in groups:
+                if group[2].substituted == step.substituted and group[2].result == step.result and step.substituted:
+                    group[0].append(b.names[out])
+                    break
+            else:
+                groups.append(([b.names[out]], axis, step))
+        self.named_output = tuple(named)
+        for lhs_names, _, step in groups:
+            if len(lhs_names) > 1:
+                others = ", ".join(f"${n}$" for n in lhs_names[1:])
+                note = f"{others} {'is' if len(lhs_names) == 2 else 'are'} worked out the same way, with the same numbers."
+                step = Step(step.title, step.formula, step.substituted, step.result, step.lhs,
+                            (step.note + " " + note).strip())
+            self.work.shape_steps.append(step)
+        self.work.shape_line = Step(
+            "Output shape", _shape_tex(b, self.named_output), None, _value_tex(rec.output_shape), lhs=""
+        )
+
+    def _axis_step(self, axis: str, expr: Any, actual: Any, out: sympy.Symbol) -> Step:
+        b = self.binder
+        display, note = self._padding_form(axis, expr)
+        display = arrange(display, b.rank)
+        if not _same(b.value(display), actual):
+            raise ValueError(f"shape formula disagrees with the record on axis {axis}")
+        substituted = b.substituted(display) if b.numeric else None
+        word = _AXIS_WORD.get(axis, "size")
+        return Step(f"Output {word}", b.formula(display), substituted, latex(actual), b.names[out], note)
+
+    def _padding_form(self, axis: str, expr: Any) -> tuple[Any, str]:
+        """For 'valid' windows, the formula with explicit zero padding on both sides (checked equal)."""
+        layer, sym, b = self.layer, self.sym_layer, self.binder
+        padding = getattr(layer, "padding", None)
+        axes = _AXES.get(len(getattr(sym, "strides", ()) or ()), ())
+        if axis not in axes:
+            return expr, ""
+        i = axes.index(axis)
+        kernel = getattr(sym, "kernel_size", None) or getattr(sym, "pool_size", None)
+        stride = sym.strides[i]  # type: ignore[attr-defined]
+        dilation = getattr(sym, "dilation_rate", (1,) * len(axes))[i]
+        n = self.sym_inputs[0][1:][[a for _, _, a in _axis_names(len(self.sym_inputs[0]), layer.channels_last)].index(axis)]
+        if padding == "valid" and kernel is not None:
+            sides = _SIDES[axis]
+            pads = [b.symbol(f"p_{{\\text{{{s}}}}}", 0, f"padding {s}", "pad", listed=False) for s in sides]
+            candidate = conv_output_length(n, kernel[i], stride, dilation, pads)
+            if _same(candidate.xreplace({p: 0 for p in pads}), expr):
+                return candidate, self._floor_note(candidate)
+            for p in pads:
+                del b.names[p], b.values[p], b.rank[p]
+            return expr, ""
+        if padding in ("same", "causal") and kernel is not None:
+            note = r"Padding 'same' keeps $\lceil n/s \rceil$ positions: $\left\lfloor \frac{n - 1}{s} \right\rfloor + 1 = \left\lceil \frac{n}{s} \right\rceil$."
+            values = [b.values.get(x, x) if isinstance(x, sympy.Symbol) else x for x in (n, kernel[i], stride, dilation)]
+            if padding == "same" and all(is_number(v) for v in values):
+                before, after = same_padding(*values)
+                note += f" Keras pads {before} before and {after} after on this axis."
+            return expr, note
+        return expr, ""
+
+    def _floor_note(self, display: Any) -> str:
+        b = self.binder
+        if not b.numeric:
+            return ""
+        exact = simplify_int(evaluated(display).replace(sympy.floor, lambda x: x).xreplace(b.values))
+        if isinstance(exact, sympy.Rational) and not exact.is_Integer:
+            return (f"Without the floor this is ${latex(exact)} = {float(exact):g}$: a window must fit entirely, "
+                    f"so the incomplete last one is dropped and the floor gives ${latex(b.value(display))}$.")
+        return ""
+
+    # -- parameters ------------------------------------------------------------------------
+    def _params(self) -> None:
+        rec, b, work = self.record, self.binder, self.work
+        if rec.shared_with is not None:
+            work.param_note = (f"This call reuses the weights of {md_escape(rec.shared_with)}; "
+                               "they are counted there, once.")
+            return
+        weights = self.sym_layer.weights(self.sym_inputs)
+        groups: dict[str, list[Weight]] = {"trainable": [], "non-trainable": []}
+        for w in weights:
+            one = LayerRecord(rec.name, self.layer, [], [], (), [w])
+            if one.trainable != 0:
+                groups["trainable"].append(w)
+            elif one.non_trainable != 0:
+                groups["non-trainable"].append(w)
+        actual = {"trainable": rec.trainable, "non-trainable": rec.non_trainable}
+        for kind, ws in groups.items():
+            if not ws:
+                if actual[kind] != 0:
+                    raise ValueError(f"{kind} weights disagree with the record")
+                continue
+            terms = [_weight_term(w) for w in ws]
+            total = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+            if not _same(b.value(total), actual[kind]):
+                raise ValueError(f"{kind} count disagrees with the record")
+            many = len(terms) > 1
+
+            def show(term: Any, printer: Any) -> str:
+                tex = printer(term)
+                return f"({tex})" if many and isinstance(term, sympy.Mul) else tex
+
+            formula = " + ".join(
+                rf"\underbrace{{{b.formula(t)}}}_{{\text{{{_weight_label(w)}}}}}" for t, w in zip(terms, ws)
+            )
+            substituted = " + ".join(show(t, b.substituted) for t in terms) if b.numeric else None
+            labels = " + ".join(_weight_label(w) for w in ws)
+            work.param_steps.append(Step(f"{kind.capitalize()} parameters ({labels})", formula, substituted,
+                                         latex(actual[kind]), kind.capitalize()))
+        if groups["trainable"] and groups["non-trainable"]:
+            work.param_steps.append(Step(
+                "Parameters", r"\text{trainable} + \text{non-trainable}",
+                f"{latex(rec.trainable)} + {latex(rec.non_trainable)}", latex(rec.params), "Total"))
+
+    # -- MACs ----------------------------------------------------------------------------------
+    def _macs(self) -> None:
+        rec, b, work = self.record, self.binder, self.work
+        if rec.shared_with is None:
+            learned = [w for w in self.sym_layer.weights(self.sym_inputs) if w.kind == "param"]
+        else:
+            learned = []
+        actual_ti = rec.macs_by("torchinfo")
+        if learned and actual_ti != 0:
+            positions = self.sym_layer.torchinfo_positions(self.sym_inputs, self.named_output)
+            terms = [_weight_term(w) for w in learned]
+            inner = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+            factors = [f for f in sympy.Mul.make_args(arrange(positions, b.rank)) if f != 1]
+            display = sympy.Mul(*factors, inner, evaluate=False) if factors else inner
+            engine = self.sym_layer.macs(self.sym_inputs, self.named_output, "torchinfo")
+            if not (_same(evaluated(display), engine) and _same(b.value(display), actual_ti)):
+                raise ValueError("torchinfo MACs disagree with the record")
+            work.mac_steps.append(Step("MACs (torchinfo: every learned parameter, at every output position)",
+                                       b.formula(display), b.substituted(display) if b.numeric else None,
+                                       latex(actual_ti), r"\text{MACs}"))
+        actual_fv = rec.macs_by("fvcore")
+        if actual_fv != 0:
+            engine = self.sym_layer.fvcore_macs(self.sym_inputs, self.named_output)
+            display = arrange(engine, b.rank)
+            if not _same(b.value(display), actual_fv):
+                raise ValueError("fvcore MACs disagree with the record")
+            work.mac_steps.append(Step("MACs (fvcore: multiply-accumulates of the weights only, no bias)",
+                                       b.formula(display), b.substituted(display) if b.numeric else None,
+                                       latex(actual_fv), r"\text{MACs}"))
+        if not work.mac_steps:
+            work.mac_note = ("No multiply-accumulates are counted: torchinfo counts MACs only for layers with "
+                             "learned parameters, and fvcore only for convolutions and matrix products.")
+
+    def _fallback(self) -> None:
+        rec, work = self.record, self.work
+        work.fallback = not isinstance(self.layer, InputLayer)
+        work.shape_steps, work.param_steps, work.mac_steps = [], [], []
+        work.shape_line = Step("Output shape", _value_tex(rec.output_shape), None, _value_tex(rec.output_shape))
+        if rec.params != 0:
+            work.param_steps.append(Step("Parameters", latex(rec.params), None, latex(rec.params), "Total"))
+        for conv in ("torchinfo", "fvcore"):
+            v = rec.macs_by(conv)
+            if v != 0:
+                work.mac_steps.append(Step(f"MACs ({conv})", latex(v), None, latex(v), r"\text{MACs}"))
+
+
+def layer_work(record: LayerRecord) -> LayerWork:
+    """The worked solution of one layer call (its shape, parameters and MACs, step by step)."""
+    return _Builder(record).build()
+
+
+def model_work(model: Model) -> list[LayerWork]:
+    """Worked solutions of every layer call of ``model`` except its inputs, in graph order."""
+    return [layer_work(r) for r in model.records if not isinstance(r.layer, InputLayer)]
+
+
+# ---- Markdown helpers ---------------------------------------------------------------------
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>&$~\"':^=@")
+
+
+def md_escape(text: Any) -> str:
+    """Escape user text for Markdown *and* HTML: every ASCII punctuation mark becomes an entity.
+
+    >>> md_escape("<script>alert(1)</script>")
+    '&#60;script&#62;alert&#40;1&#41;&#60;&#47;script&#62;'
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        out.append(f"&#{ord(ch)};" if ch in _MD_SPECIAL or ch == "/" else ch)
+    return "".join(out)
+
+
+def repr_markdown(obj: Model | LayerRecord) -> str:
+    """The worked solution of a model or a layer record as Markdown (for Jupyter's ``_repr_markdown_``)."""
+    from .site import render_layer_markdown, render_model_markdown
+
+    if isinstance(obj, Model):
+        return render_model_markdown(obj)
+    return render_layer_markdown(obj)
+
+
+def symbol_table(values: Mapping[sympy.Symbol, Any]) -> list[tuple[str, str]]:
+    """(LaTeX symbol, LaTeX value) pairs, sorted by name: the defaults a symbolic page was drawn at."""
+    return [(latex(s), latex(v)) for s, v in sorted(values.items(), key=lambda kv: kv[0].name)]
+
+
+__all__ += ["symbol_table"]
