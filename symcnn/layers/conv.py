@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import sympy
+
 from ..errors import ArgumentError, ShapeError
-from ..formulas import Dim, is_number, keras_conv_output_length, keras_deconv_output_length, prod
+from ..formulas import Dim, is_number, keras_conv_output_length, keras_deconv_output_length, prod, simplify_int
 from .base import (
     Layer,
     Shape,
@@ -99,7 +101,8 @@ class _Conv(Layer, register=False):
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         _, _, c_in = self._input(inputs)
-        ws = [Weight("kernel", (*self.kernel_size, c_in / self.groups if self.groups != 1 else c_in, self.filters))]
+        per_group = c_in if self.groups == 1 else simplify_int(sympy.Integer(1) * c_in / self.groups)  # never a float
+        ws = [Weight("kernel", (*self.kernel_size, per_group, self.filters))]
         if self.use_bias:
             ws.append(Weight("bias", (self.filters,)))
         return ws
