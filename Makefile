@@ -32,7 +32,7 @@ STAMP_SETUP := $(VENV)/.stamp-setup
 STAMP_DOCS  := $(VENV)/.stamp-docs
 STAMP_HEAVY := $(VENV)/.stamp-heavy
 
-.PHONY: setup docs-setup test-setup system-deps test demo lint clean
+.PHONY: setup docs-setup test-setup system-deps test demo lint clean bench
 
 setup: $(STAMP_SETUP)
 docs-setup: $(STAMP_DOCS)
@@ -95,3 +95,7 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) test-output
+
+# Benchmarks against Keras and torchinfo: run by hand, not by CI (slow and noisy).
+bench: test-setup
+	KERAS_BACKEND=torch $(PY) benchmarks/run.py
