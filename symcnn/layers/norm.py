@@ -1,0 +1,285 @@
+"""Keras normalization and image-preprocessing layers: shapes unchanged (or resized), scale/offset weights.
+
+Rules read from keras/src/layers/normalization/*.py and keras/src/layers/preprocessing/:
+BatchNormalization keeps gamma/beta (trainable) and moving_mean/moving_variance
+(non-trainable statistics) of the normalised axis; LayerNormalization and
+RMSNormalization learn over their (possibly several) axes; GroupNormalization
+learns per channel; Normalization holds mean, variance and a scalar count as
+non-trainable state only when mean/variance are not given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import ArgumentError, ShapeError
+from ..formulas import Dim, is_number
+from .base import Layer, Shape, Weight, as_dim, choice, data_format_is_last, flag, format_shape, require_rank
+
+
+def axis_list(value: Any, arg: str = "axis", *, allow_none: bool = False) -> tuple[int, ...]:
+    """An int or a list of ints (Keras accepts both) as a tuple of ints."""
+    if value is None and allow_none:
+        return ()
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items and not allow_none:
+        raise ArgumentError(f"{arg} must name at least one axis, got {value!r}")
+    for a in items:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise ArgumentError(f"{arg} must be an integer or a list of integers, got {value!r}")
+    return tuple(items)
+
+
+def resolve_axes(layer: Layer, shape: Shape, axes: Sequence[int]) -> list[int]:
+    """Axes made non-negative for ``shape``; the batch axis and out-of-range axes are shape errors."""
+    rank = len(shape)
+    out = []
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ShapeError(f"{layer.class_name}: axis {a} is out of range for input shape {format_shape(shape)}")
+        a = a + rank if a < 0 else a
+        if a == 0:
+            raise ShapeError(f"{layer.class_name}: axis {a} is the batch axis of input shape {format_shape(shape)}")
+        if shape[a] is None:
+            raise ShapeError(f"{layer.class_name}: axis {a} of input shape {format_shape(shape)} must be known")
+        out.append(a)
+    return sorted(out)
+
+
+class _SameShape(Layer, register=False):
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self._one_input(inputs)
+
+
+class BatchNormalization(_SameShape):
+    """gamma, beta (trainable) and moving mean/variance (statistics) of size C on ``axis``."""
+
+    aliases = ("BatchNorm",)
+
+    def __init__(
+        self, axis: Any = -1, center: bool = True, scale: bool = True, renorm: bool = False, **base: Any
+    ) -> None:
+        super().__init__(**base)
+        self.axis = axis_list(axis)
+        self.center = flag(center, "center")
+        self.scale = flag(scale, "scale")
+        self.renorm = flag(renorm, "renorm")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        hp: dict[str, Any] = {"axis": self.axis[0] if len(self.axis) == 1 else self.axis}
+        hp.update({k: False for k in ("center", "scale") if not getattr(self, k)})
+        return hp
+
+    def _param_shape(self, inputs: list[Shape]) -> tuple[Dim, ...]:
+        shape = self._one_input(inputs)
+        return tuple(shape[a] for a in resolve_axes(self, shape, self.axis))
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        shape = self._param_shape(inputs)
+        ws = []
+        if self.scale:
+            ws.append(Weight("gamma", shape))
+        if self.center:
+            ws.append(Weight("beta", shape))
+        stats = ["moving_mean", "moving_variance"]
+        if self.renorm:  # Batch Renormalization tracks three more statistics
+            stats += ["moving_stddev", "renorm_mean", "renorm_stddev"]
+        ws += [Weight(name, shape, kind="stat", trainable=False) for name in stats]
+        return ws
+
+
+class LayerNormalization(_SameShape):
+    """gamma and beta over ``axis`` (one axis or several); ``rms_scaling`` keeps gamma only."""
+
+    def __init__(
+        self, axis: Any = -1, center: bool = True, scale: bool = True, rms_scaling: bool = False, **base: Any
+    ) -> None:
+        super().__init__(**base)
+        self.axis = axis_list(axis)
+        self.center = flag(center, "center")
+        self.scale = flag(scale, "scale")
+        self.rms_scaling = flag(rms_scaling, "rms_scaling")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        hp: dict[str, Any] = {"axis": self.axis[0] if len(self.axis) == 1 else self.axis}
+        hp.update({k: False for k in ("center", "scale") if not getattr(self, k)})
+        if self.rms_scaling:
+            hp["rms_scaling"] = True
+        return hp
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        shape = self._one_input(inputs)
+        param = tuple(shape[a] for a in resolve_axes(self, shape, self.axis))
+        ws = []
+        if self.scale or self.rms_scaling:
+            ws.append(Weight("gamma", param))
+        if self.center and not self.rms_scaling:
+            ws.append(Weight("beta", param))
+        return ws
+
+
+class RMSNormalization(_SameShape):
+    """One learned ``scale`` over ``axis`` (Keras 3.9+)."""
+
+    def __init__(self, axis: Any = -1, **base: Any) -> None:
+        super().__init__(**base)
+        self.axis = axis_list(axis)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"axis": self.axis[0] if len(self.axis) == 1 else self.axis}
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        shape = self._one_input(inputs)
+        return [Weight("scale", tuple(shape[a] for a in resolve_axes(self, shape, self.axis)))]
+
+
+class GroupNormalization(_SameShape):
+    """Statistics per group of channels; gamma and beta per channel. ``groups=-1`` is instance norm."""
+
+    def __init__(self, groups: Any = 32, axis: Any = -1, center: bool = True, scale: bool = True, **base: Any) -> None:
+        super().__init__(**base)
+        self.groups: Dim = -1 if groups == -1 and not isinstance(groups, bool) else as_dim(groups, "groups")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+        self.center = flag(center, "center")
+        self.scale = flag(scale, "scale")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        hp: dict[str, Any] = {"groups": self.groups, "axis": self.axis}
+        hp.update({k: False for k in ("center", "scale") if not getattr(self, k)})
+        return hp
+
+    def _channels(self, inputs: list[Shape]) -> Dim:
+        shape = self._one_input(inputs)
+        (axis,) = resolve_axes(self, shape, (self.axis,))
+        dim = shape[axis]
+        groups = dim if self.groups == -1 else self.groups
+        if is_number(dim) and is_number(groups):
+            if dim < groups:
+                raise ShapeError(f"groups ({groups}) cannot be more than the number of channels ({dim})")
+            if dim % groups:
+                raise ShapeError(f"the number of channels ({dim}) must be a multiple of groups ({groups})")
+        return dim
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        self._channels(inputs)
+        return inputs[0]
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        c = self._channels(inputs)
+        ws = []
+        if self.scale:
+            ws.append(Weight("gamma", (c,)))
+        if self.center:
+            ws.append(Weight("beta", (c,)))
+        return ws
+
+
+class UnitNormalization(_SameShape):
+    """Scales to unit L2 norm along ``axis``: nothing to learn."""
+
+    def __init__(self, axis: Any = -1, **base: Any) -> None:
+        super().__init__(**base)
+        self.axis = axis_list(axis)
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        for a in self.axis:
+            if not -len(shape) <= a < len(shape):
+                raise ShapeError(f"UnitNormalization: axis {a} is out of range for input shape {format_shape(shape)}")
+        return shape
+
+
+class Normalization(_SameShape):
+    """(x − mean)/√variance per kept ``axis``.
+
+    Without ``mean``/``variance`` Keras keeps mean, variance (shape of the kept
+    axes) and a scalar count as non-trainable state; with them given, nothing.
+    """
+
+    def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None, invert: bool = False, **base: Any) -> None:
+        super().__init__(**base)
+        self.axis = axis_list(axis, allow_none=True)
+        if (mean is None) != (variance is None):
+            raise ArgumentError(f"mean and variance must be given together, got mean={mean!r}, variance={variance!r}")
+        self.given = mean is not None
+        flag(invert, "invert")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"axis": self.axis, "mean/variance given": self.given}
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        shape = self._one_input(inputs)
+        kept = tuple(shape[a] for a in resolve_axes(self, shape, self.axis))
+        if self.given:
+            return []
+        return [
+            Weight("mean", kept, kind="stat", trainable=False),
+            Weight("variance", kept, kind="stat", trainable=False),
+            Weight("count", (), kind="stat", trainable=False),
+        ]
+
+
+class Rescaling(_SameShape):
+    """x·scale + offset: nothing to learn."""
+
+    def __init__(self, scale: Any = None, offset: Any = 0.0, **base: Any) -> None:
+        super().__init__(**base)
+        for arg, value in (("scale", scale), ("offset", offset)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple, dict)):
+                raise ArgumentError(f"{arg} must be a number or a list of numbers, got {value!r}")
+        self.scale = scale
+        self.offset = offset
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"scale": self.scale, "offset": self.offset}
+
+
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+class _ImageResize(Layer, register=False):
+    """Sets the two image axes of an (N, H, W, C) or (N, C, H, W) input to ``height`` × ``width``."""
+
+    def __init__(self, height: Any = None, width: Any = None, data_format: str | None = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.height = as_dim(height, "height")
+        self.width = as_dim(width, "width")
+        self.channels_last = data_format_is_last(data_format or "channels_last")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"height": self.height, "width": self.width}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 4)
+        if self.channels_last:
+            return (shape[0], self.height, self.width, shape[3])
+        return (shape[0], shape[1], self.height, self.width)
+
+
+class Resizing(_ImageResize):
+    """Resize images to ``height`` × ``width`` (any interpolation, cropping or padding)."""
+
+    def __init__(
+        self,
+        height: Any = None,
+        width: Any = None,
+        interpolation: str = "bilinear",
+        crop_to_aspect_ratio: bool = False,
+        pad_to_aspect_ratio: bool = False,
+        fill_mode: Any = "constant",
+        fill_value: Any = 0.0,
+        antialias: Any = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(height, width, **kwargs)
+        self.interpolation = choice(interpolation, "interpolation", _INTERPOLATIONS)
+        self.crop_to_aspect_ratio = flag(crop_to_aspect_ratio, "crop_to_aspect_ratio")
+        self.pad_to_aspect_ratio = flag(pad_to_aspect_ratio, "pad_to_aspect_ratio")
+
+
+class CenterCrop(_ImageResize):
+    """Crop the centre ``height`` × ``width`` (Keras resizes first if the image is smaller)."""
