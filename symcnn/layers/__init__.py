@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # torch_layers last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
-from . import conv, core, dense, merge, pool, torch_layers  # noqa: F401  (registration)
+from . import conv, core, dense, embedding, keras_extra, merge, norm, pool, recurrent, reshape, torch_layers  # noqa: F401
 from .base import Layer, Weight
 from .conv import *  # noqa: F401,F403
 from .core import Input, InputLayer  # noqa: F401
@@ -22,4 +22,4 @@ def __getattr__(name: str) -> type[Layer]:
         raise AttributeError(name) from None
 
 
-__all__ = ["Layer", "Weight", "Input", "registry", *sorted(Layer.registry)]
+__all__ = ["Layer", "Weight", "Input", "registry", *sorted(k for k in Layer.registry if k.isidentifier())]
