@@ -18,25 +18,37 @@ from typing import Any
 import sympy
 import yaml
 
-from ..errors import ArgumentError, GraphError, ParseError, SymcnnError, UnknownLayerError
+from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError
 from ..expr import dim_symbol, is_identifier, parse
 from ..layers.base import Layer
 from ..layers.core import InputLayer
-from ..model import Model, Node
+from ..model import MAX_LAYERS, Model, Node
 from . import read_bytes
+
+# YAML is parsed in Python (slowly: ~2 s per MB with libyaml, ~10 s without), so YAML files get
+# a tighter size limit than other model files; aliases may not expand beyond MAX_YAML_VALUES.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_VALUES = 1_000_000
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 _TOP_KEYS = {"name", "input", "inputs", "outputs", "symbols", "layers", "convention", "description", "batch"}
 
 
 def load_yaml(path: str | Path, **_: Any) -> Model:
     """Read a YAML model file (safely: no tags, no code)."""
-    text = read_bytes(path).decode("utf-8", errors="replace")
+    text = read_bytes(path, MAX_YAML_BYTES).decode("utf-8", errors="replace")
     return model_from_yaml(text, source=str(path))
 
 
 def model_from_yaml(text: str, source: str = "<yaml>") -> Model:
+    if len(text) > MAX_YAML_BYTES:
+        raise LimitError(f"YAML text is {len(text):,} characters; the limit is {MAX_YAML_BYTES:,}", file=source)
     try:
-        spec = yaml.safe_load(text)
+        # Both loaders are the safe ones: plain data only, no tags that build objects.
+        spec = yaml.load(text, Loader=yaml.CSafeLoader) if _LIBYAML else yaml.safe_load(text)
+        _check_expansion(spec)
+    except SymcnnError as exc:
+        raise exc.within(file=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -49,6 +61,32 @@ def model_from_yaml(text: str, source: str = "<yaml>") -> Model:
         raise exc.within(file=source) from None
     except RecursionError:
         raise ParseError("model nested too deeply", file=source) from None
+
+
+def _check_expansion(spec: Any) -> None:
+    """Refuse aliases that expand into a huge tree ('billion laughs') or refer to themselves."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(spec, False)]
+    while stack:
+        obj, done = stack.pop()
+        children = list(obj.values()) if isinstance(obj, dict) else obj if isinstance(obj, list) else None
+        if children is None:
+            continue
+        key = id(obj)
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[key] > MAX_YAML_VALUES:
+                raise LimitError(f"the YAML expands to more than {MAX_YAML_VALUES:,} values (through aliases)")
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise ParseError("the YAML refers to itself through an alias")
+        on_path.add(key)
+        stack.append((obj, True))
+        stack.extend((c, False) for c in children if isinstance(c, (dict, list)) and id(c) not in sizes)
 
 
 def _build(spec: Any, source: str) -> Model:
@@ -75,6 +113,8 @@ def _build(spec: Any, source: str) -> Model:
     items = spec.get("layers")
     if not isinstance(items, list) or not items:
         raise ParseError("'layers' must be a non-empty list")
+    if len(items) > MAX_LAYERS:
+        raise LimitError(f"the model has {len(items):,} layers; the limit is {MAX_LAYERS:,}")
     previous = order[-1]
     for index, item in enumerate(items, start=1):
         cls_name, config = _item(item, index)
@@ -101,9 +141,14 @@ def _build(spec: Any, source: str) -> Model:
             raise GraphError(f"outputs name unknown layer(s): {', '.join(missing)}")
         out_nodes = [nodes[o] for o in outputs]
     name = spec.get("name", Path(source).stem)
+    if not isinstance(name, (str, int)) or isinstance(name, bool):
+        raise ParseError(f"'name' must be text, got a {type(name).__name__}")
+    description = spec.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ParseError(f"'description' must be text, got a {type(description).__name__}")
     model = Model(name=str(name), nodes=order, output_nodes=out_nodes, defaults=defaults,
                   convention=convention, source=source)
-    model.description = spec.get("description")  # type: ignore[attr-defined]
+    model.description = description  # type: ignore[attr-defined]
     return model
 
 
