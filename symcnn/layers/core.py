@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ArgumentError, ShapeError
@@ -95,6 +96,11 @@ class _Identity(Layer, register=False):
         base = {k: kwargs.pop(k) for k in ("name", "trainable", "input_shape", "batch_input_shape", "batch_shape") if k in kwargs}
         super().__init__(**base)
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Layer:
+        # Any setting (rate, axis, activation ...) leaves the shape unchanged and learns nothing.
+        return cls(**{k: config[k] for k in ("name", "trainable") if k in config})
+
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._one_input(inputs)
 
@@ -111,7 +117,14 @@ for _name in (
 class PReLU(Layer):
     """A learned slope per input element, shared along ``shared_axes``."""
 
-    def __init__(self, shared_axes: Any = None, **base: Any) -> None:
+    def __init__(
+        self,
+        shared_axes: Any = None,
+        alpha_initializer: Any = None,
+        alpha_regularizer: Any = None,
+        alpha_constraint: Any = None,
+        **base: Any,
+    ) -> None:
         super().__init__(**base)
         axes = [] if shared_axes is None else shared_axes if isinstance(shared_axes, (list, tuple)) else [shared_axes]
         if not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
