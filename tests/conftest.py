@@ -32,3 +32,18 @@ def test_output_dir() -> Path:
     out = REPO_ROOT / "test-output"
     out.mkdir(exist_ok=True)
     return out
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files in tests/golden/ from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was started with ``--update-golden`` (refresh tests/golden/)."""
+    return bool(request.config.getoption("--update-golden"))
