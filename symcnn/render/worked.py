@@ -453,11 +453,11 @@ class _Builder:
             substituted = " + ".join(show(t, b.substituted) for t in terms) if b.numeric else None
             labels = " + ".join(_weight_label(w) for w in ws)
             work.param_steps.append(Step(f"{kind.capitalize()} parameters ({labels})", formula, substituted,
-                                         latex(actual[kind]), kind.capitalize()))
+                                         latex(actual[kind]), rf"\text{{{kind}}}"))
         if groups["trainable"] and groups["non-trainable"]:
             work.param_steps.append(Step(
                 "Parameters", r"\text{trainable} + \text{non-trainable}",
-                f"{latex(rec.trainable)} + {latex(rec.non_trainable)}", latex(rec.params), "Total"))
+                f"{latex(rec.trainable)} + {latex(rec.non_trainable)}", latex(rec.params), r"\text{total}"))
 
     # -- MACs ----------------------------------------------------------------------------------
     def _macs(self) -> None:
@@ -498,7 +498,7 @@ class _Builder:
         work.shape_steps, work.param_steps, work.mac_steps = [], [], []
         work.shape_line = Step("Output shape", _value_tex(rec.output_shape), None, _value_tex(rec.output_shape))
         if rec.params != 0:
-            work.param_steps.append(Step("Parameters", latex(rec.params), None, latex(rec.params), "Total"))
+            work.param_steps.append(Step("Parameters", latex(rec.params), None, latex(rec.params), r"\text{total}"))
         for conv in ("torchinfo", "fvcore"):
             v = rec.macs_by(conv)
             if v != 0:
