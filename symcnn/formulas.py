@@ -49,11 +49,12 @@ def floor_div(n: Dim, s: Dim) -> Dim:
     n = sympy.Integer(n) if isinstance(n, int) else n
     if s == 1:
         return n
-    floors = [t for t in sympy.Add.make_args(n) if isinstance(t, sympy.floor)]
+    terms = sympy.Add.make_args(n)
+    floors = [t for t in terms if isinstance(t, sympy.floor)]
     if len(floors) == 1:
-        rest = n - floors[0]
-        if rest.is_integer:
-            n = floors[0].args[0] + rest
+        others = [t for t in terms if t is not floors[0]]
+        if all(_integer_term(t) for t in others):
+            n = sympy.Add(floors[0].args[0], *others)
     return canonical_floor(n / s)
 
 
@@ -96,6 +97,8 @@ def conv_output_length(n: Dim, kernel: Dim, stride: Dim = 1, dilation: Dim = 1, 
 
 def same_output_length(n: Dim, stride: Dim = 1) -> Dim:
     """⌊(n − 1) / s⌋ + 1 = ⌈n / s⌉: Keras 'same' and 'causal' padding."""
+    if isinstance(stride, int) and stride == 1:
+        return n
     return simplify_int(floor_div(n - 1, stride) + 1)
 
 
