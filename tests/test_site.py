@@ -1,0 +1,188 @@
+"""The worked-solution site: golden seed page, the tutorial's numbers, safe writing, strict mkdocs builds.
+
+Refresh the golden files after an intended change with::
+
+    KERAS_BACKEND=torch .venv/bin/python -m pytest tests/test_site.py --update-golden
+
+and review the diff of tests/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symcnn import load
+from symcnn.errors import SymcnnError
+from symcnn.render.site import MARKER, docs_command, render_site, write_site
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SEED = REPO / "examples" / "seed.yaml"
+
+# Every number of the tutorial, as it prints them (../shared/seed/2-keras-summary.png, 3..8-*.png).
+TUTORIAL_NUMBERS = ["640", "36928", "12544", "1605760", "516", "1,643,844", "62", "31", "29", "14"]
+
+
+def _seed_page() -> str:
+    return render_site([load(SEED)])["docs/models/seed.md"].decode("utf-8")
+
+
+def test_seed_page_matches_golden(update_golden: bool) -> None:
+    golden = GOLDEN / "seed.md"
+    page = _seed_page()
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(page, encoding="utf-8")
+    assert golden.is_file(), "no golden file: run pytest tests/test_site.py --update-golden"
+    assert page == golden.read_text(encoding="utf-8"), (
+        "seed page changed; if intended, refresh with: pytest tests/test_site.py --update-golden"
+    )
+
+
+@pytest.mark.parametrize("number", TUTORIAL_NUMBERS)
+def test_seed_page_carries_the_tutorial_numbers(number: str) -> None:
+    assert number in _seed_page()
+
+
+def test_seed_page_reads_like_the_tutorial() -> None:
+    page = _seed_page()
+    order = ["## The model", "## Summary", "## The calculations", "### 1. conv2d", "### 2. max&#95;pooling2d",
+             "### 5. flatten", "### 7. dense&#95;1", "## Totals", "## Summary of the calculations"]
+    positions = [page.index(h) for h in order]
+    assert positions == sorted(positions)
+    assert page.count("**No trainable parameters.**") == 3  # two poolings and flatten
+    assert "(3 \\times 3 \\times 1 \\times 64) + 64" in page
+    assert "(12544 \\times 128) + 128" in page
+    assert "14.5" in page  # why the floor turns 14.5 into 14
+    assert "terminology.md" in page
+    assert "seed-params.svg" in page and "seed-shapes.svg" in page
+
+
+def test_rendering_is_deterministic() -> None:
+    a = render_site([load(SEED), load(REPO / "examples" / "seed_symbolic.yaml")])
+    b = render_site([load(SEED), load(REPO / "examples" / "seed_symbolic.yaml")])
+    assert a == b
+
+
+def test_symbolic_page_has_closed_forms_and_no_substitution() -> None:
+    page = render_site([load(REPO / "examples" / "seed_symbolic.yaml")])["docs/models/seed-symbolic.md"].decode()
+    assert "A symbolic page" in page and "In closed form" in page
+    assert "64 + 0 + 0" not in page  # no numeric substitution
+    assert "H - 2" in page
+
+
+INJECTIONS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+def test_user_text_is_escaped_in_markdown(evil: str, tmp_path: Path) -> None:
+    src = tmp_path / "evil.yaml"
+    src.write_text(json.dumps({
+        "name": evil, "description": evil, "input": [8, 8, 1],
+        "layers": [{"Conv2D": {"filters": 2, "kernel_size": 3, "name": evil}}, "Flatten"],
+    }), encoding="utf-8")
+    files = render_site([load(src)])
+    for path, data in files.items():
+        if path.endswith((".md", ".yml", ".svg")):
+            # A fenced code block shows its text verbatim (Markdown escapes it): the model file may appear there.
+            text = re.sub(r"^(`{3,})[a-z]*\n.*?^\1$", "", data.decode("utf-8"), flags=re.S | re.M)
+            assert "<script" not in text and "<img" not in text, path
+
+
+def test_write_site_writes_a_marked_mkdocs_project(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    config = write_site([load(SEED)], out)
+    assert config == out / "mkdocs.yml" and config.is_file()
+    listed = json.loads((out / MARKER).read_text())["files"]
+    assert "docs/models/seed.md" in listed and "mkdocs.yml" in listed
+    assert all((out / p).is_file() for p in listed)
+    yml = config.read_text()
+    for needed in ("font: false", "generic: true", "hooks/symcnn_math.py", "offline", "generator: false"):
+        assert needed in yml
+
+
+def test_rewriting_is_byte_identical_and_removes_only_stale_own_files(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site([load(SEED), load(REPO / "examples" / "seed_symbolic.yaml")], out)
+    (out / "notes.txt").write_text("mine")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write_site([load(SEED), load(REPO / "examples" / "seed_symbolic.yaml")], out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    write_site([load(SEED)], out)
+    assert not (out / "docs/models/seed-symbolic.md").exists()  # ours, stale: removed
+    assert (out / "notes.txt").read_text() == "mine"  # not ours: kept
+    assert (out / "docs/models/seed.md").read_bytes() == before[out / "docs/models/seed.md"]
+
+
+def test_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "thesis.tex").write_text("precious")
+    with pytest.raises(SymcnnError, match="not empty"):
+        write_site([load(SEED)], tmp_path)
+    write_site([load(SEED)], tmp_path, force=True)
+    assert (tmp_path / "thesis.tex").read_text() == "precious"
+
+
+def test_force_never_overwrites_a_file_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: mine\n")
+    with pytest.raises(SymcnnError, match="did not write"):
+        write_site([load(SEED)], tmp_path, force=True)
+    assert (tmp_path / "mkdocs.yml").read_text() == "site_name: mine\n"
+
+
+def test_a_tampered_marker_cannot_delete_outside_files(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / MARKER).write_text(json.dumps({"files": ["../outside.txt", "/etc/hostname", "docs/x.md"]}))
+    write_site([load(SEED)], out)
+    assert outside.read_text() == "keep"
+
+
+def test_user_templates_override_the_shipped_ones(tmp_path: Path) -> None:
+    (tmp_path / "terminology.md.j2").write_text("# My words\n\n{{ site_name }}\n")
+    files = render_site([load(SEED)], templates=tmp_path)
+    assert files["docs/terminology.md"].decode().startswith("# My words")
+    assert "## The calculations" in files["docs/models/seed.md"].decode()
+
+
+def test_missing_template_folder_is_an_argument_error(tmp_path: Path) -> None:
+    with pytest.raises(SymcnnError, match="templates"):
+        render_site([load(SEED)], templates=tmp_path / "nope")
+
+
+def _build(config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.mark.slow
+def test_generated_site_builds_strictly(tmp_path: Path) -> None:
+    message = docs_command([load(SEED), load(REPO / "examples" / "seed_symbolic.yaml")], str(tmp_path / "out"),
+                           build=True, serve=False, force=False, templates=None)
+    index = tmp_path / "out" / "site" / "index.html"
+    assert str(index) in message and index.is_file()
+    page = (tmp_path / "out" / "site" / "models" / "seed.html").read_text()
+    assert "<math" in page and "\\frac" not in page and "\\lfloor" not in page
+
+
+@pytest.mark.slow
+def test_project_documentation_builds_strictly(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(tmp_path)],
+        capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False, cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    gallery = tmp_path / "gallery" / "seed.html"
+    assert gallery.is_file()
+    text = gallery.read_text()
+    for number in ("640", "36928", "1605760", "1,643,844"):
+        assert number in text
