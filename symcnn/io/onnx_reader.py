@@ -140,20 +140,22 @@ def _attributes(node: Any) -> dict[str, Any]:
 def module_path(scopes: Sequence[str]) -> str:
     """torch's module path from an exporter's scope names.
 
+    Each scope may repeat the tail of the path before it (TorchScript names a
+    Sequential's child ``downsample.0`` inside ``layer2.0.downsample``).
+
     >>> module_path(["layer1", "layer1.0", "conv1"])
     'layer1.0.conv1'
+    >>> module_path(["layer2", "layer2.0", "downsample", "downsample.0"])
+    'layer2.0.downsample.0'
     >>> module_path(["layer1", "0", "conv1"])
     'layer1.0.conv1'
     """
-    path = ""
+    path: list[str] = []
     for seg in scopes:
-        if not seg:
-            continue
-        if path and seg.startswith(path + "."):
-            path = seg
-        else:
-            path = f"{path}.{seg}" if path else seg
-    return path
+        parts = [p for p in seg.split(".") if p]
+        overlap = max((k for k in range(1, min(len(path), len(parts)) + 1) if path[-k:] == parts[:k]), default=0)
+        path += parts[overlap:]
+    return ".".join(path)
 
 
 class _Reader:
@@ -289,7 +291,9 @@ class _Reader:
         attrs = _attributes(node)
         op = node.op_type
         flows = [v for v in ins if isinstance(v, Flow)]
-        if op == "Shape" and flows:
+        if op == "CastLike" and not isinstance(ins[0], Flow) and flows:
+            outs = fold(op, [ins[0], _like(flows[0])], attrs)  # only the tensor's type is used
+        elif op == "Shape" and flows:
             outs = [fold_shape(flows[0].shape, attrs)]
         elif op == "Size" and flows:
             outs = [self._size(flows[0])]
@@ -899,6 +903,15 @@ class _Reader:
         x = self._flow(ins[0], "Expand")
         target = tuple(self._const(ins[1], "Expand", "shape").ints("Expand shape"))
         return [self._add(node, _ExpandTo(shape=target), [x])]
+
+
+def _like(flow: Flow) -> Any:
+    """A stand-in for a computed tensor whose element type is all an op reads (float)."""
+    import numpy as np
+
+    from .onnx_shapes import Const
+
+    return Const(np.empty((0,), dtype=object), is_float=True)
 
 
 def _torch_layer(cls: str, **kwargs: Any) -> Layer:

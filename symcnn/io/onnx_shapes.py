@@ -124,7 +124,12 @@ def _obj(values: Any) -> np.ndarray:
         items = [_obj(v) for v in values]
         out = np.empty((len(items), *(items[0].shape if items else ())), dtype=object)
         for i, item in enumerate(items):
-            out[i] = item
+            if item.shape != out.shape[1:]:
+                raise ShapeError(f"ragged constant {values!r}")
+            if item.ndim == 0:
+                out[i] = item[()]
+            else:
+                out[i, ...] = item
         return out
     arr = np.empty((), dtype=object)
     arr[()] = values
@@ -241,7 +246,10 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> list
     rule = _FOLD.get(op)
     if rule is None:
         raise UnknownLayerError(f"cannot compute ONNX op {op} on constant inputs")
-    srcs = frozenset().union(*(c.sources for c in inputs if c is not None))
+    carriers = _VALUE_INPUTS.get(op)
+    srcs = frozenset().union(
+        *(c.sources for i, c in enumerate(inputs) if c is not None and (carriers is None or i in carriers))
+    )
     result = rule(inputs, attrs)
     outs = result if isinstance(result, list) else [result]
     for out in outs:
@@ -494,6 +502,14 @@ _FOLD: dict[str, Callable[[Sequence[Const | None], dict[str, Any]], Any]] = {
     "Split": _fold_split,
 }
 FOLDABLE = frozenset(_FOLD)
+# Inputs whose values flow into the output (the others are shapes, indices, axes or types):
+# a bias computed from the weight's shape is not learned from the weight.
+_VALUE_INPUTS: dict[str, tuple[int, ...]] = {
+    "Shape": (), "Size": (), "ConstantOfShape": (), "Range": (), "CastLike": (0,), "Expand": (0,),
+    "Reshape": (0,), "Slice": (0,), "Gather": (0,), "Unsqueeze": (0,), "Squeeze": (0,), "Split": (0,),
+    "Where": (1, 2), "ReduceProd": (0,), "ReduceSum": (0,), "Equal": (), "Less": (), "Greater": (),
+    "LessOrEqual": (), "GreaterOrEqual": (), "And": (), "Or": (), "Not": (),
+}
 
 
 # ---- shape rules shared by folding and by the shape-only layers ---------------------------

@@ -1,0 +1,474 @@
+"""ONNX files exported by torch read back with the counts torch and torchinfo give.
+
+Each model is a plain ``torch.nn`` module, exported with ``torch.onnx.export`` to a
+temporary file and read with :func:`symcnn.io.onnx_reader.from_onnx`. The truth is
+torch itself: ``sum(p.numel())`` for parameters, the buffers' sizes, the shape of a
+real forward pass, and ``torchinfo.summary(...).total_mult_adds`` for MACs. With
+dynamic height and width, the closed forms symcnn finds are evaluated at several
+sizes (odd and prime ones too) and compared with torch run at those sizes.
+
+Parameters and buffers are randomised before export: exporters merge initializers
+with equal values (a fresh BatchNorm's ``weight`` and ``running_var`` are both ones),
+which a trained model never has.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import sympy
+
+from symcnn.errors import LimitError, ParseError, SymcnnError, UnknownLayerError
+
+torch = pytest.importorskip("torch")
+onnx = pytest.importorskip("onnx")
+torchinfo = pytest.importorskip("torchinfo")
+nn = torch.nn
+F = torch.nn.functional
+
+from symcnn.io import load  # noqa: E402
+from symcnn.io.onnx_reader import from_onnx  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+# ---- models ---------------------------------------------------------------------------------
+
+
+class Seed(nn.Module):
+    """The tutorial's CNN, channels first: 1×64×64 micrographs, four classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 64, 3), nn.Conv2d(64, 64, 3)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.fc1, self.fc2 = nn.Linear(64 * 14 * 14, 128), nn.Linear(128, 4)
+
+    def forward(self, x: Any) -> Any:
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        return torch.softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+
+
+class LeNet5(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.Tanh(), nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10)
+        )
+
+    def forward(self, x: Any) -> Any:
+        return self.classifier(self.features(x))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.downsample = None
+        if stride != 1 or c_in != c_out:
+            self.downsample = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x: Any) -> Any:
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class SmallResNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 7, 2, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        self.layer1 = nn.Sequential(BasicBlock(8, 8, 1), BasicBlock(8, 8, 1))
+        self.layer2 = nn.Sequential(BasicBlock(8, 16, 2), BasicBlock(16, 16, 1))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: Any) -> Any:
+        x = self.layer2(self.layer1(self.stem(x)))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block: 1×1 expand, 3×3 depthwise (groups = channels), 1×1 project."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, expand: int) -> None:
+        super().__init__()
+        hidden = c_in * expand
+        self.use_res = stride == 1 and c_in == c_out
+        self.conv = nn.Sequential(
+            nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+            nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out),
+        )
+
+    def forward(self, x: Any) -> Any:
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+class MobileNetish(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
+        self.blocks = nn.Sequential(InvertedResidual(16, 24, 2, 6), InvertedResidual(24, 24, 1, 6))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(24, 5))
+
+    def forward(self, x: Any) -> Any:
+        return self.head(self.blocks(self.stem(x)))
+
+
+class TinyUNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc1 = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        self.enc2 = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU())
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.dec = nn.Sequential(nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 2, 1))
+
+    def forward(self, x: Any) -> Any:
+        e1 = self.enc1(x)
+        return self.dec(torch.cat([self.up(self.enc2(e1)), e1], dim=1))
+
+
+class Chain(nn.Module):
+    """A sequence of modules, or of functions of the input (for F.pad and friends)."""
+
+    def __init__(self, *steps: Any) -> None:
+        super().__init__()
+        self.steps = nn.ModuleList([s for s in steps if isinstance(s, nn.Module)])
+        self.order = [s if not isinstance(s, nn.Module) else None for s in steps]
+
+    def forward(self, x: Any) -> Any:
+        modules = iter(self.steps)
+        for step in self.order:
+            x = next(modules)(x) if step is None else step(x)
+        return x
+
+
+class Tied(nn.Module):
+    """One convolution applied twice: its weights count once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x: Any) -> Any:
+        return self.head(self.conv(F.relu(self.conv(x))))
+
+
+class Tokens(nn.Module):
+    """A Linear on (N, T, C) exports as MatMul + Add of the bias."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, stride=2)
+        self.proj = nn.Linear(8, 12)
+        self.norm = nn.LayerNorm(12)
+
+    def forward(self, x: Any) -> Any:
+        y = self.conv(x).flatten(2).transpose(1, 2)
+        return self.norm(self.proj(y))
+
+
+def _per_op(*steps: Any) -> Callable[[], nn.Module]:
+    return lambda: Chain(*steps)
+
+
+# (id, factory, input shape (C, H, W...), dynamic-size test sizes or None)
+ODD_SIZES = [(17, 23), (31, 29), (40, 33), (13, 13)]
+CASES: list[tuple[str, Callable[[], nn.Module], tuple[int, ...], list[tuple[int, ...]] | None]] = [
+    ("seed", Seed, (1, 64, 64), None),
+    ("lenet5", LeNet5, (1, 28, 28), None),
+    ("resnet", SmallResNet, (3, 45, 37), ODD_SIZES),
+    ("mobilenetv2", MobileNetish, (3, 41, 35), ODD_SIZES),
+    ("unet", TinyUNet, (3, 24, 20), [(16, 16), (30, 22), (46, 58)]),
+    ("tied", Tied, (4, 11, 13), ODD_SIZES),
+    ("tokens", Tokens, (3, 19, 17), ODD_SIZES),
+    ("ceil_mode", _per_op(nn.Conv2d(3, 4, 3), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AvgPool2d(2, ceil_mode=True)),
+     (3, 20, 27), ODD_SIZES),
+    ("avgpool_pad_ceil", _per_op(nn.AvgPool2d(3, 2, padding=1, ceil_mode=True)), (3, 16, 19), ODD_SIZES),
+    ("dilation", _per_op(nn.Conv2d(3, 5, 3, dilation=2, padding=1), nn.Conv2d(5, 6, (3, 5), stride=(2, 3),
+                                                                            dilation=(3, 1))),
+     (3, 31, 29), ODD_SIZES),
+    ("zeropad_asym", _per_op(nn.ZeroPad2d((1, 2, 0, 3)), nn.Conv2d(3, 4, 3, stride=2)), (3, 15, 16), ODD_SIZES),
+    ("fpad_asym", _per_op(lambda x: F.pad(x, (2, 0, 1, 1)), nn.Conv2d(3, 4, 4), nn.ReLU()), (3, 13, 11), ODD_SIZES),
+    ("upsample_scale", _per_op(nn.Conv2d(3, 4, 3), nn.Upsample(scale_factor=2), nn.Conv2d(4, 2, 3)), (3, 9, 12),
+     ODD_SIZES),
+    ("upsample_bilinear", _per_op(nn.Upsample(scale_factor=(1.5, 2.5), mode="bilinear"), nn.Conv2d(3, 2, 1)),
+     (3, 10, 7), ODD_SIZES),
+    ("upsample_size", _per_op(nn.Upsample(size=(20, 12)), nn.Conv2d(3, 2, 3)), (3, 9, 7), None),
+    ("convtranspose", _per_op(nn.ConvTranspose2d(3, 6, 3, stride=2, padding=1, output_padding=1),
+                              nn.ConvTranspose2d(6, 4, (2, 3), stride=(1, 2), dilation=2, groups=2, bias=False)),
+     (3, 7, 9), ODD_SIZES),
+    ("conv1d", _per_op(nn.Conv1d(3, 8, 5, stride=2, padding=1), nn.BatchNorm1d(8), nn.MaxPool1d(3, ceil_mode=True),
+                       nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(8, 3)), (3, 50), None),
+    ("conv3d", _per_op(nn.Conv3d(2, 4, 3, padding=(1, 0, 1)), nn.BatchNorm3d(4), nn.MaxPool3d(2)), (2, 9, 10, 11),
+     None),
+    ("groups_prelu", _per_op(nn.Conv2d(4, 8, 3, groups=4), nn.PReLU(8), nn.Conv2d(8, 8, 1, groups=2), nn.GELU()),
+     (4, 12, 12), ODD_SIZES),
+]
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def randomise(model: nn.Module) -> nn.Module:
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.uniform_(0.5, 1.5)
+        for name, b in model.named_buffers():
+            if b.is_floating_point():
+                b.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+def export(model: nn.Module, shape: tuple[int, ...], path: Path, *, dynamic: bool = False, dynamo: bool = False,
+           **kwargs: Any) -> Path:
+    x = torch.zeros(1, *shape)
+    options: dict[str, Any] = {"input_names": ["x"], "output_names": ["y"], "dynamo": dynamo, **kwargs}
+    if dynamic:
+        axes = {0: "batch_size", **{2 + i: n for i, n in enumerate(("height", "width", "depth")[: len(shape) - 1])}}
+        options["dynamic_axes"] = {"x": axes}
+    if not dynamo:
+        options.setdefault("do_constant_folding", False)  # keeps BatchNorm apart from the Conv before it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x,), str(path), **options)
+    return path
+
+
+def truth(model: nn.Module, shape: tuple[int, ...]) -> dict[str, Any]:
+    x = torch.zeros(1, *shape)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = model(x)
+        stats = torchinfo.summary(model, input_size=(1, *shape), verbose=0)
+    return {
+        "params": sum(p.numel() for p in model.parameters()),
+        "buffers": sum(b.numel() for b in model.buffers()),
+        "shape": tuple(out.shape),
+        "macs": stats.total_mult_adds,
+    }
+
+
+def at(expr: Any, values: dict[str, int]) -> int:
+    expr = sympy.sympify(expr)
+    table = {s: values[s.name] for s in expr.free_symbols}
+    return int(expr.subs(table))
+
+
+# ---- exports read back --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "factory", "shape", "sizes"), CASES, ids=[c[0] for c in CASES])
+def test_static_export_matches_torch_and_torchinfo(tmp_path: Path, name: str, factory: Any, shape: Any,
+                                                   sizes: Any) -> None:
+    model = randomise(factory())
+    want = truth(model, shape)
+    got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx"))
+    assert got.convention == "torch"
+    assert got.total_params == want["params"]
+    assert got.total_buffers == want["buffers"]
+    assert got.output_shapes[0] == want["shape"]
+    assert got.macs("torchinfo") == want["macs"]
+
+
+DYNAMIC = [c for c in CASES if c[3] is not None]
+
+
+@pytest.mark.parametrize(("name", "factory", "shape", "sizes"), DYNAMIC, ids=[c[0] for c in DYNAMIC])
+def test_dynamic_axes_give_closed_forms_that_match_torch_at_each_size(tmp_path: Path, name: str, factory: Any,
+                                                                       shape: Any, sizes: Any) -> None:
+    model = randomise(factory())
+    got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx", dynamic=True))
+    symbols = {s.name for s in got.free_symbols}
+    assert {"H", "W"} <= symbols, symbols
+    out_shape = got.output_shapes[0]
+    macs = got.macs("torchinfo")
+    for size in sizes:
+        want = truth(model, (shape[0], *size))
+        values = {"N": 1, "H": size[0], "W": size[1]}
+        assert got.total_params == want["params"]
+        assert tuple(at(d, values) for d in out_shape) == want["shape"], size
+        assert at(macs, values) == want["macs"], size
+
+
+def test_dynamic_batch_is_the_symbol_n_and_scales_the_macs(tmp_path: Path) -> None:
+    model = randomise(SmallResNet())
+    got = from_onnx(export(model, (3, 32, 32), tmp_path / "r.onnx", dynamic=True))
+    n = sympy.Symbol("N", integer=True, positive=True)
+    assert got.output_shapes[0][0] == n
+    assert sympy.expand(got.macs("torchinfo") - n * got.macs("torchinfo").subs(n, 1)) == 0
+
+
+def test_user_symbols_replace_the_files_dim_names(tmp_path: Path) -> None:
+    model = randomise(Tied())
+    path = export(model, (4, 11, 13), tmp_path / "t.onnx", dynamic=True)
+    rows = sympy.Symbol("rows", integer=True, positive=True)
+    got = from_onnx(path, symbols={"height": rows, "width": 13, "batch_size": 1})
+    assert got.output_shapes[0] == (1, 2, rows, 13)
+
+
+def test_module_paths_become_layer_names(tmp_path: Path) -> None:
+    model = randomise(SmallResNet())
+    got = from_onnx(export(model, (3, 32, 32), tmp_path / "r.onnx"))
+    names = {r.name for r in got.records}
+    torch_names = {n for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear))}
+    assert torch_names <= names, torch_names - names
+
+
+@pytest.mark.parametrize(
+    ("name", "factory", "shape"),
+    [("seed", Seed, (1, 64, 64)), ("tokens", Tokens, (3, 19, 17)), ("unet", TinyUNet, (3, 24, 20)),
+     ("convtranspose", CASES[15][1], (3, 7, 9))],
+    ids=["seed", "tokens", "unet", "convtranspose"],
+)
+def test_default_export_with_constant_folding_reads_the_same(tmp_path: Path, name: str, factory: Any,
+                                                             shape: Any) -> None:
+    model = randomise(factory())
+    want = truth(model, shape)
+    got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx", do_constant_folding=True))
+    assert (got.total_params, got.output_shapes[0], got.macs("torchinfo")) == (want["params"], want["shape"],
+                                                                                want["macs"])
+
+
+def test_batchnorm_folded_into_conv_by_the_exporter_is_counted_as_the_file_holds_it(tmp_path: Path) -> None:
+    model = randomise(_per_op(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())())
+    got = from_onnx(export(model, (3, 10, 10), tmp_path / "f.onnx", do_constant_folding=True))
+    assert [r.type for r in got.records][1:] == ["Conv2d", "ReLU"]
+    assert got.total_params == 8 * 3 * 9 + 8  # the fused conv has a bias; BatchNorm's scale is in its weight
+
+
+# ---- the dynamo exporter --------------------------------------------------------------------------
+
+
+def _dynamo_available() -> bool:
+    try:
+        import onnxscript  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+DYNAMO_CASES = [c for c in CASES if c[0] in ("seed", "tokens", "unet", "fpad_asym", "upsample_scale", "ceil_mode")]
+
+
+@pytest.mark.skipif(not _dynamo_available(), reason="the dynamo exporter needs onnxscript")
+@pytest.mark.parametrize(("name", "factory", "shape", "sizes"), DYNAMO_CASES, ids=[c[0] for c in DYNAMO_CASES])
+def test_dynamo_export_matches_torch(tmp_path: Path, name: str, factory: Any, shape: Any, sizes: Any) -> None:
+    model = randomise(factory())
+    want = truth(model, shape)
+    got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx", dynamo=True))
+    assert (got.total_params, got.output_shapes[0], got.macs("torchinfo")) == (want["params"], want["shape"],
+                                                                                want["macs"])
+    if sizes:
+        dyn = from_onnx(export(model, shape, tmp_path / f"{name}_dyn.onnx", dynamo=True, dynamic=True))
+        for size in sizes[:2]:
+            want = truth(model, (shape[0], *size))
+            values = {"N": 1, "H": size[0], "W": size[1]}
+            assert tuple(at(d, values) for d in dyn.output_shapes[0]) == want["shape"]
+            assert at(dyn.macs("torchinfo"), values) == want["macs"]
+
+
+@pytest.mark.skipif(not _dynamo_available(), reason="the dynamo exporter needs onnxscript")
+def test_dynamo_without_optimizing_keeps_batchnorm(tmp_path: Path) -> None:
+    model = randomise(SmallResNet())
+    want = truth(model, (3, 33, 29))
+    got = from_onnx(export(model, (3, 33, 29), tmp_path / "r.onnx", dynamo=True, optimize=False))
+    assert (got.total_params, got.output_shapes[0], got.macs("torchinfo")) == (want["params"], want["shape"],
+                                                                                want["macs"])
+
+
+def test_load_reads_onnx_by_suffix(tmp_path: Path) -> None:
+    model = randomise(LeNet5())
+    path = export(model, (1, 28, 28), tmp_path / "lenet.onnx")
+    assert load(path).total_params == sum(p.numel() for p in model.parameters())
+
+
+# ---- bad files -----------------------------------------------------------------------------------
+
+
+def _valid_bytes(tmp_path: Path) -> bytes:
+    return export(randomise(Tied()), (4, 8, 8), tmp_path / "ok.onnx").read_bytes()
+
+
+def _graph(nodes: list[Any], inits: list[Any] | None = None, shape: list[Any] | None = None) -> bytes:
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, shape or [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, "g", [x], [y], initializer=inits or [])
+    return helper.make_model(graph).SerializeToString()
+
+
+def _weight(name: str, dims: list[int]) -> Any:
+    from onnx import numpy_helper
+
+    import numpy as np
+
+    return numpy_helper.from_array(np.ones(dims, dtype=np.float32), name)
+
+
+BAD: list[tuple[str, Callable[[Path], bytes], type[SymcnnError]]] = [
+    ("empty", lambda p: b"", ParseError),
+    ("text", lambda p: b"name: not a model\nlayers: []\n", ParseError),
+    ("garbage", lambda p: bytes(range(256)) * 8, ParseError),
+    ("truncated", lambda p: _valid_bytes(p)[:200], ParseError),
+    ("no_graph", lambda p: onnx.ModelProto(ir_version=8).SerializeToString(), ParseError),
+    ("custom_domain", lambda p: _graph([onnx.helper.make_node("Foo", ["x"], ["y"], domain="my.ops")]),
+     UnknownLayerError),
+    ("unknown_op", lambda p: _graph([onnx.helper.make_node("NonMaxSuppression", ["x"], ["y"])]), UnknownLayerError),
+    ("undefined_input", lambda p: _graph([onnx.helper.make_node("Relu", ["nowhere"], ["y"])]), SymcnnError),
+    ("no_output", lambda p: _graph([onnx.helper.make_node("Relu", ["x"], ["z"])]), SymcnnError),
+    ("conv_weight_mismatch", lambda p: _graph([onnx.helper.make_node("Conv", ["x", "w"], ["y"])],
+                                              [_weight("w", [4, 5, 3, 3])]), SymcnnError),
+    ("conv_too_small", lambda p: _graph([onnx.helper.make_node("Conv", ["x", "w"], ["y"])],
+                                        [_weight("w", [4, 3, 9, 9])]), SymcnnError),
+    ("bad_reshape", lambda p: _graph([onnx.helper.make_node("Reshape", ["x", "s"], ["y"])],
+                                     [onnx.numpy_helper.from_array(__import__("numpy").array([5, -1]), "s")]),
+     SymcnnError),
+    ("negative_dim", lambda p: _graph([onnx.helper.make_node("Relu", ["x"], ["y"])], shape=[1, 3, -4, 8]),
+     SymcnnError),
+    ("bad_auto_pad", lambda p: _graph([onnx.helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="SIDEWAYS")],
+                                      [_weight("w", [4, 3, 3, 3])]), SymcnnError),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "error"), BAD, ids=[b[0] for b in BAD])
+def test_malformed_files_raise_symcnn_errors(tmp_path: Path, name: str, make: Any, error: type) -> None:
+    path = tmp_path / f"{name}.onnx"
+    path.write_bytes(make(tmp_path))
+    with pytest.raises(error) as info:
+        from_onnx(path).total_params  # noqa: B018
+    assert str(path) in str(info.value)
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from symcnn.io import onnx_reader
+
+    path = tmp_path / "big.onnx"
+    path.write_bytes(_valid_bytes(tmp_path))
+    monkeypatch.setattr(onnx_reader, "MAX_ONNX_BYTES", 100)
+    with pytest.raises(LimitError):
+        from_onnx(path)
+
+
+def test_graphs_over_the_node_limit_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ok.onnx"
+    path.write_bytes(_valid_bytes(tmp_path))
+    with pytest.raises(LimitError):
+        from_onnx(path, max_nodes=2)
