@@ -77,7 +77,13 @@ class LayerRecord:
     def _count(self, pick: Any) -> sympy.Expr:
         if self.shared_with is not None:
             return sympy.Integer(0)
-        return to_expr(simplify_int(sum((w.size for w in self.weights if pick(w)), start=0)))
+        tied = self.tied_weights
+        return to_expr(simplify_int(sum((w.size for w in self.weights if pick(w) and w.name not in tied), start=0)))
+
+    @property
+    def tied_weights(self) -> dict[str, str]:
+        """Weights this layer uses but another layer owns (torch's tied parameters): name -> owner."""
+        return getattr(self.layer, "tied_weights", None) or {}
 
     @property
     def trainable(self) -> sympy.Expr:
