@@ -45,7 +45,7 @@ from ..errors import ArgumentError, GraphError, LimitError, ParseError, ShapeErr
 from ..expr import dim_symbol
 from ..layers.base import Layer
 from ..layers.core import InputLayer
-from ..model import Model, Node, Sequential
+from ..model import MAX_LAYERS, Model, Node, Sequential
 from . import MAX_FILE_BYTES, read_bytes
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024  # the largest config.json read from a .keras zip
@@ -457,6 +457,8 @@ def _layer_list(config: dict[str, Any]) -> list[Any]:
         raise ParseError(f"a model config needs a 'layers' list, got {_kind(entries)}")
     if not entries:
         raise ParseError("a model config has an empty 'layers' list")
+    if len(entries) > MAX_LAYERS:  # refuse before building a million layers
+        raise LimitError(f"the model has {len(entries):,} layers; the limit is {MAX_LAYERS:,}")
     return entries
 
 
