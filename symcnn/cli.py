@@ -78,7 +78,10 @@ def load_model(path: str, *, input_dims: str | None = None, sets: Sequence[str] 
             name, sep, text = item.partition("=")
             if not sep or not name.strip():
                 raise ArgumentError(f"--set expects NAME=VALUE, got {item!r}")
-            values[name.strip()] = parse(text)
+            value = parse(text)
+            if value.is_number and not (value.is_Integer and value > 0):
+                raise ArgumentError(f"--set {name.strip()} must be a positive whole number, got {text.strip()!r}")
+            values[name.strip()] = value
         known = {s.name for s in model.free_symbols} | {s.name for s in model.defaults}
         unknown = sorted(set(values) - known)
         if unknown:
