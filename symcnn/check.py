@@ -501,9 +501,6 @@ def find_layer(model: Model, layer: Any, position: int | None = None) -> LayerRe
     for candidate in (label, m.group(1) if m else None):
         if candidate in by_name:
             return by_name[candidate]
-    lower = {r.name.lower(): r for r in records}
-    if label.lower() in lower:
-        return lower[label.lower()]
     m = re.fullmatch(r"(\d+)\s*[.):]?\s*(.*)", label)
     if m:
         number, rest = int(m.group(1)), m.group(2)
@@ -521,6 +518,9 @@ def find_layer(model: Model, layer: Any, position: int | None = None) -> LayerRe
             return typed[k - 1]
     if typed and position is not None and 1 <= position <= len(body) and body[position - 1] in typed:
         return body[position - 1]
+    lower = {r.name.lower(): r for r in records}
+    if label.lower() in lower and not typed:
+        return lower[label.lower()]
     names = ", ".join(f"{r.name} ({r.type})" for r in records)
     if typed:
         raise ArgumentError(f"{layer!r} could be any of {', '.join(r.name for r in typed)}: give the layer's name")
@@ -543,6 +543,7 @@ class Mistake:
     kind: str
     applies_to: Callable[[Layer], bool]
     compute: Callable[..., Iterable[tuple[Any, str]]]
+    primary: bool = True  # a secondary mistake is named only when no primary one fits
 
 
 def _kernel(weights: Sequence[Weight]) -> Weight | None:
@@ -864,6 +865,14 @@ def _window_mistakes(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tup
                 f"d×(k − 1) + 1 = {_fmt(simplify_int(w0.d * (w0.k - 1) + 1))}: {right}"
             ),
         )
+
+
+def _window_slips(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any, str]]:
+    wins = _windows(layer, ins, out)
+    if not wins:
+        return
+    w0 = wins[0]
+    right = f"{w0.text()} = {_fmt(w0.length())}"
     if getattr(layer, "padding", None) == "valid" and any(w.k != 1 for w in wins):
         kept = _with_spatial(layer, out, [simplify_int(-sympy.floor(-_expr(w.n) / w.s)) for w in wins])
         yield kept, f"size kept as if the padding were 'same'; with no padding ('valid') the window must fit: {right}"
@@ -955,6 +964,10 @@ def _macs_as_params(layer: Layer, ins: list[Shape], out: Shape, convention: str)
         )
 
 
+def _windowed(layer: Layer) -> bool:
+    return hasattr(layer, "kernel_size") or hasattr(layer, "pool_size")
+
+
 MISTAKES: list[Mistake] = [
     Mistake("bias left out", "weights", _has_kernel_and_bias, _bias_left_out),
     Mistake("bias counted per weight", "weights", _has_kernel_and_bias, _bias_per_weight),
@@ -971,12 +984,13 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "padding, floor, stride or dilation",
         "shape",
-        lambda l: hasattr(l, "kernel_size") or hasattr(l, "pool_size"),
+        _windowed,
         _window_mistakes,
     ),
+    Mistake("size kept or +1 left out", "shape", _windowed, _window_slips, primary=False),
     Mistake("input and output channels swapped", "shape", _has_kernel_and_bias, _channels_swapped_shape),
     Mistake("channels left out of Flatten", "shape", lambda l: "Flatten" in l.class_name, _flatten_channels),
-    Mistake("layer left out", "shape", lambda l: True, _layer_left_out),
+    Mistake("layer left out", "shape", lambda l: True, _layer_left_out, primary=False),
     Mistake("the other MAC convention", "macs", lambda l: True, _macs_other_convention),
     Mistake("parameters counted instead of MACs", "macs", lambda l: getattr(l, "conv_like", False), _macs_as_params),
 ]
@@ -1005,10 +1019,10 @@ def _measure(
 _SAFE = (SymcnnError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError)
 
 
-def _own_alternatives(q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str]]:
+def _own_alternatives(q: str, rec: LayerRecord, convention: str, primary: bool) -> Iterator[tuple[Value, str]]:
     layer, ins, out = rec.layer, rec.input_shapes, rec.output_shape
     for mistake in MISTAKES:
-        if not mistake.applies_to(layer):
+        if mistake.primary != primary or not mistake.applies_to(layer):
             continue
         if mistake.kind == "weights" and q in ("params", "trainable", "non_trainable", "macs"):
             if q == "macs" and mistake.name == "bias left out":
@@ -1067,13 +1081,13 @@ def _carry(records: list[LayerRecord], start: int, alt_out: Shape, target: int) 
 
 
 def _upstream_alternatives(
-    q: str, records: list[LayerRecord], index: int, i: int, convention: str
+    q: str, records: list[LayerRecord], index: int, i: int, convention: str, primary: bool
 ) -> Iterator[tuple[Value, str]]:
     """The target's value under each shape mistake made at layer ``i`` upstream, carried forward."""
     target, up = records[index], records[i]
     was = ", ".join(_fmt(s) for s in target.input_shapes)
     for mistake in MISTAKES:
-        if mistake.kind != "shape" or not mistake.applies_to(up.layer):
+        if mistake.kind != "shape" or mistake.primary != primary or not mistake.applies_to(up.layer):
             continue
         for value, ins, msg in _guarded(partial(_carried_values, mistake, q, records, index, i, convention)):
             got = ", ".join(_fmt(s) for s in ins)
@@ -1216,12 +1230,16 @@ def _diagnose(
             f"the shape has {len(expected) - 1} axes after the batch axis: {_fmt(expected)}, not {len(student) - 1}"
         )
         return found
-    own = _matches(_own_alternatives(q, rec, convention), student, sampler)
-    if not own:  # then the nearest layer upstream whose mistake, carried forward, gives the student's value
-        for i in _ancestors(records, index)[:MAX_UPSTREAM]:
-            own = _matches(_upstream_alternatives(q, records, index, i, convention), student, sampler)
+    own: list[str] = []
+    for primary in (True, False):  # the common mistakes first, then the rarer slips
+        own = _matches(_own_alternatives(q, rec, convention, primary), student, sampler)
+        # then the nearest layer upstream whose mistake, carried forward, gives the student's value
+        for i in [] if own else _ancestors(records, index)[:MAX_UPSTREAM]:
+            own = _matches(_upstream_alternatives(q, records, index, i, convention, primary), student, sampler)
             if own:
                 break
+        if own:
+            break
     found += [m for m in own if m not in found]
     if not own:
         found.append(_how_far(student, expected, sampler))
