@@ -45,6 +45,8 @@ __all__ = [
     "docs_command",
     "render_layer_markdown",
     "render_model_markdown",
+    "render_model_pages",
+    "render_support_files",
     "render_site",
     "serve_site",
     "write_site",
@@ -423,24 +425,45 @@ def _assets() -> dict[str, bytes]:
     return files
 
 
+def _model_pages(
+    models: Sequence[Model], folder: str, templates: str | Path | None
+) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    files: dict[str, bytes] = {}
+    entries = []
+    for model, slug in zip(models, _slugs(models)):
+        ctx = _model_context(model, slug)
+        files[f"{folder}/{slug}.md"] = _render("page.md.j2", templates, **ctx, standalone=False).encode("utf-8")
+        drawn = _charts(model)
+        if drawn is not None:
+            files[f"{folder}/{slug}-params.svg"] = drawn[0].encode("utf-8")
+            files[f"{folder}/{slug}-shapes.svg"] = drawn[1].encode("utf-8")
+        entries.append(ctx)
+    return files, entries
+
+
+def render_model_pages(
+    models: Sequence[Model], folder: str = "models", *, templates: str | Path | None = None
+) -> dict[str, bytes]:
+    """The worked-solution pages (and charts) of ``models`` under ``folder``: for embedding in another mkdocs site."""
+    return _model_pages(models, folder, templates)[0]
+
+
+def render_support_files(*, templates: str | Path | None = None) -> dict[str, bytes]:
+    """The terminology page, CSS, font and hook every site with worked pages needs (paths relative to docs/)."""
+    files = {f[len("docs/"):]: data for f, data in _assets().items()}
+    files["terminology.md"] = _render("terminology.md.j2", templates, models=[], site_name="").encode("utf-8")
+    files["assets/symcnn/symcnn-site.css"] = _render("site.css", templates).encode("utf-8")
+    return files
+
+
 def render_site(
     models: Sequence[Model], *, templates: str | Path | None = None, site_name: str | None = None
 ) -> dict[str, bytes]:
     """Every file of the mkdocs project for ``models``: ``{posix relative path: content}``. Pure."""
     if not models:
         raise ArgumentError("docs needs at least one model")
-    slugs = _slugs(models)
-    files: dict[str, bytes] = {}
-    entries = []
-    for model, slug in zip(models, slugs):
-        ctx = _model_context(model, slug)
-        page = _render("page.md.j2", templates, **ctx, standalone=False)
-        files[f"docs/models/{slug}.md"] = page.encode("utf-8")
-        drawn = _charts(model)
-        if drawn is not None:
-            files[f"docs/models/{slug}-params.svg"] = drawn[0].encode("utf-8")
-            files[f"docs/models/{slug}-shapes.svg"] = drawn[1].encode("utf-8")
-        entries.append(ctx)
+    pages, entries = _model_pages(models, "models", templates)
+    files = {f"docs/{path}": data for path, data in pages.items()}
     name = site_name or ("symcnn: " + ", ".join(_plain_title(m.name or "model") for m in models[:3])
                          + (", ..." if len(models) > 3 else ""))
     common = {"models": entries, "site_name": name}

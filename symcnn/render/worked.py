@@ -494,7 +494,9 @@ class _Builder:
 
     def _fallback(self) -> None:
         rec, work = self.record, self.work
-        work.fallback = not isinstance(self.layer, InputLayer)
+        # Inputs and parameter-free merges have no formula to show; anything else is a real gap.
+        merge = len(rec.input_shapes) > 1 and rec.params == 0
+        work.fallback = not isinstance(self.layer, InputLayer) and not merge
         work.shape_steps, work.param_steps, work.mac_steps = [], [], []
         work.shape_line = Step("Output shape", _value_tex(rec.output_shape), None, _value_tex(rec.output_shape))
         if rec.params != 0:
