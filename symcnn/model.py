@@ -319,6 +319,13 @@ class Model(Layer, register=False):
     def class_name(self) -> str:
         return type(self).__name__
 
+    # ---- checking a hand calculation ---------------------------------------------------
+    def check(self, layer: Any, params: Any = None, shape: Any = None, macs: Any = None, **values: Any) -> Any:
+        """Check a hand calculation for one layer: ``model.check("conv2d_1", params="(3² × 64 × 64) + 64")``."""
+        from .check import check
+
+        return check(self, layer, params=params, shape=shape, macs=macs, **values)
+
     # ---- display --------------------------------------------------------------------
     def summary(self, convention: str = "torchinfo") -> None:
         """Print a Keras-style table with a MACs column."""
