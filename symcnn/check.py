@@ -1313,15 +1313,18 @@ def _how_far(student: Value, expected: Value, sampler: _Sampler) -> str:
         return lead
     s, e = _expr(student), _expr(expected)
     diff = s - e
-    if not diff.free_symbols:
+    if not (s.free_symbols or e.free_symbols):
         more = "more" if diff > 0 else "less"
         if e == 0:
             return f"{lead}: it is {_fmt(abs(diff))} {more} than {_fmt(e)}"
         ratio = s / e
-        factor_text = (
-            f"exactly {_fmt(ratio)} times" if ratio.is_Rational and ratio.q <= 12 else f"{float(ratio):.7g} times"
-        )
-        return f"{lead}: it is {_fmt(abs(diff))} {more} than {_fmt(e)} ({factor_text} the right value)"
+        if ratio.is_Rational and ratio.q <= 12:
+            factor_text = f"exactly {_fmt(ratio)} times the right value"
+        elif abs(float(ratio) - 1) < 0.01:
+            factor_text = f"off by {abs(float(ratio) - 1) * 100:.2g}%"
+        else:
+            factor_text = f"{float(ratio):.4g} times the right value"
+        return f"{lead}: it is {_fmt(abs(diff))} {more} than {_fmt(e)} ({factor_text})"
     parts = [
         f"{lead}: yours minus the right formula is {_fmt(sympy.factor(diff) if _expanded_size(diff) < 500 else diff)}"
     ]

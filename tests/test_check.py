@@ -549,3 +549,10 @@ def test_symbolic_results_hold_sympy_values() -> None:
     (value,) = result.values
     C, F = sympy.symbols("C F", integer=True, positive=True)
     assert sympy.expand(value.student - (9 * C * F + F)) == 0
+
+
+def test_model_check_is_the_same_check() -> None:
+    m = model("seed")
+    assert m.check("conv2d", params="(3² × 64 × 1) + 64").correct
+    wrong = m.check("conv2d_1", params="3x64x64 + 64", shape="(29, 29, 64)")
+    assert not wrong.correct and wrong.values[0].correct is True and "kernel area" in wrong.values[1].diagnosis
