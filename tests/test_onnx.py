@@ -15,8 +15,9 @@ which a trained model never has.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sympy
@@ -29,8 +30,8 @@ torchinfo = pytest.importorskip("torchinfo")
 nn = torch.nn
 F = torch.nn.functional
 
-from symcnn.io import load  # noqa: E402
-from symcnn.io.onnx_reader import from_onnx  # noqa: E402
+from symcnn.io import load
+from symcnn.io.onnx_reader import from_onnx
 
 pytestmark = pytest.mark.slow
 
@@ -416,9 +417,8 @@ def _graph(nodes: list[Any], inits: list[Any] | None = None, shape: list[Any] | 
 
 
 def _weight(name: str, dims: list[int]) -> Any:
-    from onnx import numpy_helper
-
     import numpy as np
+    from onnx import numpy_helper
 
     return numpy_helper.from_array(np.ones(dims, dtype=np.float32), name)
 
@@ -472,3 +472,106 @@ def test_graphs_over_the_node_limit_are_refused(tmp_path: Path) -> None:
     path.write_bytes(_valid_bytes(tmp_path))
     with pytest.raises(LimitError):
         from_onnx(path, max_nodes=2)
+
+
+# ---- hand-written graphs, checked with onnx's reference evaluator ---------------------------------------
+
+
+def _ref_shape(model_bytes: bytes, shape: tuple[int, ...]) -> tuple[int, ...]:
+    import numpy as np
+    from onnx.reference import ReferenceEvaluator
+
+    out = ReferenceEvaluator(onnx.load_from_string(model_bytes)).run(None, {"x": np.zeros(shape, np.float32)})
+    return tuple(out[0].shape)
+
+
+def _ints(name: str, values: list[int]) -> Any:
+    import numpy as np
+
+    return onnx.numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def _node(op: str, ins: list[str], out: str = "y", **attrs: Any) -> Any:
+    return onnx.helper.make_node(op, ins, [out], **attrs)
+
+
+# (id, nodes, initializers, weight initializers (the learned ones), test sizes for (H, W))
+GRAPHS: list[tuple[str, list[Any], list[Any], list[str]]] = [
+    ("conv_same_upper", [_node("Conv", ["x", "w"], auto_pad="SAME_UPPER", strides=[2, 3])],
+     [_weight("w", [4, 3, 3, 3])], ["w"]),
+    ("conv_same_lower_dilated", [_node("Conv", ["x", "w", "b"], auto_pad="SAME_LOWER", dilations=[2, 1])],
+     [_weight("w", [4, 3, 4, 2]), _weight("b", [4])], ["w", "b"]),
+    ("conv_valid", [_node("Conv", ["x", "w"], auto_pad="VALID", strides=[2, 2])], [_weight("w", [5, 3, 3, 2])],
+     ["w"]),
+    ("conv_asym_pads", [_node("Conv", ["x", "w"], pads=[0, 1, 2, 0], dilations=[2, 2])],
+     [_weight("w", [2, 3, 3, 3])], ["w"]),
+    ("convT_output_shape", [_node("ConvTranspose", ["x", "w"], strides=[2, 2], output_shape=[35, 47])],
+     [_weight("w", [3, 2, 3, 3])], ["w"]),
+    ("convT_asym", [_node("ConvTranspose", ["x", "w", "b"], strides=[2, 3], pads=[0, 1, 1, 0])],
+     [_weight("w", [3, 4, 3, 4]), _weight("b", [4])], ["w", "b"]),
+    ("convT_same", [_node("ConvTranspose", ["x", "w"], strides=[2, 2], auto_pad="SAME_UPPER")],
+     [_weight("w", [3, 2, 3, 3])], ["w"]),
+    ("maxpool_asym", [_node("MaxPool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 0, 1])], [], []),
+    ("avgpool_ceil", [_node("AveragePool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                            ceil_mode=1)], [], []),
+    ("flatten_axis2", [_node("Flatten", ["x"], axis=2)], [], []),
+    ("gemm_transB0", [_node("GlobalAveragePool", ["x"], "p"), _node("Flatten", ["p"], "f"),
+                      _node("Gemm", ["f", "w", "b"], transB=0)], [_weight("w", [3, 7]), _weight("b", [7])],
+     ["w", "b"]),
+    ("matmul_bias", [_node("Transpose", ["x"], "t", perm=[0, 2, 3, 1]), _node("MatMul", ["t", "w"], "m"),
+                     _node("Add", ["m", "b"])], [_weight("w", [3, 6]), _weight("b", [6])], ["w", "b"]),
+    ("resize_sizes", [_node("Resize", ["x", "", "", "s"], mode="nearest")], [_ints("s", [1, 3, 7, 5])], []),
+    ("slice_split", [_node("Slice", ["x", "st", "en", "ax", "sp"], "s"),
+                     onnx.helper.make_node("Split", ["s"], ["a", "y", "c"], axis=1, num_outputs=3)],
+     [_ints("st", [-1, 1]), _ints("en", [-(2**40), 2**62]), _ints("ax", [2, 3]), _ints("sp", [-2, 2])], []),
+    ("reshape_zero", [_node("Reshape", ["x", "s"])], [_ints("s", [0, 0, -1])], []),
+    ("squeeze_unsqueeze", [_node("ReduceMean", ["x"], "r", axes=[2], keepdims=1), _node("Squeeze", ["r", "a"], "q"),
+                           _node("Unsqueeze", ["q", "b"])], [_ints("a", [2]), _ints("b", [0, 4])], []),
+    ("pad_channels", [_node("Pad", ["x", "p"])], [_ints("p", [0, 1, 2, 0, 0, 0, 1, 3])], []),
+    ("pad_batch", [_node("Pad", ["x", "p"])], [_ints("p", [1, 0, 0, 0, 0, 0, 0, 0])], []),
+    ("branches_concat", [_node("Conv", ["x", "w1"], "a", pads=[1, 1, 1, 1]), _node("Conv", ["x", "w2"], "b"),
+                         _node("Pad", ["b", "p"], "c"), _node("Concat", ["a", "c"], axis=1),
+                         ], [_weight("w1", [2, 3, 3, 3]), _weight("w2", [5, 3, 3, 3]),
+                             _ints("p", [0, 0, 1, 1, 0, 0, 1, 1])], ["w1", "w2"]),
+    ("shared_weight", [_node("Conv", ["x", "w"], "a", pads=[1, 1, 1, 1]), _node("Relu", ["a"], "r"),
+                       _node("Conv", ["r", "w"], "c", pads=[1, 1, 1, 1]), _node("Add", ["a", "c"])],
+     [_weight("w", [3, 3, 3, 3])], ["w"]),
+]
+GRAPH_SIZES = [(16, 16), (17, 23), (29, 31)]
+
+
+def _graph_model(nodes: list[Any], inits: list[Any], shape: list[Any]) -> bytes:
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, "g", [x], [y], initializer=inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+
+@pytest.mark.parametrize(("name", "nodes", "inits", "learned"), GRAPHS, ids=[g[0] for g in GRAPHS])
+def test_hand_written_graphs_match_the_reference_evaluator(tmp_path: Path, name: str, nodes: list[Any],
+                                                           inits: list[Any], learned: list[str]) -> None:
+    want_params = sum(prod_(i.dims) for i in inits if i.name in learned)
+    static = tmp_path / "static.onnx"
+    static.write_bytes(_graph_model(nodes, inits, [1, 3, 17, 23]))
+    got = from_onnx(static)
+    assert got.output_shapes[0] == _ref_shape(static.read_bytes(), (1, 3, 17, 23))
+    assert got.total_params == want_params
+    if name == "convT_output_shape":
+        return  # a fixed output_shape does not follow the input size
+    dynamic = tmp_path / "dynamic.onnx"
+    dynamic.write_bytes(_graph_model(nodes, inits, ["batch", 3, "height", "width"]))
+    sym = from_onnx(dynamic)
+    for h, w in GRAPH_SIZES:
+        values = {"N": 1, "H": h, "W": w}
+        want = _ref_shape(dynamic.read_bytes(), (1, 3, h, w))
+        assert tuple(at(d, values) for d in sym.output_shapes[0]) == want, (h, w)
+        assert sym.total_params == want_params
+
+
+def prod_(dims: Any) -> int:
+    out = 1
+    for d in dims:
+        out *= int(d)
+    return out

@@ -31,11 +31,12 @@ nodes; control flow (If, Loop, Scan) is not read.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
@@ -57,6 +58,10 @@ DEFAULT_NAMES = {
     "channels": "C", "sequence_length": "L", "seq_len": "L", "sequence": "L", "length": "L",
 }
 
+# what onnx, protobuf and numpy raise on malformed content
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError, OSError, RecursionError, MemoryError,
+)
 _FLOAT_TYPES = {1, 10, 11, 14, 15, 16}  # float, float16, double, complex64/128, bfloat16
 _AUTO_NAME = re.compile(r"^(onnx::|val_|_val|/|scalar|const|Constant|_v_|ortshared_)", re.IGNORECASE)
 
@@ -100,9 +105,7 @@ def _parse_model(data: bytes, max_nodes: int) -> Any:
     proto = onnx.ModelProto()
     try:
         proto.ParseFromString(data)
-    except (DecodeError, ValueError, RuntimeError, TypeError, UnicodeDecodeError, RecursionError):
-        raise ParseError("not an ONNX model: the file does not decode as an ONNX protobuf") from None
-    except Exception:  # protobuf's C implementation raises its own types
+    except _DECODE_ERRORS + (DecodeError,):
         raise ParseError("not an ONNX model: the file does not decode as an ONNX protobuf") from None
     if proto.ir_version <= 0 or not proto.HasField("graph"):
         raise ParseError("not an ONNX model: no IR version or no graph")
@@ -124,14 +127,14 @@ def _attributes(node: Any) -> dict[str, Any]:
             raise UnknownLayerError(f"ONNX op {node.op_type} holds a subgraph (control flow is not supported)")
         try:
             value = onnx.helper.get_attribute_value(attr)
-        except Exception:
+        except _DECODE_ERRORS:
             raise ParseError(f"attribute {attr.name!r} of node {node.name!r} is malformed") from None
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         elif isinstance(value, onnx.TensorProto):
             try:
                 value = numpy_helper.to_array(value)
-            except Exception:
+            except _DECODE_ERRORS:
                 raise ParseError(f"tensor attribute {attr.name!r} of node {node.name!r} is malformed") from None
         out[attr.name] = value
     return out
@@ -224,7 +227,7 @@ class _Reader:
         def load() -> Any:
             try:
                 array = numpy_helper.to_array(init)
-            except Exception:
+            except _DECODE_ERRORS:
                 raise ParseError(f"initializer {init.name!r} cannot be read (external or malformed data)") from None
             return to_object(array)[0]
 
@@ -280,7 +283,7 @@ class _Reader:
 
         if node.domain not in ("", "ai.onnx"):
             raise UnknownLayerError(f"ONNX op {node.domain}::{node.op_type} is not supported")
-        ins = []
+        ins: list[Any] = []
         for n in node.input:
             if not n:
                 ins.append(None)
@@ -413,29 +416,27 @@ class _Reader:
             return pads if auto == "SAME_UPPER" else [(e, b) for b, e in pads]
         if auto != "NOTSET":
             raise ArgumentError(f"auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got {auto!r}")
-        pads = self._ints(attrs, "pads", [0] * (2 * rank))
-        if len(pads) != 2 * rank:
-            raise ArgumentError(f"pads must have {2 * rank} values, got {pads}")
-        if any(p < 0 for p in pads):
-            raise ArgumentError(f"pads must not be negative, got {pads}")
-        return [(pads[i], pads[i + rank]) for i in range(rank)]
+        raw = self._ints(attrs, "pads", [0] * (2 * rank))
+        if len(raw) != 2 * rank:
+            raise ArgumentError(f"pads must have {2 * rank} values, got {raw}")
+        if any(p < 0 for p in raw):
+            raise ArgumentError(f"pads must not be negative, got {raw}")
+        return [(raw[i], raw[i + rank]) for i in range(rank)]
 
     def _pad_layer(self, node: Any, flow: Flow, before: Sequence[Dim], after: Sequence[Dim], suffix: str = "pad") -> Flow:
         """Padding (or cropping, when negative) per axis of the whole tensor, as one layer."""
         from .onnx_shapes import Pad
 
-        rank = len(flow.shape)
-        if before[0] == 0 and after[0] == 0 and all(is_number(v) or v.is_nonnegative for v in (*before, *after)):
-            spec: list[Dim] = []
-            for axis in range(rank - 1, 0, -1):
+        if len(before) == len(flow.shape) and before[0] == 0 and after[0] == 0:
+            spec: list[Dim] = []  # torch's F.pad order: last axis first
+            for axis in range(len(flow.shape) - 1, 0, -1):
                 spec += [before[axis], after[axis]]
             while len(spec) > 2 and spec[-1] == 0 and spec[-2] == 0:
                 spec = spec[:-2]
-            if all(isinstance(v, int) or (is_number(v) and v >= 0) or not is_number(v) for v in spec):
-                try:
-                    return self._add(node, _torch_layer("pad", pad=tuple(spec)), [flow], suffix)
-                except ArgumentError:
-                    pass
+            try:
+                return self._add(node, _torch_layer("pad", pad=tuple(spec)), [flow], suffix)
+            except ArgumentError:
+                pass
         return self._add(node, Pad(before=tuple(before), after=tuple(after)), [flow], suffix)
 
     def _torch(self, cls: str, **kwargs: Any) -> Layer:
@@ -710,14 +711,14 @@ class _Reader:
         return [self._add(node, layer, [x])]
 
     # ---- shape-only ops ------------------------------------------------------------------------
-    _UNARY = {
+    _UNARY: ClassVar[dict[str, str]] = {
         "Relu": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "LeakyRelu": "LeakyReLU", "Clip": "Hardtanh",
         "HardSwish": "Hardswish", "HardSigmoid": "Hardsigmoid", "Softmax": "Softmax", "LogSoftmax": "LogSoftmax",
         "Gelu": "GELU", "Elu": "ELU", "Selu": "SELU", "Celu": "CELU", "Softplus": "Softplus",
         "Softsign": "Softsign", "Mish": "Mish", "Dropout": "Dropout", "Identity": "Identity",
         "ThresholdedRelu": "Threshold", "Shrink": "Hardshrink",
     }
-    _IDENTITY_OPS = frozenset({
+    _IDENTITY_OPS: ClassVar[frozenset[str]] = frozenset({
         "Erf", "Sqrt", "Reciprocal", "Exp", "Log", "Neg", "Abs", "Cast", "CastLike", "Floor", "Ceil", "Round",
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Sign", "Not",
         "IsNaN", "IsInf", "BitwiseNot", "Hardmax", "LpNormalization", "MeanVarianceNormalization",
@@ -784,8 +785,8 @@ class _Reader:
         from .onnx_shapes import SliceOp, slice_bounds
 
         x = self._flow(ins[0], "Slice")
-        consts = [x if i == 0 else self._const(v, "Slice", "bound") if v is not None else None
-                  for i, v in enumerate(ins)]
+        consts: list[Any] = [None if i == 0 or v is None else self._const(v, "Slice", "bound")
+                             for i, v in enumerate(ins)]
         bounds = slice_bounds(len(x.shape), consts, attrs)
         return [self._add(node, SliceOp(bounds=bounds), [x])]
 
@@ -878,6 +879,8 @@ class _Reader:
                 sizes = size_in.ints("Resize sizes")
             elif scale_in is not None:
                 scales = [float(v) for v in self._const(scale_in, "Resize", "scales").values().reshape(-1).tolist()]
+                if not all(math.isfinite(v) and v > 0 for v in scales):
+                    raise ShapeError(f"Resize scales must be positive numbers, got {scales}")
             else:
                 raise ShapeError(f"{node.op_type} has neither scales nor sizes")
         if attrs.get("axes"):

@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy
@@ -416,6 +416,8 @@ def _fold_expand(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const
     data = a.values()
     try:
         shape = np.broadcast_shapes(data.shape, tuple(int(d) for d in dims))
+        if prod(shape) > MAX_FOLD_ELEMENTS:
+            raise UnknownLayerError(f"Expand to {list(shape)} makes too many values while folding shapes")
         return Const(np.array(np.broadcast_to(data, shape)), a.is_float)
     except ValueError:
         raise ShapeError(f"Expand of shape {data.shape} to {dims}") from None
@@ -566,7 +568,7 @@ def reshape_target(shape: Sequence[Any], target: Sequence[Any], allowzero: int =
 class _ShapeOp(Layer, register=False):
     """A layer that only moves data; the output shape follows from its stored arguments."""
 
-    arity: Any = 1
+    arity: ClassVar[int | None] = 1
 
     def __init__(self, **base: Any) -> None:
         super().__init__(**base)
@@ -621,6 +623,11 @@ class Squeeze(_ShapeOp, register=False):
 class ReshapeTo(_ShapeOp, register=False):
     """ONNX Reshape to a folded target shape (batch axis included; 0 copies, -1 is inferred)."""
 
+    @property
+    def class_name(self) -> str:
+        return "Reshape"
+
+
     def __init__(self, shape: Sequence[Any] = (), allowzero: int = 0, **base: Any) -> None:
         super().__init__(**base)
         self.shape = tuple(shape)
@@ -654,6 +661,11 @@ class Pad(_ShapeOp, register=False):
 class SliceOp(_ShapeOp, register=False):
     """ONNX Slice along some axes: ``(axis, start, end, step)`` each."""
 
+    @property
+    def class_name(self) -> str:
+        return "Slice"
+
+
     def __init__(self, bounds: Sequence[tuple[int, Any, Any, Any]] = (), **base: Any) -> None:
         super().__init__(**base)
         self.bounds = tuple(tuple(b) for b in bounds)
@@ -674,25 +686,27 @@ def slice_length(n: Dim, start: Dim, end: Dim, step: Dim) -> Dim:
         raise ShapeError(f"Slice step must be a nonzero number, got {step}")
     if all(is_number(v) for v in (n, start, end)):
         return len(range(*slice(int(start), int(end), int(step)).indices(int(n))))
-    big = 2**62
-    s, e = start, end
+    # A symbolic axis is taken to be long enough for the bounds the exporter saw: numbers at
+    # or past INT32's range mean "to the end", negative ones count from the end.
+    big = 2**31 - 1
     if step > 0:
-        s = 0 if is_number(s) and s <= -big else s
-        e = n if is_number(e) and e >= big else e
-        s = n + s if is_number(s) and s < 0 else s
-        e = n + e if is_number(e) and e < 0 else e
-        s = sympy.Min(sympy.Max(s, 0), n)
-        e = sympy.Min(sympy.Max(e, 0), n)
-        return simplify_int(sympy.Max(floor_div(e - s + step - 1, step), 0))
-    s = n - 1 if is_number(s) and s >= big else s
-    e = -1 if is_number(e) and e <= -big else e
-    s = n + s if is_number(s) and s < 0 else s
-    e = n + e if is_number(e) and e < -1 else e
-    return simplify_int(sympy.Max(floor_div(s - e - step - 1, -step), 0))
+        s = start + n if is_number(start) and start < 0 else start
+        e = n if is_number(end) and end >= big else end + n if is_number(end) and end < 0 else end
+    else:
+        s = n - 1 if is_number(start) and start >= big else start + n if is_number(start) and start < 0 else start
+        e = -1 if is_number(end) and end <= -big else end + n if is_number(end) and end < 0 else end
+    span = s - e if step < 0 else e - s
+    width = abs(int(step))
+    return simplify_int(sympy.Max(floor_div(span + width - 1, width), 0))
 
 
 class GatherOp(_ShapeOp, register=False):
     """ONNX Gather with fixed indices of shape ``index_shape`` along ``axis``."""
+
+    @property
+    def class_name(self) -> str:
+        return "Gather"
+
 
     def __init__(self, axis: int = 0, index_shape: Sequence[int] = (), **base: Any) -> None:
         super().__init__(**base)
@@ -707,6 +721,11 @@ class GatherOp(_ShapeOp, register=False):
 
 class Reduce(_ShapeOp, register=False):
     """ONNX Reduce* ops, ArgMax/ArgMin and GlobalPool: ``axes`` reduced, kept as 1 when ``keepdims``."""
+
+    @property
+    def class_name(self) -> str:
+        return self.op
+
 
     def __init__(self, op: str = "ReduceMean", axes: Sequence[int] | None = None, keepdims: bool = True, **base: Any) -> None:
         super().__init__(**base)
@@ -764,6 +783,10 @@ class MatMulOp(_ShapeOp, register=False):
     """ONNX MatMul of two computed tensors (attention scores and the like): no weights."""
 
     arity = 2
+
+    @property
+    def class_name(self) -> str:
+        return "MatMul"
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         a, b = inputs
