@@ -209,7 +209,9 @@ def _times(dims: Iterable[Any]) -> str:
 
 def _equals(entry: str, value: Value) -> str:
     shown = _fmt(value)
-    return "" if re.sub(r"[\s,]", "", entry) == re.sub(r"[\s,]", "", shown) else f"  (= {shown})"
+    forms = {shown, _fmt(value[1:]) if isinstance(value, tuple) else shown}
+    same = {re.sub(r"[\s,()]", "", f) for f in forms}
+    return "" if re.sub(r"[\s,()]", "", entry) in same else f"  (= {shown})"
 
 
 # ---- comparing values, as numbers or as formulas ---------------------------------------
