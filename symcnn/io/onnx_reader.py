@@ -80,6 +80,7 @@ def from_onnx(
     symbols: Mapping[str, Any] | None = None,
     name: str | None = None,
     max_nodes: int = MAX_ONNX_NODES,
+    **options: Any,
 ) -> Model:
     """Read an ONNX model file; sizes named in the file become symbols.
 
@@ -87,6 +88,8 @@ def from_onnx(
     a number, or text such as ``"H"``. Unnamed dynamic sizes get names from the
     input and axis. The batch axis is the symbol ``N`` when it is dynamic.
     """
+    if options:
+        raise ArgumentError(f"from_onnx has no option {sorted(options)[0]!r} (options: symbols, name, max_nodes)")
     try:
         import onnx  # noqa: F401
     except ImportError:
@@ -117,6 +120,14 @@ def _parse_model(data: bytes, max_nodes: int) -> Any:
     return proto
 
 
+def _refuse_external(tensor: Any, what: str) -> None:
+    """numpy_helper.to_array would open the file an external tensor names (relative to the current folder)."""
+    import onnx
+
+    if onnx.external_data_helper.uses_external_data(tensor):
+        raise ParseError(f"{what} keeps its values in an external file; symcnn does not open files a model names")
+
+
 def _attributes(node: Any) -> dict[str, Any]:
     import onnx
     from onnx import numpy_helper
@@ -132,6 +143,7 @@ def _attributes(node: Any) -> dict[str, Any]:
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         elif isinstance(value, onnx.TensorProto):
+            _refuse_external(value, f"tensor attribute {attr.name!r} of node {node.name!r}")
             try:
                 value = numpy_helper.to_array(value)
             except _DECODE_ERRORS:
@@ -225,6 +237,7 @@ class _Reader:
         from .onnx_shapes import to_object
 
         def load() -> Any:
+            _refuse_external(init, f"initializer {init.name!r}")
             try:
                 array = numpy_helper.to_array(init)
             except _DECODE_ERRORS:
