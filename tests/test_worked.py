@@ -86,11 +86,11 @@ def test_seed_layer_steps_match_the_tutorial(name: str, shape: tuple, substitute
 @pytest.mark.parametrize(
     ("name", "formula_parts", "substituted"),
     [
-        ("conv2d", [r"H_{in} + p_{\text{top}} + p_{\text{bottom}} - d_{h} \times (k_{h} - 1) - 1", "s_{h}", r"\lfloor"],
+        ("conv2d", [r"H_{\text{in}} + p_{\text{top}} + p_{\text{bottom}} - d_{h} \times (k_{h} - 1) - 1", "s_{h}", r"\lfloor"],
          r"\left\lfloor \frac{64 + 0 + 0 - 1 \times (3 - 1) - 1}{1} \right\rfloor + 1"),
-        ("max_pooling2d", [r"H_{in} + p_{\text{top}} + p_{\text{bottom}} - k_{h}"],
+        ("max_pooling2d", [r"H_{\text{in}} + p_{\text{top}} + p_{\text{bottom}} - k_{h}"],
          r"\left\lfloor \frac{62 + 0 + 0 - 2}{2} \right\rfloor + 1"),
-        ("flatten", [r"H_{in} \times W_{in} \times C_{in}"], r"14 \times 14 \times 64"),
+        ("flatten", [r"H_{\text{in}} \times W_{\text{in}} \times C_{\text{in}}"], r"14 \times 14 \times 64"),
     ],
 )
 def test_output_size_formula_has_floor_and_padding_on_both_sides(name: str, formula_parts: list[str], substituted: str) -> None:
@@ -171,8 +171,8 @@ def test_same_model_gives_identical_steps() -> None:
 def test_value_printer_keeps_the_formula_structure() -> None:
     k_h, k_w, c, f = sympy.symbols("k_h k_w C F", positive=True, integer=True)
     expr = arrange(k_h * k_w * c * f + f, {k_h: 0, k_w: 1, c: 2, f: 3})
-    names = {k_h: "k_{h}", k_w: "k_{w}", c: "C_{in}", f: "F"}
-    assert FormulaPrinter(names).doprint(expr) == r"k_{h} \times k_{w} \times C_{in} \times F + F"
+    names = {k_h: "k_{h}", k_w: "k_{w}", c: r"C_{\text{in}}", f: "F"}
+    assert FormulaPrinter(names).doprint(expr) == r"k_{h} \times k_{w} \times C_{\text{in}} \times F + F"
     assert ValuePrinter({k_h: 3, k_w: 3, c: 1, f: 64}, names).doprint(expr) == r"3 \times 3 \times 1 \times 64 + 64"
 
 

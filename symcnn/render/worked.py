@@ -106,7 +106,7 @@ _SIZE_ARGUMENTS = {
     "strides": ("s", "stride", "stride"),
     "dilation_rate": ("d", "dilation", "dilation"),
     "filters": ("F", "filters", "filters"),
-    "units": ("n_{out}", "units (output size)", "filters"),
+    "units": ("n_{\\text{out}}", "units (output size)", "filters"),
     "depth_multiplier": ("M", "depth multiplier", "other"),
     "groups": ("g", "groups", "other"),
     "output_padding": ("o", "output padding", "other"),
@@ -173,7 +173,7 @@ def _symbolic_inputs(binder: _Binder, shapes: list[Shape], channels_last: bool) 
     for shape in shapes:
         dims: list[Any] = [shape[0]]
         for (letter, label, _), d in zip(_axis_names(len(shape), channels_last), shape[1:]):
-            dims.append(None if d is None else binder.symbol(f"{letter}_{{in}}", d, f"input {label}", "in"))
+            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"input {label}", "in"))
         out.append(tuple(dims))
     return out
 
@@ -283,7 +283,7 @@ _SAMPLE_POINTS = (97, 128, 211, 256, 1031)
 
 
 def _shape_tex(binder: _Binder, shape: Shape) -> str:
-    return r"\left(" + ", ".join(r"\text{None}" if d is None else binder.formula(d) for d in shape) + r"\right)"
+    return "(" + ", ".join(r"\text{None}" if d is None else binder.formula(d) for d in shape) + ")"
 
 
 def _value_tex(shape: Shape) -> str:
@@ -345,7 +345,7 @@ class _Builder:
             if expr is None or not isinstance(expr, sympy.Basic) or expr.is_Symbol or expr.is_Integer:
                 named.append(expr)
                 continue
-            out = b.symbol(f"{letter}_{{out}}", actual, f"output {label}", "out", listed=False)
+            out = b.symbol(f"{letter}_{{\\text{{out}}}}", actual, f"output {label}", "out", listed=False)
             named.append(out)
             step = self._axis_step(axis, expr, actual, out)
             for group in groups:
