@@ -117,6 +117,11 @@ class LayerRecord:
     def macs(self) -> sympy.Expr:
         return self.macs_by("torchinfo")
 
+    def _repr_markdown_(self) -> str:
+        from .render.worked import repr_markdown
+
+        return repr_markdown(self)
+
 
 def simplify_expr(e: sympy.Expr) -> sympy.Expr:
     return e if e.is_Integer else sympy.expand(e) if not e.has(sympy.floor, sympy.Piecewise) else e
@@ -327,6 +332,15 @@ class Model(Layer, register=False):
         return check(self, layer, params=params, shape=shape, macs=macs, **values)
 
     # ---- display --------------------------------------------------------------------
+    def worked_solution(self) -> str:
+        """Every layer's formula, substitution and result, as Markdown with LaTeX math (also shown in Jupyter)."""
+        from .render.worked import repr_markdown
+
+        return repr_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.worked_solution()
+
     def summary(self, convention: str = "torchinfo") -> None:
         """Print a Keras-style table with a MACs column."""
         from .render.summary import table
