@@ -184,6 +184,31 @@ class Tokens(nn.Module):
         return self.norm(self.proj(y))
 
 
+class BigTokens(nn.Module):
+    """A weight over a million values that the exporter transposes (read by shape, never by value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 512, 3, stride=4)
+        self.proj = nn.Linear(512, 2500)
+
+    def forward(self, x: Any) -> Any:
+        return self.proj(self.conv(x).flatten(2).transpose(1, 2))
+
+
+class LayerScale(nn.Module):
+    """Learned tensors applied by arithmetic in forward: ``x * gamma + beta``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.gamma = nn.Parameter(torch.ones(6, 1, 1))
+        self.beta = nn.Parameter(torch.zeros(1, 6, 1, 1))
+
+    def forward(self, x: Any) -> Any:
+        return torch.relu(self.conv(x) * self.gamma + self.beta) * 0.5
+
+
 def _per_op(*steps: Any) -> Callable[[], nn.Module]:
     return lambda: Chain(*steps)
 
@@ -198,6 +223,8 @@ CASES: list[tuple[str, Callable[[], nn.Module], tuple[int, ...], list[tuple[int,
     ("unet", TinyUNet, (3, 24, 20), [(16, 16), (30, 22), (46, 58)]),
     ("tied", Tied, (4, 11, 13), ODD_SIZES),
     ("tokens", Tokens, (3, 19, 17), ODD_SIZES),
+    ("big_weight", BigTokens, (3, 21, 18), [(17, 23), (13, 13)]),
+    ("layer_scale", LayerScale, (3, 12, 11), ODD_SIZES),
     ("ceil_mode", _per_op(nn.Conv2d(3, 4, 3), nn.MaxPool2d(3, 2, ceil_mode=True), nn.AvgPool2d(2, ceil_mode=True)),
      (3, 20, 27), ODD_SIZES),
     ("avgpool_pad_ceil", _per_op(nn.AvgPool2d(3, 2, padding=1, ceil_mode=True)), (3, 16, 19), ODD_SIZES),
@@ -345,6 +372,41 @@ def test_default_export_with_constant_folding_reads_the_same(tmp_path: Path, nam
     got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx", do_constant_folding=True))
     assert (got.total_params, got.output_shapes[0], got.macs("torchinfo")) == (want["params"], want["shape"],
                                                                                 want["macs"])
+
+
+def test_initializers_listed_as_graph_inputs_are_weights_not_inputs(tmp_path: Path) -> None:
+    model = randomise(SmallResNet())
+    want = truth(model, (3, 30, 30))
+    got = from_onnx(export(model, (3, 30, 30), tmp_path / "r.onnx", keep_initializers_as_inputs=True))
+    assert len(got.input_shapes) == 1
+    assert (got.total_params, got.macs("torchinfo")) == (want["params"], want["macs"])
+
+
+class Embedder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(50, 8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, tokens: Any) -> Any:
+        return self.head(self.embed(tokens))
+
+
+def test_gather_from_a_weight_table_is_an_embedding(tmp_path: Path) -> None:
+    model = randomise(Embedder())
+    tokens = torch.zeros(2, 7, dtype=torch.long)
+    path = tmp_path / "e.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (tokens,), str(path), input_names=["x"], dynamo=False,
+                          dynamic_axes={"x": {0: "batch_size", 1: "sequence_length"}})
+        stats = torchinfo.summary(model, input_data=[tokens], verbose=0)
+    got = from_onnx(path)
+    assert [r.type for r in got.records][1:] == ["Embedding", "Linear"]
+    assert got.total_params == sum(p.numel() for p in model.parameters())
+    values = {"N": 2, "L": 7}
+    assert tuple(at(d, values) for d in got.output_shapes[0]) == tuple(model(tokens).shape)
+    assert at(got.macs("torchinfo"), values) == stats.total_mult_adds
 
 
 def test_batchnorm_folded_into_conv_by_the_exporter_is_counted_as_the_file_holds_it(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def from_onnx(
     input and axis. The batch axis is the symbol ``N`` when it is dynamic.
     """
     if options:
-        raise ArgumentError(f"from_onnx has no option {sorted(options)[0]!r} (options: symbols, name, max_nodes)")
+        raise ArgumentError(f"from_onnx has no option {min(options)!r} (options: symbols, name, max_nodes)")
     try:
         import onnx  # noqa: F401
     except ImportError:

@@ -250,13 +250,40 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> list
     srcs = frozenset().union(
         *(c.sources for i, c in enumerate(inputs) if c is not None and (carriers is None or i in carriers))
     )
-    result = rule(inputs, attrs)
+    lazy = _lazy_weight(op, inputs, attrs)
+    result = lazy if lazy is not None else rule(inputs, attrs)
     outs = result if isinstance(result, list) else [result]
     for out in outs:
         out.sources = out.sources | srcs
         if out.array is not None and out.array.size > MAX_FOLD_ELEMENTS:
             raise UnknownLayerError(f"{op} makes a tensor of {out.array.size:,} values while folding shapes")
     return outs
+
+
+LAZY_ELEMENTS = 4096  # weights bigger than this are moved by shape alone, never read
+
+
+def _lazy_weight(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const | None:
+    """A weight an exporter only transposes, casts or reshapes keeps its size and not its values."""
+    first = inputs[0] if inputs else None
+    if first is None or first.array is not None or prod(first.shape) <= LAZY_ELEMENTS:
+        return None
+    dims: tuple[Any, ...]
+    if op in ("Identity", "Cast", "CastLike"):
+        dims = first.shape
+    elif op == "Transpose":
+        perm = attrs.get("perm") or list(reversed(range(len(first.shape))))
+        dims = tuple(first.shape[int(p)] for p in perm)
+    elif op == "Unsqueeze":
+        dims = unsqueeze_shape(first.shape, _input_or_attr(inputs, 1, attrs, "axes") or [])
+    elif op == "Squeeze":
+        dims = squeeze_shape(first.shape, _input_or_attr(inputs, 1, attrs, "axes"))
+    elif op == "Reshape" and len(inputs) > 1 and inputs[1] is not None:
+        dims = reshape_target(first.shape, inputs[1].ints("Reshape shape"), attrs.get("allowzero", 0))
+    else:
+        return None
+    is_float = first.is_float if op != "Cast" else attrs.get("to") not in _INT_TYPES
+    return Const(None, is_float, frozenset(), tuple(int(d) for d in dims))
 
 
 def _first(inputs: Sequence[Const | None], op: str) -> Const:
