@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import (  # noqa: E402
+from browser import (
     INJECTION_PROBE,
     BrowserError,
     chromium_path,
@@ -28,8 +28,8 @@ from browser import (  # noqa: E402
     serve,
 )
 
-from symcnn import load  # noqa: E402
-from symcnn.render.site import docs_command  # noqa: E402
+from symcnn import load
+from symcnn.render.site import docs_command
 
 REPO = Path(__file__).resolve().parent.parent
 TUTORIAL_NUMBERS = ["640", "36928", "12544", "1605760", "516", "1,643,844"]
@@ -53,7 +53,7 @@ def _build(models: list, out: Path) -> Path:
 
 def _text(dom: str) -> str:
     """The text a reader sees: tags removed, entities decoded."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S | re.I)
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL | re.IGNORECASE)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
@@ -107,7 +107,7 @@ def test_a_layer_named_like_a_script_runs_nothing(tmp_path: Path, chromium: str,
     for target in (pages[0], site / "index.html"):
         dom = render_dom(target)
         assert not re.search(r"<img[^>]*onerror", dom), target
-        title = re.search(r"<title>(.*?)</title>", dom, re.S)
+        title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL)
         assert title is not None and "pwned" != title[1].strip()
         assert not re.search(r"<script>document\.title", dom)
         assert 'href="javascript:' not in dom

@@ -16,8 +16,8 @@ from typing import Any
 
 from mkdocs.structure.files import File, Files
 
-from symcnn import load
 from symcnn import layers as L
+from symcnn import load
 from symcnn.model import Sequential
 from symcnn.render.mathml import on_page_content  # noqa: F401  (the math hook)
 from symcnn.render.site import render_model_pages, render_support_files

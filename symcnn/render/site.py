@@ -36,7 +36,7 @@ from ..formulas import is_number
 from ..layers.core import InputLayer
 from ..model import LayerRecord, Model
 from .charts import params_chart, shape_flow_chart
-from .latex import latex, latex_number
+from .latex import latex
 from .worked import LayerWork, layer_work, md_escape, model_work, symbol_table
 
 __all__ = [
@@ -46,8 +46,8 @@ __all__ = [
     "render_layer_markdown",
     "render_model_markdown",
     "render_model_pages",
-    "render_support_files",
     "render_site",
+    "render_support_files",
     "serve_site",
     "write_site",
 ]

@@ -282,6 +282,11 @@ def _same(a: Any, b: Any) -> bool:
 _SAMPLE_POINTS = (97, 128, 211, 256, 1031)
 
 
+def _bracketed(tex: str, wrap: bool) -> str:
+    """The tutorial's "(3 × 3 × 1 × 64) + 64": a product among several terms in brackets."""
+    return f"({tex})" if wrap else tex
+
+
 def _shape_tex(binder: _Binder, shape: Shape) -> str:
     return "(" + ", ".join(r"\text{None}" if d is None else binder.formula(d) for d in shape) + ")"
 
@@ -392,7 +397,7 @@ class _Builder:
             sides = _SIDES[axis]
             pads = [b.symbol(f"p_{{\\text{{{s}}}}}", 0, f"padding {s}", "pad", listed=False) for s in sides]
             candidate = conv_output_length(n, kernel[i], stride, dilation, pads)
-            if _same(candidate.xreplace({p: 0 for p in pads}), expr):
+            if isinstance(candidate, sympy.Basic) and _same(candidate.xreplace({p: 0 for p in pads}), expr):
                 return candidate, self._floor_note(candidate)
             for p in pads:
                 del b.names[p], b.values[p], b.rank[p]
@@ -442,15 +447,12 @@ class _Builder:
             if not _same(b.value(total), actual[kind]):
                 raise ValueError(f"{kind} count disagrees with the record")
             many = len(terms) > 1
-
-            def show(term: Any, printer: Any) -> str:
-                tex = printer(term)
-                return f"({tex})" if many and isinstance(term, sympy.Mul) else tex
-
             formula = " + ".join(
                 rf"\underbrace{{{b.formula(t)}}}_{{\text{{{_weight_label(w)}}}}}" for t, w in zip(terms, ws)
             )
-            substituted = " + ".join(show(t, b.substituted) for t in terms) if b.numeric else None
+            substituted: str | None = None
+            if b.numeric:
+                substituted = " + ".join(_bracketed(b.substituted(t), many and isinstance(t, sympy.Mul)) for t in terms)
             labels = " + ".join(_weight_label(w) for w in ws)
             work.param_steps.append(Step(f"{kind.capitalize()} parameters ({labels})", formula, substituted,
                                          latex(actual[kind]), rf"\text{{{kind}}}"))
