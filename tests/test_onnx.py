@@ -351,6 +351,23 @@ def test_user_symbols_replace_the_files_dim_names(tmp_path: Path) -> None:
     assert got.output_shapes[0] == (1, 2, rows, 13)
 
 
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_exporters_made_up_axis_names_become_n_h_w(tmp_path: Path, dynamo: bool) -> None:
+    if dynamo and not _dynamo_available():
+        pytest.skip("the dynamo exporter needs onnxscript")
+    model = randomise(_per_op(nn.Conv2d(3, 4, 3, stride=2), nn.ReLU())())
+    path = tmp_path / "auto.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(2, 3, 9, 11),), str(path), input_names=["x"], dynamo=dynamo,
+                          dynamic_axes={"x": [0, 2, 3]})
+    got = from_onnx(path)
+    assert {s.name for s in got.free_symbols} == {"N", "H", "W"}
+    for h, w in [(9, 11), (16, 7)]:
+        want = tuple(model(torch.zeros(3, 3, h, w)).shape)
+        assert tuple(at(d, {"N": 3, "H": h, "W": w}) for d in got.output_shapes[0]) == want
+
+
 def test_module_paths_become_layer_names(tmp_path: Path) -> None:
     model = randomise(SmallResNet())
     got = from_onnx(export(model, (3, 32, 32), tmp_path / "r.onnx"))

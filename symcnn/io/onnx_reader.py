@@ -22,8 +22,24 @@ Export with ``training=torch.onnx.TrainingMode.TRAINING`` or
 ``do_constant_folding=False`` (TorchScript), or ``optimize=False`` (dynamo),
 to keep the BatchNorm layers.
 
+Symbols: ``dim_param`` names become symbols (``batch_size`` → N, ``height`` → H,
+``width`` → W, see :data:`DEFAULT_NAMES`; others are kept, made into identifiers).
+Names exporters make up (``x_dynamic_axes_2``, dynamo's ``s0``) take the axis's
+usual letter: N, C, then H, W (L for 1-D, D, H, W for 3-D). ``symbols=`` overrides
+any name with your own Symbol or a number.
+
+Weights: an initializer counts as a parameter where a layer consumes it (Conv,
+Gemm/MatMul, normalisation, PReLU, Embedding), or where arithmetic applies it to a
+tensor and it carries a name (``x * self.gamma``); exporters' own constants
+(``onnx::Mul_12``, ``val_3``) are not parameters. A buffer used in arithmetic looks
+like a parameter in ONNX and is counted as one. Exporters merge initializers with
+equal values, so two layers with identical weights look tied and count once.
+
+Assumptions on symbolic sizes: Slice bounds a file stores as numbers are taken to
+fall inside the axis (as they did for the size the exporter traced).
+
 Limits: files up to :data:`MAX_ONNX_BYTES`, graphs up to :data:`MAX_ONNX_NODES`
-nodes; control flow (If, Loop, Scan) is not read.
+nodes; control flow (If, Loop, Scan) and custom domains are not read.
 
 >>> model = from_onnx("resnet.onnx", symbols={"height": H, "width": W})  # doctest: +SKIP
 >>> model.total_params  # doctest: +SKIP
@@ -63,6 +79,7 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError, OSError, RecursionError, MemoryError,
 )
 _FLOAT_TYPES = {1, 10, 11, 14, 15, 16}  # float, float16, double, complex64/128, bfloat16
+_MADE_UP = re.compile(r"^(.*_dynamic_axes_\d+|s\d+|unk__\d+|\?|dim_?\d*|d\d+)$")
 _AUTO_NAME = re.compile(r"^(onnx::|val_|_val|/|scalar|const|Constant|_v_|ortshared_)", re.IGNORECASE)
 
 
@@ -150,6 +167,18 @@ def _attributes(node: Any) -> dict[str, Any]:
                 raise ParseError(f"tensor attribute {attr.name!r} of node {node.name!r} is malformed") from None
         out[attr.name] = value
     return out
+
+
+def _positional(axis: int, rank: int) -> str | None:
+    """The usual letter for an axis of a channels-first tensor: N, C, then L / H, W / D, H, W."""
+    spatial = {3: "L", 4: "HW", 5: "DHW"}.get(rank, "")
+    if axis == 0:
+        return "N"
+    if axis == 1 and rank >= 3:
+        return "C"
+    if rank == 2 and axis == 1:
+        return "L"
+    return spatial[axis - 2] if 0 <= axis - 2 < len(spatial) else None
 
 
 def module_path(scopes: Sequence[str]) -> str:
@@ -249,11 +278,19 @@ class _Reader:
             raise ParseError(f"initializer {init.name!r} has a negative size {list(dims)}")
         return const_cls(None, init.data_type in _FLOAT_TYPES, frozenset([init.name]), dims, load)
 
-    def _symbol(self, raw: str, fallback: str) -> Any:
+    def _symbol(self, raw: str, fallback: str, positional: str | None = None) -> Any:
+        """The symbol for a size named ``raw`` in the file (``fallback`` when unnamed).
+
+        Names an exporter made up (``x_dynamic_axes_3``, ``s0``, ``unk__2``, none) take the
+        axis's usual letter (``positional``: N, C, H, W ...) unless another name has it.
+        """
         key = raw or fallback
         if key in self.symbols:
             return self.symbols[key]
-        if key in self.user_symbols:
+        taken = {str(v) for v in self.symbols.values()}
+        if key not in self.user_symbols and positional and (not raw or _MADE_UP.match(raw)) and positional not in taken:
+            value: Any = dim_symbol(positional)
+        elif key in self.user_symbols:
             value = self.user_symbols[key]
             if isinstance(value, str):
                 value = parse(value)
@@ -281,8 +318,8 @@ class _Reader:
             elif d.HasField("dim_value") and d.dim_value <= 0:
                 raise ShapeError(f"graph input {inp.name!r} has size {d.dim_value} on axis {axis}")
             else:
-                fallback = "N" if axis == 0 else f"{inp.name}_{axis}"
-                dims.append(self._symbol(d.dim_param, fallback))
+                fallback = f"{inp.name}_{axis}"
+                dims.append(self._symbol(d.dim_param, fallback, _positional(axis, len(ttype.shape.dim))))
         if not dims:
             raise ShapeError(f"graph input {inp.name!r} is a scalar; symcnn needs (N, C, ...)")
         layer = InputLayer(batch_shape=tuple(dims), name=self._unique(inp.name or "input", None))
@@ -675,7 +712,7 @@ class _Reader:
             if v is None or isinstance(v, Flow) or not self._learned(v) or v.sources & self.claimed:
                 continue
             (src,) = v.sources if len(v.sources) == 1 else (None,)
-            if src is None or (prod(v.shape) <= 1 and _AUTO_NAME.match(src)) or not v.is_float:
+            if src is None or _AUTO_NAME.match(src) or not v.is_float:  # exporters name constants, not params
                 continue
             learned.append((src, tuple(v.shape)))
             self.claimed.add(src)
