@@ -180,7 +180,8 @@ def _fmt(value: Any) -> str:
         return format_shape(tuple(None if d is None else _Dim(d) for d in value))
     if isinstance(value, int):
         return str(value)
-    value = sympy.sympify(value) if not isinstance(value, sympy.Basic) else value
+    if not isinstance(value, sympy.Basic):
+        return str(value)
     if value.is_Integer:
         return str(value)
     if value.is_Rational:

@@ -556,3 +556,20 @@ def test_model_check_is_the_same_check() -> None:
     assert m.check("conv2d", params="(3² × 64 × 1) + 64").correct
     wrong = m.check("conv2d_1", params="3x64x64 + 64", shape="(29, 29, 64)")
     assert not wrong.correct and wrong.values[0].correct is True and "kernel area" in wrong.values[1].diagnosis
+
+
+def test_a_keras_summary_style_table_checks_trainable_columns_too() -> None:
+    results = {r.layer: r for r in check_table(model("strided_bn"), FIXTURES / "strided_bn_summary.md")}
+    assert {name for name, r in results.items() if not r.correct} == {"bn", "conv_b"}
+    bn = {v.quantity: v for v in results["bn"].values}
+    assert bn["params"].correct and not bn["trainable"].correct and not bn["non_trainable"].correct
+    assert "counted as trainable" in bn["trainable"].diagnosis
+    conv_b = {v.quantity: v for v in results["conv_b"].values}
+    assert "floor forgotten" in conv_b["shape"].diagnosis and conv_b["params"].correct
+
+
+def test_table_rows_labelled_only_by_type_are_matched_by_position(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("Layer,Param #\nConv2D,640\nMaxPooling2D,0\nConv2D,36928\n")
+    results = check_table(model("seed"), table)
+    assert [r.layer for r in results] == ["conv2d", "max_pooling2d", "conv2d_1"] and all(r.correct for r in results)
