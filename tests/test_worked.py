@@ -195,3 +195,54 @@ def test_model_and_layer_display_their_worked_solution_in_jupyter() -> None:
     assert "1,643,844" in md and r"\underbrace" in md
     assert "36928" in model.get_layer("conv2d_1")._repr_markdown_()
     assert model.worked_solution() == md
+
+
+def _keras_lenet5() -> object:
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((32, 32, 1)), layers.Conv2D(6, 5, activation="tanh"), layers.AveragePooling2D(2, 2),
+        layers.Conv2D(16, 5, activation="tanh"), layers.AveragePooling2D(2, 2), layers.Flatten(),
+        layers.Dense(120, activation="tanh"), layers.Dense(84, activation="tanh"), layers.Dense(10),
+    ])
+
+
+def _keras_alexnet() -> object:
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((227, 227, 3)), layers.Conv2D(96, 11, strides=4), layers.MaxPooling2D(3, 2),
+        layers.Conv2D(256, 5, padding="same"), layers.MaxPooling2D(3, 2), layers.Conv2D(384, 3, padding="same"),
+        layers.Conv2D(384, 3, padding="same"), layers.Conv2D(256, 3, padding="same"), layers.MaxPooling2D(3, 2),
+        layers.Flatten(), layers.Dense(4096), layers.Dropout(0.5), layers.Dense(4096), layers.Dropout(0.5),
+        layers.Dense(1000),
+    ])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["lenet5", "alexnet", "VGG16", "ResNet50", "MobileNetV2"])
+def test_gallery_examples_are_exact_keras_ports_with_formula_backed_steps(example: str) -> None:
+    """Every layer of each gallery model: Keras's own shape and counts, and a worked step for each."""
+    pytest.importorskip("keras")
+    from truth.keras_truth import applications_truth, keras_truth
+
+    if example in ("lenet5", "alexnet"):
+        truth = keras_truth(_keras_lenet5() if example == "lenet5" else _keras_alexnet())
+        model = load(REPO / "examples" / f"{example}.yaml")
+    else:
+        truth = applications_truth(example)
+        model = load(REPO / "examples" / f"{example.lower()}.yaml")
+    assert int(model.total_params) == truth["total_params"]
+    assert int(model.trainable_params) == truth["trainable_params"]
+    assert int(model.non_trainable_params) == truth["non_trainable_params"]
+    rows = [r for r in truth["layers"] if r["class_name"] != "InputLayer"]
+    works = model_work(model)
+    assert len(works) == len(rows)
+    for work, row in zip(works, rows):
+        assert tuple(work.record.output_shape) == tuple(row["output_shape"]), work.name
+        assert int(work.record.params) == row["params"], work.name
+        assert not work.fallback, work.name
+        shown = sum(int(s.result) for s in work.param_steps if not s.title.startswith("Parameters"))
+        assert shown == row["params"], work.name
