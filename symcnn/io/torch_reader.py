@@ -1,0 +1,617 @@
+"""Read a live ``torch.nn.Module`` into a symcnn Model, keeping the input sizes symbolic.
+
+    >>> import sympy, torch.nn as nn
+    >>> H, W = sympy.symbols("H W", integer=True, positive=True)
+    >>> net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+    >>> m = from_torch(net, (1, 3, H, W))
+    >>> m.output_shapes[0]
+    (1, 8, floor(H/2), floor(W/2))
+    >>> m.total_params
+    224
+
+How the graph is captured, and why: ``torch.fx.symbolic_trace`` runs ``forward`` on
+proxies, not tensors, so no arithmetic happens and no input size is fixed. It records
+every module call (by qualified name, ``layer1.0.conv1``), every function and method
+(``x + y``, ``torch.cat``, ``x.view(x.size(0), -1)``) and the sizes read off tensors,
+which is what a graph with residuals and concatenations needs. The alternatives fix
+sizes (``torch.jit.trace``, ``torch.export`` with concrete example inputs) or lose the
+module structure (ONNX export). Modules fx cannot trace (data-dependent control flow)
+raise a SymcnnError that says so.
+
+Parameters count once per tensor object: a module called twice is one layer at two
+nodes (``shared_with``), and a weight tied between two modules (``b.weight = a.weight``)
+counts at its first use only (the layer's ``tied_weights``). Totals therefore match
+``sum(p.numel() for p in module.parameters())`` for parameters the forward pass uses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..errors import ArgumentError, GraphError, SymcnnError, UnknownLayerError
+from ..formulas import Dim, prod, simplify_int
+from ..layers import torch_ops as ops
+from ..layers.base import Layer, Shape, Weight, _accepted_arguments, as_dim
+from ..layers.core import InputLayer
+from ..layers.torch_layers import TORCH_LAYERS, _RNNBase, _TorchLayer
+from ..model import Model, Node
+
+UNKNOWN_OPS = ("error", "ignore")
+_BASE_ARGS = {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype"}
+
+
+def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "error") -> Model:
+    """The symcnn Model of ``module`` called on a tensor of ``input_shape`` (batch first).
+
+    ``input_shape`` mixes ints and SymPy symbols (or names), e.g. ``(1, 3, H, W)``; a list
+    of shapes feeds a ``forward`` with several tensor arguments. Unknown modules and
+    ops raise UnknownLayerError, or with ``unknown_ops="ignore"`` pass their first
+    input through unchanged (counted as nothing), with a warning.
+    """
+    if unknown_ops not in UNKNOWN_OPS:
+        raise ArgumentError(f"unknown_ops must be 'error' or 'ignore', got {unknown_ops!r}")
+    shapes = _input_shapes(input_shape)
+    root, names = module, {}
+    if _layer_class(module) is not None:  # a single known module: trace it as the one step of a chain
+        import torch
+
+        root, names = torch.nn.Sequential(module), {"0": type(module).__name__.lower()}
+    graph = _trace(root)
+    reader = _Reader(root, shapes, unknown_ops, names)
+    for node in graph.nodes:
+        try:
+            reader.visit(node)
+        except SymcnnError as exc:
+            raise exc.within(layer=_qualified(node)) from None
+    return reader.model(type(module).__name__)
+
+
+# ---- tracing -------------------------------------------------------------------------------------
+
+
+def _trace(module: Any) -> Any:
+    try:
+        import torch
+        from torch import fx
+    except ImportError:  # pragma: no cover - torch is an optional dependency
+        raise SymcnnError("from_torch needs PyTorch: pip install torch") from None
+    if not isinstance(module, torch.nn.Module):
+        raise ArgumentError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
+
+    class Tracer(fx.Tracer):  # type: ignore[misc]
+        """Keeps every module symcnn has a layer for whole, even a subclass outside torch.nn."""
+
+        def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
+            return _layer_class(m) is not None or super().is_leaf_module(m, qualified_name)
+
+    try:
+        return Tracer().trace(module)
+    except Exception as exc:  # noqa: BLE001 - fx raises TraceError, TypeError, RuntimeError ... from user code
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise GraphError(
+            f"cannot trace {type(module).__name__} with torch.fx (symbolic tracing needs forward() without "
+            f"control flow that depends on tensor values): {reason}"
+        ) from None
+
+
+def _layer_class(m: Any) -> type[Layer] | None:
+    """The torch-convention class for a torch.nn module (or a subclass of one), by class name."""
+    for klass in type(m).__mro__:
+        if klass.__module__.startswith("torch.nn") and klass.__name__ in TORCH_LAYERS:
+            cls = TORCH_LAYERS[klass.__name__]
+            return cls if issubclass(cls, _TorchLayer) and cls.__name__[0].isupper() else None
+    return None
+
+
+def _input_shapes(input_shape: Any) -> list[Shape]:
+    if not isinstance(input_shape, (list, tuple)) or not input_shape:
+        raise ArgumentError(f"input_shape must be a shape like (1, 3, H, W), got {input_shape!r}")
+    many = all(isinstance(s, (list, tuple)) for s in input_shape)
+    shapes = list(input_shape) if many else [input_shape]
+    return [tuple(as_dim(d, "input_shape") for d in s) for s in shapes]
+
+
+def _qualified(node: Any) -> str:
+    return str(node.target) if node.op == "call_module" else str(node.name)
+
+
+# ---- the reader ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tensor:
+    """A tensor in the traced graph: the symcnn node that makes it, and its shape."""
+
+    node: Node
+    shape: Shape
+
+
+@dataclass
+class _RNNResult:
+    """A recurrent module's (output, h_n) or (output, (h_n, c_n)); states are made on first use."""
+
+    reader: _Reader
+    tensor: _Tensor
+    layer: _RNNBase
+    is_lstm: bool
+    made: dict[bool, _Tensor] = field(default_factory=dict)
+
+    def state(self, cell: bool) -> _Tensor:
+        if cell not in self.made:
+            name = f"{self.tensor.node.name}.{'c_n' if cell else 'h_n'}"
+            self.made[cell] = self.reader.add(ops.rnn_state.of(self.layer, cell), [self.tensor], name)
+        return self.made[cell]
+
+    def __getitem__(self, index: Any) -> Any:
+        items = [self.tensor, _StatePair(self) if self.is_lstm else self.state(False)]
+        return items[index]
+
+
+@dataclass
+class _StatePair:
+    result: _RNNResult
+
+    def __getitem__(self, index: Any) -> Any:
+        return [self.result.state(False), self.result.state(True)][index]
+
+
+class _Reader:
+    """Walks the fx graph once, turning each node into a symcnn node or a plain value."""
+
+    def __init__(self, root: Any, shapes: list[Shape], unknown_ops: str, names: dict[str, str]) -> None:
+        self.root = root
+        self.rename = names  # module path -> the name its layer gets (a lone root module)
+        self.shapes = shapes
+        self.unknown_ops = unknown_ops
+        self.env: dict[str, Any] = {}
+        self.nodes: list[Node] = []
+        self.outputs: list[Node] = []
+        self.names: set[str] = set()
+        self.layers: dict[int, Layer] = {}  # id(torch module) -> its one layer
+        self.calls: dict[int, int] = {}
+        self.owners: dict[int, str] = {}  # id(parameter or buffer) -> qualified name of its first use
+
+    # ---- graph building ----------------------------------------------------------------------
+    def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
+        name = self._unique(name)
+        node = Node(layer, [t.node for t in inputs], name)
+        try:
+            shape = layer.output_shape([t.shape for t in inputs])
+        except SymcnnError as exc:
+            raise exc.within(layer=name) from None
+        self.nodes.append(node)
+        return _Tensor(node, shape)
+
+    def _unique(self, name: str) -> str:
+        base, k = name, 1
+        while name in self.names:
+            k += 1
+            name = f"{base}#{k}"
+        self.names.add(name)
+        return name
+
+    def model(self, name: str) -> Model:
+        if not self.outputs:
+            raise GraphError("the module's forward returns no tensor")
+        return Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch")
+
+    # ---- nodes --------------------------------------------------------------------------------
+    def visit(self, node: Any) -> None:
+        handler = getattr(self, f"_{node.op}")
+        self.env[node.name] = handler(node)
+
+    def _placeholder(self, node: Any) -> Any:
+        index = sum(1 for n in self.nodes if isinstance(n.layer, InputLayer))
+        if index >= len(self.shapes):
+            if node.args:  # a forward argument with a default value
+                return node.args[0]
+            raise ArgumentError(
+                f"forward takes more tensor inputs than the {len(self.shapes)} input shape(s) given "
+                f"(no shape for {node.name!r})"
+            )
+        layer = InputLayer(batch_shape=self.shapes[index], name=node.name)
+        return self.add(layer, [], node.name)
+
+    def _output(self, node: Any) -> None:
+        for value in _flatten_values(self._resolve(node.args[0])):
+            if isinstance(value, _Tensor):
+                self.outputs.append(value.node)
+
+    def _get_attr(self, node: Any) -> Any:
+        import torch
+
+        value = _fetch_attr(self.root, str(node.target))
+        if isinstance(value, torch.Tensor):
+            is_param = isinstance(value, torch.nn.Parameter)
+            layer = _Constant(tuple(value.shape), str(node.target), is_param, bool(value.requires_grad))
+            self._tie(layer, {str(node.target): value}, "")
+            return self.add(layer, [], str(node.target))
+        return value
+
+    def _call_module(self, node: Any) -> Any:
+        module = self.root.get_submodule(str(node.target))
+        target = self.rename.get(str(node.target), str(node.target))
+        inputs = [self._resolve(a) for a in node.args]
+        kwargs = {k: self._resolve(v) for k, v in node.kwargs.items()}
+        tensors = [t for t in _flatten_values([*inputs, *kwargs.values()]) if isinstance(t, _Tensor)]
+        if id(module) in self.layers:
+            layer = self.layers[id(module)]
+        else:
+            cls = _layer_class(module)
+            if cls is None:
+                return self._unknown(f"module {type(module).__name__}", target, tensors)
+            layer = _module_layer(cls, module, target)
+            self.layers[id(module)] = layer
+            self._tie(layer, dict(module.named_parameters()) | dict(module.named_buffers()), f"{target}.")
+        self.calls[id(module)] = self.calls.get(id(module), 0) + 1
+        result = self.add(layer, tensors, target)
+        if isinstance(layer, _RNNBase):
+            return _RNNResult(self, result, layer, type(layer).__name__ == "LSTM")
+        return result
+
+    def _call_function(self, node: Any) -> Any:
+        return self._call(node.target, _function_key(node.target), node)
+
+    def _call_method(self, node: Any) -> Any:
+        return self._call(
+            node.target, str(node.target).rstrip("_") if node.target != "__getitem__" else "getitem", node
+        )
+
+    # ---- ops ----------------------------------------------------------------------------------
+    def _call(self, target: Any, key: str | None, node: Any) -> Any:
+        args = [self._resolve(a) for a in node.args]
+        kwargs = {k: self._resolve(v) for k, v in node.kwargs.items()}
+        tensors = [t for t in _flatten_values([*args, *kwargs.values()]) if isinstance(t, _Tensor)]
+        if key is None or (tensors and key not in _OPS):
+            label = getattr(target, "__name__", None) or str(target)
+            return self._unknown(f"op {label}", str(node.name), tensors)
+        if not tensors:
+            return _value_op(key, target, args, kwargs, node.op == "call_method")
+        maker = _OPS[key]
+        call = _Call(key, args, kwargs)
+        made = maker(call)
+        if made is _UNKNOWN:
+            return self._unknown(f"op {key} on a tensor", str(node.name), tensors)
+        if isinstance(made, Layer):
+            return self.add(made, call.tensors(), str(node.name))
+        if made is _PASS:
+            return call.tensors()[0]
+        return made
+
+    def _unknown(self, what: str, name: str, tensors: list[_Tensor]) -> Any:
+        if self.unknown_ops == "error" or not tensors:
+            raise UnknownLayerError(
+                f"symcnn has no rule for {what} (at {name!r}); use unknown_ops='ignore' to pass "
+                "its input through unchanged"
+            )
+        warnings.warn(
+            f"from_torch: {what} at {name!r} is unknown; treated as identity with no parameters", stacklevel=4
+        )
+        return _Passthrough(self.add(TORCH_LAYERS["Identity"](), tensors[:1], name))
+
+    def _tie(self, layer: Layer, tensors: dict[str, Any], prefix: str) -> None:
+        """Mark the weights that an earlier module already owns (the same tensor object)."""
+        tied: dict[str, str] = {}
+        for name, tensor in tensors.items():
+            owner = self.owners.get(id(tensor))
+            if owner is None:
+                self.owners[id(tensor)] = f"{prefix}{name}"
+            else:
+                tied[name] = owner
+        if tied:
+            layer.tied_weights = tied  # type: ignore[attr-defined]
+
+    def _resolve(self, value: Any) -> Any:
+        from torch import fx
+
+        if isinstance(value, fx.Node):
+            return self.env[value.name]
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, slice):
+            return slice(self._resolve(value.start), self._resolve(value.stop), self._resolve(value.step))
+        return value
+
+
+@dataclass
+class _Passthrough:
+    """What an ignored unknown op returns: its input, also when indexed like a tuple."""
+
+    tensor: _Tensor
+
+    def __getitem__(self, index: Any) -> _Tensor:
+        return self.tensor
+
+
+def _flatten_values(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in _flatten_values(item)]
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _flatten_values(item)]
+    if isinstance(value, (_RNNResult, _Passthrough)):
+        return [value.tensor]
+    return [value]
+
+
+def _fetch_attr(root: Any, target: str) -> Any:
+    value = root
+    for part in target.split("."):
+        value = getattr(value, part)
+    return value
+
+
+class _Constant(_TorchLayer, register=False):
+    """A parameter or buffer read directly in ``forward`` (a class token, a scale ...)."""
+
+    arity = 0
+
+    def __init__(self, shape: tuple[int, ...], tensor: str, is_param: bool, requires_grad: bool, **base: Any) -> None:
+        super().__init__(**base)
+        self.shape, self.tensor, self.is_param, self.requires_grad = shape, tensor, is_param, requires_grad
+
+    @property
+    def class_name(self) -> str:
+        return "Parameter" if self.is_param else "Buffer"
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self.shape
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        if self.is_param:
+            return [Weight(self.tensor, self.shape, "param", self.requires_grad)]
+        return [Weight(self.tensor, self.shape, "stat", False)]
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        return 0  # torchinfo adds MACs of leaf modules only; this tensor belongs to a container
+
+
+def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
+    """The layer for a torch module: its constructor arguments read back from its attributes."""
+    import torch
+
+    kwargs: dict[str, Any] = {}
+    for arg in _accepted_arguments(cls) - _BASE_ARGS:
+        if not hasattr(module, arg):
+            continue
+        value = getattr(module, arg)
+        if arg == "bias" and (value is None or isinstance(value, torch.Tensor)):
+            value = value is not None
+        if isinstance(value, torch.Tensor):
+            continue
+        kwargs[arg] = value
+    try:
+        layer = cls(name=target, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(f"{cls.__name__}: {exc}") from None
+    params = list(module.parameters())
+    if params and not any(p.requires_grad for p in params):
+        layer.trainable = False
+    return layer
+
+
+# ---- functional ops ------------------------------------------------------------------------------
+
+_PASS = object()  # the op returns its tensor input unchanged (an activation, dropout ...)
+_UNKNOWN = object()  # the op has a name symcnn knows but a use it has no rule for
+
+
+class _Call:
+    """The arguments of one traced call, by position or by name."""
+
+    def __init__(self, key: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+        self.key, self.args, self.kwargs = key, args, kwargs
+
+    def get(self, index: int, name: str, default: Any = None) -> Any:
+        if name in self.kwargs:
+            return self.kwargs[name]
+        return self.args[index] if index < len(self.args) else default
+
+    def tensors(self) -> list[_Tensor]:
+        return [t for t in _flatten_values([*self.args, *self.kwargs.values()]) if isinstance(t, _Tensor)]
+
+    def rest(self, name: str) -> Any:
+        """Sizes given as varargs (``x.view(n, -1)``) or as one sequence (``x.view((n, -1))``)."""
+        if name in self.kwargs:
+            return list(self.kwargs[name])
+        rest = self.args[1:]
+        if len(rest) == 1 and isinstance(rest[0], (list, tuple)):
+            return list(rest[0])
+        return list(rest)
+
+
+def _from_signature(cls: type[Layer], names: Sequence[str]) -> Callable[[_Call], Layer]:
+    """An op whose positional arguments after the input are ``names``, passed to ``cls``."""
+
+    def make(call: _Call) -> Layer:
+        kwargs = {}
+        for i, name in enumerate(names, start=1):
+            value = call.get(i, name, _MISSING)
+            if value is not _MISSING and value is not None:
+                kwargs[name] = value
+        if kwargs.get("return_indices"):
+            raise UnknownLayerError(f"{call.key} with return_indices=True is not supported")
+        accepted = _accepted_arguments(cls)
+        return cls(**{k: v for k, v in kwargs.items() if k in accepted})
+
+    return make
+
+
+_MISSING = object()
+
+
+def _elementwise(name: str) -> Callable[[_Call], Layer]:
+    return lambda call: ops.__dict__[name]()
+
+
+def _cat(call: _Call) -> Layer:
+    return ops.cat(dim=call.get(1, "dim", 0))
+
+
+def _reduce(call: _Call) -> Layer:
+    return ops.mean(dim=call.get(1, "dim"), keepdim=call.get(2, "keepdim", False))
+
+
+# Ops that keep their input's shape (activations, dropout, element-wise maths, dtype casts).
+_SAME_OPS = [
+    "relu",
+    "relu6",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "hardswish",
+    "hardsigmoid",
+    "hardtanh",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "mish",
+    "softplus",
+    "softsign",
+    "softmax",
+    "log_softmax",
+    "logsigmoid",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "contiguous",
+    "clone",
+    "detach",
+    "abs",
+    "exp",
+    "log",
+    "neg",
+    "sqrt",
+    "rsqrt",
+    "clamp",
+    "clip",
+    "float",
+    "double",
+    "half",
+    "to",
+    "type_as",
+    "pow",
+    "square",
+    "sign",
+    "erf",
+]
+_POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+_AVG_ARGS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+_OPS: dict[str, Callable[[_Call], Any]] = {
+    **{k: _elementwise("add") for k in ("add", "iadd", "radd")},
+    **{k: _elementwise("sub") for k in ("sub", "isub", "rsub")},
+    **{k: _elementwise("mul") for k in ("mul", "imul", "rmul")},
+    **{k: _elementwise("div") for k in ("div", "truediv", "itruediv", "rtruediv")},
+    "maximum": _elementwise("maximum"),
+    "minimum": _elementwise("minimum"),
+    "cat": _cat,
+    "concat": _cat,
+    "concatenate": _cat,
+    "flatten": lambda c: ops.flatten(start_dim=c.get(1, "start_dim", 0), end_dim=c.get(2, "end_dim", -1)),
+    "view": lambda c: ops.reshape(shape=c.rest("size")),
+    "reshape": lambda c: ops.reshape(shape=c.rest("shape")),
+    "permute": lambda c: ops.permute(dims=c.rest("dims")),
+    "transpose": lambda c: ops.transpose(dim0=c.get(1, "dim0"), dim1=c.get(2, "dim1")),
+    "unsqueeze": lambda c: ops.unsqueeze(dim=c.get(1, "dim")),
+    "squeeze": lambda c: ops.squeeze(dim=c.get(1, "dim")),
+    "pad": lambda c: ops.pad(pad=c.get(1, "pad")),
+    **{k: _reduce for k in ("mean", "sum", "amax", "amin")},
+    **{f"max_pool{r}d": _from_signature(TORCH_LAYERS[f"MaxPool{r}d"], _POOL_ARGS) for r in (1, 2, 3)},
+    **{f"avg_pool{r}d": _from_signature(TORCH_LAYERS[f"AvgPool{r}d"], _AVG_ARGS) for r in (1, 2, 3)},
+    **{
+        f"adaptive_avg_pool{r}d": _from_signature(TORCH_LAYERS[f"AdaptiveAvgPool{r}d"], ("output_size",))
+        for r in (1, 2, 3)
+    },
+    **{
+        f"adaptive_max_pool{r}d": _from_signature(
+            TORCH_LAYERS[f"AdaptiveMaxPool{r}d"], ("output_size", "return_indices")
+        )
+        for r in (1, 2, 3)
+    },
+    "interpolate": _from_signature(TORCH_LAYERS["Upsample"], ("size", "scale_factor", "mode")),
+    **{k: (lambda c: _PASS) for k in _SAME_OPS},
+}
+
+
+def _function_key(target: Any) -> str | None:
+    """The op name of a traced function: operator.add -> 'add', torch.cat -> 'cat', F.relu -> 'relu'."""
+    name = getattr(target, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    module = getattr(target, "__module__", None) or ""
+    if target in (getattr, len) or module in ("_operator", "operator"):
+        return name.strip("_")
+    if module.startswith("torch") or module == "" or name in _OPS:
+        return name.rstrip("_")
+    return None
+
+
+def _value_op(key: str, target: Any, args: list[Any], kwargs: dict[str, Any], method: bool) -> Any:
+    """Arithmetic on sizes (x.size(0), x.shape[2] * 2 ...): evaluated now, symbols and all."""
+    if key == "size" and method:
+        raise UnknownLayerError("size() of a non-tensor")
+    if key == "getattr":
+        return getattr(args[0], args[1]) if not isinstance(args[0], _Tensor) else None
+    if key == "getitem":
+        return args[0][args[1]]
+    if callable(target) and not method:
+        try:
+            result = target(*args, **kwargs)
+        except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
+            raise GraphError(f"cannot evaluate {key} on {args!r}: {exc}") from None
+        return simplify_int(result) if isinstance(result, sympy.Basic) else result
+    raise UnknownLayerError(f"symcnn has no rule for method {key!r} on {args!r}")
+
+
+def _tensor_value(key: str, tensor: _Tensor, call: _Call) -> Any:
+    shape = tensor.shape
+    if key == "size":
+        dim = call.get(1, "dim")
+        return tuple(shape) if dim is None else shape[dim]
+    if key == "dim":
+        return len(shape)
+    if key == "numel":
+        return prod(shape)
+    return None
+
+
+# Reading sizes off tensors: x.size(0), x.shape, x.dim(), x.numel().
+def _reads(key: str) -> Callable[[_Call], Any]:
+    return lambda call: _tensor_value(key, call.tensors()[0], call)
+
+
+for _key in ("size", "dim", "numel"):
+    _OPS[_key] = _reads(_key)
+
+
+def _getattr(call: _Call) -> Any:
+    tensor, attr = call.tensors()[0], call.args[1]
+    if attr == "shape":
+        return tuple(tensor.shape)
+    if attr == "ndim":
+        return len(tensor.shape)
+    return _UNKNOWN
+
+
+def _getitem(call: _Call) -> Any:
+    source, index = call.args[0], call.args[1]
+    if isinstance(source, (_RNNResult, _StatePair, _Passthrough, list, tuple)):
+        return source[index]
+    return _UNKNOWN  # slicing a tensor
+
+
+_OPS["getattr"] = _getattr
+_OPS["getitem"] = _getitem
+
+
+__all__ = ["from_torch"]

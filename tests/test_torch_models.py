@@ -1,0 +1,249 @@
+"""from_torch on whole networks, checked layer by layer against torch and torchinfo themselves.
+
+For every network and input size: each module call's output shape and MACs equal
+torchinfo's row for that call, each module's parameters equal ``p.numel()`` summed,
+and the totals equal ``sum(p.numel() for p in net.parameters())`` and torchinfo's
+``total_mult_adds``. Closed forms with symbolic H, W are evaluated at several sizes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+import sympy
+
+from symcnn.errors import ArgumentError, GraphError, ShapeError, UnknownLayerError
+from symcnn.layers.core import InputLayer
+
+torch = pytest.importorskip("torch")
+torchinfo = pytest.importorskip("torchinfo")
+nn = torch.nn
+F = torch.nn.functional
+
+import torch_zoo as zoo
+
+from symcnn import from_torch
+
+pytestmark = pytest.mark.slow
+
+H, W, N = sympy.symbols("H W N", integer=True, positive=True)
+
+
+def _torchinfo(net: Any, shape: tuple[int, ...], dtype: Any = None) -> Any:
+    dtype = dtype or torch.float32
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        return torchinfo.summary(net, input_size=shape, dtypes=[dtype], verbose=0)
+
+
+def _module_records(model: Any, net: Any) -> list[Any]:
+    names = dict(net.named_modules())
+    return [r for r in model.records if not isinstance(r.layer, InputLayer) and r.name.split("#")[0] in names]
+
+
+def _check_against_torch(net: Any, shape: tuple[int, ...], dtype: Any = None) -> None:
+    """Per module call: class, output shape, MACs (torchinfo's rows); per module: params; totals."""
+    model = from_torch(net, shape)
+    stats = _torchinfo(net, shape, dtype)
+    leaves = [info for info in stats.summary_list if info.is_leaf_layer]
+    records = _module_records(model, net)
+    assert [r.type for r in records] == [info.class_name for info in leaves]
+    assert [list(r.output_shape) for r in records] == [info.output_size for info in leaves]
+    assert [r.macs for r in records] == [info.macs for info in leaves]
+    modules = dict(net.named_modules())
+    for r in records:
+        own = sum(p.numel() for p in modules[r.name.split("#")[0]].parameters())
+        assert r.params + sum(w.size for w in r.weights if w.name in r.tied_weights) == (0 if r.shared_with else own)
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert model.trainable_params == sum(p.numel() for p in net.parameters() if p.requires_grad)
+    assert model.total_buffers == sum(b.numel() for b in net.buffers())
+    assert model.total_macs == stats.total_mult_adds
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = net(torch.zeros(shape, dtype=dtype or torch.float32))
+    outs = out if isinstance(out, tuple) else (out,)
+    assert model.output_shapes == [tuple(o.shape) for o in outs]
+
+
+NETS = [
+    ("seed", zoo.seed, [(1, 1, 64, 64), (3, 1, 65, 64)]),
+    ("lenet5", zoo.LeNet5, [(2, 1, 32, 32), (1, 1, 33, 32)]),
+    ("alexnet", zoo.alexnet, [(1, 3, 64, 64), (1, 3, 97, 97), (2, 3, 128, 101)]),
+    ("vgg16", zoo.VGG16, [(1, 3, 64, 64), (1, 3, 97, 97), (1, 3, 128, 128)]),
+    ("vgg16_bn", lambda: zoo.VGG16(num_classes=10, batch_norm=True), [(2, 3, 37, 53)]),
+    ("resnet18", zoo.resnet18, [(1, 3, 64, 64), (2, 3, 97, 97), (1, 3, 128, 67)]),
+    ("resnet50", zoo.resnet50, [(1, 3, 97, 97)]),
+    ("mobilenet_v2ish", zoo.MobileNetV2ish, [(1, 3, 64, 64), (2, 3, 97, 97), (1, 3, 128, 71)]),
+    ("unet", zoo.UNet, [(1, 3, 64, 64), (2, 3, 96, 52), (1, 3, 128, 128)]),
+    ("shared_block", zoo.SharedBlock, [(1, 3, 11, 13), (2, 3, 32, 7)]),
+    ("tied_linear", zoo.TiedLinear, [(3, 16), (2, 5, 16)]),
+]
+
+
+@pytest.mark.parametrize(
+    "make, shape", [(make, shape) for _, make, shapes in NETS for shape in shapes],
+    ids=[f"{name}-{'x'.join(map(str, s))}" for name, _, shapes in NETS for s in shapes],
+)  # fmt: skip
+def test_network_matches_torch_and_torchinfo_layer_by_layer(make: Any, shape: tuple[int, ...]) -> None:
+    _check_against_torch(make().eval(), shape)
+
+
+def test_recurrent_network_with_embedding_and_states_matches_torchinfo() -> None:
+    _check_against_torch(zoo.TextLSTM().eval(), (2, 9), torch.long)
+    _check_against_torch(zoo.TextLSTM().eval(), (3, 17), torch.long)
+
+
+@pytest.mark.parametrize(
+    "make, sizes",
+    [
+        (zoo.resnet50, (64, 96, 128, 224, 352)),
+        (zoo.resnet18, (64, 97, 128)),
+        (zoo.VGG16, (64, 97, 128)),
+        (zoo.alexnet, (64, 97, 128)),
+        (zoo.MobileNetV2ish, (64, 97, 128)),
+        (zoo.UNet, (64, 96, 128)),
+    ],
+    ids=["resnet50", "resnet18", "vgg16", "alexnet", "mobilenet_v2ish", "unet"],
+)
+def test_closed_form_macs_with_symbolic_sides_equal_torchinfo_at_each_size(make: Any, sizes: tuple[int, ...]) -> None:
+    net = make().eval()
+    model = from_torch(net, (1, 3, H, W))
+    macs, params = model.total_macs, model.total_params
+    assert macs.free_symbols == {H, W}
+    assert params == sum(p.numel() for p in net.parameters())
+    for size in sizes:
+        assert macs.subs({H: size, W: size}) == _torchinfo(net, (1, 3, size, size)).total_mult_adds, size
+
+
+def test_symbolic_batch_and_sides_keep_the_callers_symbols() -> None:
+    height = sympy.Symbol("height", integer=True, positive=True)  # the caller's own symbol
+    net = zoo.resnet18().eval()
+    model = from_torch(net, (N, 3, height, 77))
+    assert {N, height} <= model.total_macs.free_symbols
+    assert any(s is height for s in model.total_macs.free_symbols)
+    assert model.output_shapes == [(N, 1000)]
+    assert model.total_macs.subs({N: 2, height: 61}) == _torchinfo(net, (2, 3, 61, 77)).total_mult_adds
+
+
+def test_unet_at_a_side_torch_cannot_concatenate_fails_in_both() -> None:
+    net = zoo.UNet().eval()
+    with pytest.raises(RuntimeError), torch.no_grad():
+        net(torch.zeros(1, 3, 97, 97))
+    with pytest.raises(ShapeError, match="cat"):
+        from_torch(net, (1, 3, 97, 97))
+
+
+def test_shared_module_is_one_layer_at_two_nodes() -> None:
+    net = zoo.SharedBlock()
+    model = from_torch(net, (1, 3, 16, 16))
+    calls = [r for r in model.records if r.name.split("#")[0] == "block"]
+    assert len(calls) == 2 and calls[0].layer is calls[1].layer
+    assert calls[1].shared_with == calls[0].name and calls[1].params == 0
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert calls[0].macs == calls[1].macs != 0  # torchinfo counts each call's MACs
+
+
+def test_tied_weight_counts_once_and_a_direct_parameter_counts() -> None:
+    net = zoo.TiedLinear()
+    model = from_torch(net, (4, 16))
+    b = model.get_layer("b")
+    assert b.tied_weights == {"weight": "a.weight"}
+    assert b.params == net.b.bias.numel()
+    assert model.get_layer("scale").params == net.scale.numel()
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+
+
+class _Functional(nn.Module):
+    """Sizes read off tensors and functional ops between modules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3)
+        self.fc = nn.Linear(12, 5)
+
+    def forward(self, x: Any) -> Any:
+        y = F.max_pool2d(self.conv(x), 3, stride=2, ceil_mode=True)
+        y = F.pad(y, (1, 2, 0, 1))
+        z = F.interpolate(y, scale_factor=2)
+        z = F.avg_pool2d(z, 2)
+        y = torch.cat([y, z, y], dim=-3)
+        y = y.transpose(1, 3).permute(0, 3, 2, 1).contiguous()
+        w = y.mean((2, 3), keepdim=True).squeeze(-1).unsqueeze(1)
+        n, c = y.size(0), y.shape[1]
+        flat = y.view(n, c // 6, -1)
+        pooled = F.adaptive_avg_pool1d(flat, 12)
+        return self.fc(pooled).flatten(1), w + 1.0
+
+
+@pytest.mark.parametrize("side", [17, 20, 31])
+def test_functional_ops_and_size_arithmetic_follow_torch(side: int) -> None:
+    net = _Functional().eval()
+    with torch.no_grad():
+        outs = net(torch.zeros(2, 3, side, side + 4))
+    symbolic = from_torch(net, (2, 3, H, W))
+    got = [tuple(sympy.sympify(d).subs({H: side, W: side + 4}) for d in s) for s in symbolic.output_shapes]
+    assert got == [tuple(o.shape) for o in outs]
+    assert from_torch(net, (2, 3, side, side + 4)).total_macs == _torchinfo(net, (2, 3, side, side + 4)).total_mult_adds
+
+
+class _WithAttention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x: Any) -> Any:
+        x = self.proj(x)
+        return self.attn(x, x, x)[0]
+
+
+class _Cumsum(nn.Module):
+    def forward(self, x: Any) -> Any:
+        return torch.cumsum(x, 1)
+
+
+class _Branchy(nn.Module):
+    def forward(self, x: Any) -> Any:
+        return x * 2 if x.sum() > 0 else x
+
+
+def test_unknown_module_is_named_with_its_qualified_name() -> None:
+    with pytest.raises(UnknownLayerError, match="MultiheadAttention") as info:
+        from_torch(_WithAttention(), (1, 5, 8))
+    assert "attn" in str(info.value)
+
+
+def test_unknown_op_is_named_or_passed_through_with_a_warning() -> None:
+    with pytest.raises(UnknownLayerError, match="cumsum"):
+        from_torch(_Cumsum(), (1, 5, 8))
+    with pytest.warns(UserWarning, match="cumsum"):
+        model = from_torch(_Cumsum(), (1, 5, 8), unknown_ops="ignore")
+    assert model.output_shapes == [(1, 5, 8)]
+
+
+def test_ignored_unknown_module_passes_its_input_through() -> None:
+    with pytest.warns(UserWarning, match="MultiheadAttention"):
+        model = from_torch(_WithAttention(), (1, 5, 8), unknown_ops="ignore")
+    assert model.output_shapes == [(1, 5, 8)]
+
+
+@pytest.mark.parametrize(
+    "module, shape, error",
+    [
+        (_Branchy(), (1, 3), GraphError),
+        ("not a module", (1, 3), ArgumentError),
+        (nn.Linear(3, 2), "1,3", ArgumentError),
+        (nn.Linear(3, 2), (1, 0), ArgumentError),
+        (nn.Linear(3, 2), (1, 4), ShapeError),
+    ],
+)
+def test_bad_input_raises_a_symcnn_error(module: Any, shape: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        from_torch(module, shape)
+
+
+def test_unknown_ops_option_is_checked() -> None:
+    with pytest.raises(ArgumentError, match="unknown_ops"):
+        from_torch(nn.Linear(3, 2), (1, 3), unknown_ops="skip")
