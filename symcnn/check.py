@@ -1433,8 +1433,48 @@ def _clean(cell: str, quantity: str) -> str:
     cell = re.sub(r"^\*\*(.*)\*\*$", r"\1", cell)
     cell = re.sub(r"\*\*(\d[\d,]*)\*\*", r"\1", cell)  # bold numbers inside: "= **640**"
     if quantity == "shape":
+        cell = _leading_group(cell)
         cell = re.sub(r"\s+(channels?|units?|features?|filters?|neurons?|values?)\b.*$", "", cell, flags=re.IGNORECASE)
-    return cell.strip()
+    # prose around the arithmetic, as the tutorial writes it: "Thus, total parameters = [...] = 640",
+    # "0 (the max pooling layer only reduces the dimensions)", "36928 params"
+    cell = re.sub(_PROSE_IN_BRACKETS + r"\s*$", "", cell)
+    cell = re.sub(r"\s+(params|parameters|weights|MACs)\.?\s*$", "", cell, flags=re.IGNORECASE)
+    sides = cell.split("=")
+    while len(sides) > 1 and re.search(_TWO_WORDS, sides[0]):
+        sides.pop(0)
+    return "=".join(sides).strip()
+
+
+def _leading_group(cell: str) -> str:
+    """ "(62, 62, 64) number of filters: 64" -> "(62, 62, 64)": a bracketed shape followed by prose."""
+    if not cell.startswith(("(", "[")):
+        return cell
+    depth = 0
+    for i, ch in enumerate(cell):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if depth == 0:
+            group, rest = cell[: i + 1], cell[i + 1 :].strip()
+            return group if "," in group and re.match(r"[A-Za-z]", rest) else cell
+    return cell
+
+
+def _drop_prose_sides(text: str, symbols: Mapping[str, sympy.Symbol]) -> str:
+    """In a table cell "total = 9*C*F + F", drop the leading sides of '=' that are words, not arithmetic."""
+    sides = text.split("=")
+    while len(sides) > 1:
+        try:
+            parse(sides[0], symbols, allow_new=False)
+            break
+        except ParseError:
+            sides.pop(0)
+    return "=".join(sides).strip()
+
+
+_TWO_WORDS = r"[A-Za-z]{2,}[,:]?\s+[A-Za-z]{2,}"
+_PROSE_IN_BRACKETS = r"\((?=[^()]*" + _TWO_WORDS + r")[^()]*\)"
 
 
 def read_table(path: str | Path) -> list[dict[str, str]]:
@@ -1468,6 +1508,8 @@ def check_table(model: Model, path: str | Path, *, convention: str = "torchinfo"
             continue
         try:
             rec = find_layer(model, label, position=position)
+            symbols = _symbol_table(model, rec)
+            entries = {q: v if q == "shape" else _drop_prose_sides(v, symbols) for q, v in entries.items()}
             results.append(check(model, rec, convention=convention, **entries))
         except SymcnnError as exc:
             raise exc.within(file=str(path), layer=label) from None

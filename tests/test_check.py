@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import symcnn
 from symcnn.check import CheckResult, check, check_command, check_table, find_layer
@@ -573,3 +575,103 @@ def test_table_rows_labelled_only_by_type_are_matched_by_position(tmp_path: Path
     table.write_text("Layer,Param #\nConv2D,640\nMaxPooling2D,0\nConv2D,36928\n")
     results = check_table(model("seed"), table)
     assert [r.layer for r in results] == ["conv2d", "max_pooling2d", "conv2d_1"] and all(r.correct for r in results)
+
+
+def test_the_tutorials_table_copied_with_its_prose_is_all_right() -> None:
+    results = check_table(model("seed"), FIXTURES / "seed_tutorial_verbatim.md")
+    assert len(results) == 7 and all(r.correct for r in results), "\n".join(r.report() for r in results)
+
+
+# ---- properties: any sizes, the mistaken rule written out here ------------------------------------
+
+SIZES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def named_uniquely(mistakes: dict[str, int | str], right: int | str) -> dict[str, int | str]:
+    """The mistakes whose value is neither right nor shared with another mistake (so one name fits)."""
+    values = list(mistakes.values())
+    return {k: v for k, v in mistakes.items() if v != right and values.count(v) == 1}
+
+
+@SIZES
+@given(
+    n=st.integers(6, 40),
+    c=st.integers(1, 6),
+    f=st.integers(1, 12),
+    k=st.integers(1, 5),
+    s=st.integers(1, 3),
+)
+def test_any_conv2d_params_mistake_is_named(n: int, c: int, f: int, k: int, s: int) -> None:
+    m = symcnn.Sequential([symcnn.layers.Input((n, n, c)), symcnn.layers.Conv2D(f, k, strides=s)])
+    right = (k * k * c + 1) * f  # Keras: kernel k·k·C·F plus one bias per filter
+    assert check(m, "conv2d", params=str(right)).correct
+    mistakes = {
+        "bias left out": k * k * c * f,
+        "bias counted per weight": 2 * k * k * c * f,
+        "kernel area taken as K": k * c * f + f,
+        "input and output channels swapped": k * k * c * f + c,
+    }
+    for words, wrong in named_uniquely(mistakes, right).items():
+        assert words in diagnosis_of_model(m, "conv2d", "params", str(wrong))
+
+
+@SIZES
+@given(n=st.integers(6, 60), k=st.integers(1, 5), s=st.integers(2, 4), c=st.integers(1, 4))
+def test_any_valid_window_shape_mistake_is_named(n: int, k: int, s: int, c: int) -> None:
+    m = symcnn.Sequential([symcnn.layers.Input((n, n, c)), symcnn.layers.MaxPooling2D(k, s)])
+    right = (n - k) // s + 1  # Keras 'valid': the last window must fit
+    assert check(m, "max_pooling2d", shape=f"({right}, {right}, {c})").correct
+    mistakes: dict[str, int | str] = {"stride forgotten": str(n - k + 1)}
+    if (n - k) % s:
+        mistakes["floor forgotten"] = f"({n} - {k})/{s} + 1"
+    for words, wrong in named_uniquely(mistakes, str(right)).items():
+        assert words in diagnosis_of_model(m, "max_pooling2d", "shape", f"({wrong}, {wrong}, {c})")
+
+
+@SIZES
+@given(i=st.integers(1, 300), u=st.integers(1, 64))
+def test_any_dense_params_mistake_is_named(i: int, u: int) -> None:
+    m = symcnn.Sequential([symcnn.layers.Input((i,)), symcnn.layers.Dense(u)])
+    right = i * u + u
+    assert check(m, "dense", params=f"{i} x {u} + {u}").correct
+    mistakes = {"bias left out": i * u, "bias counted per weight": 2 * i * u, "channels swapped": i * u + i}
+    for words, wrong in named_uniquely(mistakes, right).items():
+        assert words in diagnosis_of_model(m, "dense", "params", str(wrong))
+
+
+@SIZES
+@given(c=st.integers(1, 512))
+def test_any_batch_norm_statistics_mistake_is_named(c: int) -> None:
+    m = symcnn.Sequential([symcnn.layers.Input((4, 4, c)), symcnn.layers.registry["BatchNormalization"]()])
+    name = m.records[-1].name
+    # Keras: gamma and beta are trainable; moving mean and variance are non-trainable weights
+    assert check(m, name, params=str(4 * c), trainable=str(2 * c), non_trainable=str(2 * c)).correct
+    assert "moving statistics left out" in diagnosis_of_model(m, name, "params", str(2 * c))
+    assert "counted as trainable" in diagnosis_of_model(m, name, "trainable", str(4 * c))
+
+
+def diagnosis_of_model(m: symcnn.Model, layer: str, quantity: str, entry: str) -> str:
+    result = check(m, layer, **{quantity: entry})
+    assert not result.correct, f"{entry!r} should be wrong for {layer}"
+    return result.values[0].diagnosis
+
+
+@SIZES
+@given(n=st.integers(6, 60), k=st.integers(2, 7), s=st.integers(1, 3), f=st.integers(1, 8))
+def test_any_same_padding_mistake_is_named(n: int, k: int, s: int, f: int) -> None:
+    m = symcnn.Sequential([symcnn.layers.Input((n, n, 3)), symcnn.layers.Conv2D(f, k, strides=s, padding="same")])
+    right = -(-n // s)  # Keras 'same': ceil(n / s)
+    total = max((right - 1) * s + k - n, 0)  # TensorFlow's padding, the odd pixel after
+    before = total // 2
+    assert check(m, "conv2d", shape=f"({right}, {right}, {f})").correct
+    mistakes = {
+        "padding counted once": (n + before - k) // s + 1 if before else "-",
+        "padding left out": (n - k) // s + 1,
+        "stride forgotten": n + total - k + 1 if s > 1 else "-",
+    }
+    mistakes = {k2: v for k2, v in mistakes.items() if v != "-" and isinstance(v, int) and v > 0}
+    if total - before != before:
+        # the other half alone: (n + after − k) // s + 1
+        mistakes.setdefault("padding counted once ", (n + total - before - k) // s + 1)
+    for words, wrong in named_uniquely(mistakes, right).items():
+        assert words.strip() in diagnosis_of_model(m, "conv2d", "shape", f"({wrong}, {wrong}, {f})")
