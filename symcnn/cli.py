@@ -162,7 +162,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         if args.table is None and (args.layer is None or not (args.params or args.shape or args.macs)):
             raise ArgumentError("check needs --layer NAME with one of --params, --shape, --macs, or --table FILE")
-        model = load_model(args.model, input_dims=args.input, sets=args.set)
+        # symbols stay open: a formula is checked for all values; a number is checked at the defaults
+        model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
         text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
                                      macs=args.macs, table=args.table)
         print(text)
