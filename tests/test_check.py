@@ -675,3 +675,13 @@ def test_any_same_padding_mistake_is_named(n: int, k: int, s: int, f: int) -> No
         mistakes.setdefault("padding counted once ", (n + total - before - k) // s + 1)
     for words, wrong in named_uniquely(mistakes, right).items():
         assert words.strip() in diagnosis_of_model(m, "conv2d", "shape", f"({wrong}, {wrong}, {f})")
+
+
+def test_cli_checks_a_formula_for_all_values_and_a_number_at_the_defaults() -> None:
+    symbolic = str(MODELS["seed_symbolic"])
+    formula, _ = run_cli(symbolic, "--layer", "conv2d", "--params", "(3^2*C + 1)*F")
+    assert formula.returncode == 0 and "equal for all values" in formula.stdout
+    number, _ = run_cli(symbolic, "--layer", "conv2d", "--params", "640")
+    assert number.returncode == 0 and "default sizes C=1, F=64" in number.stdout
+    wrong, _ = run_cli(symbolic, "--set", "C=3", "--layer", "conv2d", "--params", "(3^2*1 + 1)*F")
+    assert wrong.returncode == 1 and "expected: 1792" not in wrong.stdout and "28*F" in wrong.stdout
