@@ -86,8 +86,9 @@ test: test-setup
 
 demo: docs-setup
 	$(VENV)/bin/symcnn summary examples/seed.yaml
-	$(VENV)/bin/symcnn formula examples/seed.yaml --input H,W,C
-# >>> docs build goes here (lead): e.g. a recipe line running mkdocs build --strict <<<
+	$(VENV)/bin/symcnn formula examples/seed_symbolic.yaml
+	$(VENV)/bin/symcnn docs examples/seed.yaml examples/seed_symbolic.yaml -o build/seed-site --build
+	@echo "open build/seed-site/site/index.html in a browser (it needs no network)"
 
 lint: setup
 	$(VENV)/bin/ruff check .
