@@ -39,7 +39,11 @@ _BASE_KEYS = ("name", "trainable")
 def _same(a: Dim, b: Dim) -> bool:
     if is_number(a) and is_number(b):
         return int(a) == int(b)  # type: ignore[arg-type]
-    return sympy.simplify(sympy.sympify(a) - b) == 0
+    return sympy.simplify(_expr(a) - b) == 0
+
+
+def _expr(x: Dim) -> sympy.Expr:
+    return sympy.Integer(x) if isinstance(x, int) else x
 
 
 def broadcast_shapes(shapes: Sequence[Shape], who: str) -> Shape:
@@ -253,7 +257,7 @@ class _OpReshape(_Op, register=False):
                 raise ShapeError(f"cannot reshape {format_shape(shape)} ({size} values) into {self.newshape}")
             rest: Dim = size // known
         else:
-            rest = simplify_int(sympy.factor(sympy.sympify(size) / known))
+            rest = simplify_int(sympy.factor(_expr(size) / known))
         return tuple(rest if d == -1 else d for d in self.newshape)
 
 

@@ -1,0 +1,398 @@
+"""One layer contract, checked against Keras itself for every Keras layer type symcnn knows.
+
+For each row: build the real Keras layer on ``keras.Input`` tensors of the given
+shapes, rebuild the symcnn layer from ``keras_layer.get_config()`` through the
+registry, and compare the output shape and the trainable / non-trainable counts
+with what Keras reports (``layer.trainable_weights`` / ``non_trainable_weights``).
+Where Keras refuses a configuration, symcnn must refuse it too (and vice versa).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symcnn.errors import ArgumentError, ShapeError, SymcnnError
+from symcnn.layers import InputLayer, Layer
+from symcnn.model import Model, Node
+
+pytestmark = pytest.mark.slow
+keras = pytest.importorskip("keras")
+
+Shape = tuple[Any, ...]
+
+# (class name, Keras kwargs, input shape or [input shapes] — batch included, None = unknown)
+# A kwarg written as ("layer", ClassName, kwargs) is a nested Keras layer (for wrappers).
+CASES: list[tuple[str, dict[str, Any], Any]] = [
+    # convolutions
+    ("Conv1D", {"filters": 5, "kernel_size": 3}, (None, 20, 4)),
+    ("Conv1D", {"filters": 6, "kernel_size": 4, "strides": 3, "padding": "same"}, (None, 19, 4)),
+    ("Conv1D", {"filters": 4, "kernel_size": 3, "dilation_rate": 2, "padding": "causal"}, (None, 17, 2)),
+    ("Conv1D", {"filters": 6, "kernel_size": 3, "groups": 2}, (None, 12, 4)),
+    ("Conv1D", {"filters": 5, "kernel_size": 3, "data_format": "channels_first"}, (None, 4, 20)),
+    ("Conv2D", {"filters": 8, "kernel_size": 3}, (None, 17, 15, 3)),
+    ("Conv2D", {"filters": 8, "kernel_size": (3, 5), "strides": 2, "padding": "same"}, (None, 17, 15, 3)),
+    ("Conv2D", {"filters": 8, "kernel_size": 3, "dilation_rate": (2, 3)}, (None, 21, 21, 3)),
+    ("Conv2D", {"filters": 6, "kernel_size": 3, "groups": 3, "use_bias": False}, (None, 9, 9, 6)),
+    ("Conv2D", {"filters": 7, "kernel_size": 2, "strides": (2, 3), "data_format": "channels_first"}, (None, 3, 11, 13)),
+    ("Conv2D", {"filters": 4, "kernel_size": 5, "strides": 3, "padding": "same"}, (None, 7, 11, 2)),
+    ("Conv3D", {"filters": 4, "kernel_size": 3, "strides": (1, 2, 2)}, (None, 8, 9, 10, 2)),
+    ("Conv3D", {"filters": 4, "kernel_size": 2, "padding": "same", "data_format": "channels_first"}, (None, 2, 5, 6, 7)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 3}, (None, 12, 10, 4)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False}, (None, 13, 13, 5)),
+    ("DepthwiseConv1D", {"kernel_size": 3, "depth_multiplier": 2}, (None, 12, 4)),
+    ("SeparableConv2D", {"filters": 9, "kernel_size": 3, "depth_multiplier": 2}, (None, 14, 14, 4)),
+    ("SeparableConv1D", {"filters": 9, "kernel_size": 3, "padding": "same"}, (None, 14, 4)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 3, "strides": 2}, (None, 7, 9, 4)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 3, "strides": 2, "padding": "same"}, (None, 7, 9, 4)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 4, "strides": 3, "output_padding": 1}, (None, 5, 6, 4)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1},
+     (None, 5, 6, 4)),
+    ("Conv2DTranspose", {"filters": 3, "kernel_size": 3, "dilation_rate": 2}, (None, 5, 6, 4)),
+    ("Conv1DTranspose", {"filters": 3, "kernel_size": 5, "strides": 2}, (None, 9, 4)),
+    ("Conv3DTranspose", {"filters": 2, "kernel_size": 2, "strides": 2}, (None, 3, 4, 5, 2)),
+    # pooling
+    ("MaxPooling1D", {"pool_size": 3}, (None, 20, 4)),
+    ("MaxPooling2D", {"pool_size": 2}, (None, 17, 15, 3)),
+    ("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, (None, 17, 15, 3)),
+    ("MaxPooling2D", {"pool_size": 2, "data_format": "channels_first"}, (None, 3, 9, 11)),
+    ("MaxPooling3D", {"pool_size": 2, "strides": 1}, (None, 5, 6, 7, 2)),
+    ("AveragePooling1D", {"pool_size": 4, "strides": 3, "padding": "same"}, (None, 19, 2)),
+    ("AveragePooling2D", {"pool_size": 3, "strides": 2}, (None, 17, 15, 3)),
+    ("AveragePooling2D", {"pool_size": (2, 3), "strides": (3, 1), "padding": "same"}, (None, 11, 13, 3)),
+    ("AveragePooling3D", {"pool_size": 3, "strides": 2, "padding": "same"}, (None, 7, 8, 9, 2)),
+    ("GlobalAveragePooling1D", {}, (None, 12, 5)),
+    ("GlobalAveragePooling2D", {"keepdims": True}, (None, 7, 8, 5)),
+    ("GlobalAveragePooling2D", {"data_format": "channels_first"}, (None, 5, 7, 8)),
+    ("GlobalMaxPooling1D", {"keepdims": True}, (None, 12, 5)),
+    ("GlobalMaxPooling2D", {}, (None, 7, 8, 5)),
+    # core
+    ("Flatten", {}, (None, 3, 4, 5)),
+    ("Reshape", {"target_shape": (-1, 4)}, (None, 6, 2, 4)),
+    ("Reshape", {"target_shape": (12, 4)}, (None, 6, 8)),
+    ("Dense", {"units": 7}, (None, 12)),
+    ("Dense", {"units": 7}, (None, 5, 12)),
+    ("Dense", {"units": 7, "use_bias": False}, (None, 3, 5, 12)),
+    ("Dropout", {"rate": 0.5}, (None, 5, 6)),
+    ("Activation", {"activation": "relu"}, (None, 5, 6)),
+    ("ReLU", {"max_value": 6.0}, (None, 5, 6)),
+    ("Softmax", {"axis": 1}, (None, 5, 6)),
+    ("PReLU", {"shared_axes": [1, 2]}, (None, 5, 6, 3)),
+    # normalization and preprocessing
+    ("BatchNormalization", {}, (None, 8, 8, 6)),
+    ("BatchNormalization", {"axis": 1}, (None, 6, 8, 8)),
+    ("BatchNormalization", {"center": False}, (None, 10)),
+    ("BatchNormalization", {"scale": False, "center": False}, (None, 4, 10)),
+    ("BatchNormalization", {"renorm": True}, (None, 5, 10)),
+    ("LayerNormalization", {}, (None, 7, 10)),
+    ("LayerNormalization", {"axis": [1, 2]}, (None, 7, 10)),
+    ("LayerNormalization", {"axis": [-1, -3], "center": False}, (None, 3, 4, 5)),
+    ("LayerNormalization", {"scale": False}, (None, 10)),
+    ("RMSNormalization", {"axis": [1, 2]}, (None, 7, 10)),
+    ("GroupNormalization", {"groups": 4}, (None, 6, 6, 8)),
+    ("GroupNormalization", {"groups": -1, "center": False}, (None, 6, 6, 8)),
+    ("GroupNormalization", {"groups": 2, "axis": 1}, (None, 8, 6, 6)),
+    ("UnitNormalization", {"axis": [1, 2]}, (None, 6, 8)),
+    ("Normalization", {}, (None, 6, 8)),
+    ("Normalization", {"axis": [1, 2]}, (None, 6, 8)),
+    ("Normalization", {"axis": None}, (None, 6, 8)),
+    ("Normalization", {"mean": 0.5, "variance": 2.0}, (None, 6, 8)),
+    ("Normalization", {"axis": 1, "mean": [1.0, 2, 3], "variance": [1.0, 2, 3]}, (None, 3, 8)),
+    ("Rescaling", {"scale": 1 / 255.0, "offset": -1.0}, (None, 6, 6, 3)),
+    ("Rescaling", {"scale": [1.0, 2.0, 3.0]}, (None, 6, 6, 3)),
+    ("Resizing", {"height": 5, "width": 9}, (None, 16, 12, 3)),
+    ("Resizing", {"height": 5, "width": 9, "interpolation": "nearest", "crop_to_aspect_ratio": True}, (None, 16, 12, 3)),
+    ("Resizing", {"height": 5, "width": 9, "data_format": "channels_first"}, (None, 3, 16, 12)),
+    ("CenterCrop", {"height": 5, "width": 7}, (None, 16, 12, 3)),
+    ("CenterCrop", {"height": 5, "width": 7, "data_format": "channels_first"}, (None, 3, 16, 12)),
+    # reshaping
+    ("ZeroPadding1D", {"padding": (1, 3)}, (None, 10, 3)),
+    ("ZeroPadding2D", {"padding": 2}, (None, 7, 9, 3)),
+    ("ZeroPadding2D", {"padding": (1, 2)}, (None, 7, 9, 3)),
+    ("ZeroPadding2D", {"padding": ((0, 1), (2, 3))}, (None, 7, 9, 3)),
+    ("ZeroPadding2D", {"padding": ((0, 1), (2, 3)), "data_format": "channels_first"}, (None, 3, 7, 9)),
+    ("ZeroPadding3D", {"padding": ((0, 1), 2, (3, 0))}, (None, 4, 5, 6, 2)),
+    ("Cropping1D", {"cropping": (2, 1)}, (None, 10, 3)),
+    ("Cropping2D", {"cropping": 2}, (None, 7, 9, 3)),
+    ("Cropping2D", {"cropping": ((0, 1), (2, 3))}, (None, 7, 9, 3)),
+    ("Cropping2D", {"cropping": ((0, 1), (2, 3)), "data_format": "channels_first"}, (None, 3, 7, 9)),
+    ("Cropping3D", {"cropping": ((0, 1), 1, (2, 0))}, (None, 4, 5, 6, 2)),
+    ("UpSampling1D", {"size": 3}, (None, 5, 2)),
+    ("UpSampling2D", {"size": (2, 3)}, (None, 5, 4, 2)),
+    ("UpSampling2D", {"size": 2, "interpolation": "bilinear", "data_format": "channels_first"}, (None, 2, 5, 4)),
+    ("UpSampling3D", {"size": (1, 2, 3)}, (None, 3, 4, 5, 2)),
+    ("Permute", {"dims": (2, 1)}, (None, 5, 7)),
+    ("Permute", {"dims": (3, 1, 2)}, (None, 5, 7, 2)),
+    ("RepeatVector", {"n": 4}, (None, 6)),
+    # embedding and recurrent
+    ("Embedding", {"input_dim": 100, "output_dim": 16}, (None, 12)),
+    ("Embedding", {"input_dim": 50, "output_dim": 8}, (None, 3, 4)),
+    ("Embedding", {"input_dim": 50, "output_dim": 8, "lora_rank": 2}, (None, 12)),
+    ("SimpleRNN", {"units": 6}, (None, 9, 4)),
+    ("SimpleRNN", {"units": 6, "return_sequences": True, "use_bias": False}, (None, 9, 4)),
+    ("LSTM", {"units": 5}, (None, 9, 3)),
+    ("LSTM", {"units": 5, "return_sequences": True}, (None, 9, 3)),
+    ("LSTM", {"units": 5, "use_bias": False}, (None, None, 3)),
+    ("GRU", {"units": 5}, (None, 9, 3)),
+    ("GRU", {"units": 5, "reset_after": False}, (None, 9, 3)),
+    ("GRU", {"units": 5, "reset_after": False, "return_sequences": True}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 4})}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "GRU", {"units": 4, "return_sequences": True}), "merge_mode": "sum"},
+     (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "SimpleRNN", {"units": 4}), "merge_mode": "ave",
+                       "backward_layer": ("layer", "SimpleRNN", {"units": 4, "go_backwards": True})}, (None, 9, 3)),
+    ("TimeDistributed", {"layer": ("layer", "Dense", {"units": 4})}, (None, 9, 3)),
+    ("TimeDistributed", {"layer": ("layer", "Conv2D", {"filters": 4, "kernel_size": 3})}, (None, 5, 8, 8, 3)),
+    # merging
+    ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 3)]),
+    ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 3), (None, 4, 5, 3)]),
+    ("Multiply", {}, [(None, 6), (None, 6)]),
+    ("Subtract", {}, [(None, 6), (None, 6)]),
+    ("Average", {}, [(None, 2, 6), (None, 2, 6)]),
+    ("Maximum", {}, [(None, 6), (None, 6)]),
+    ("Concatenate", {}, [(None, 4, 5, 3), (None, 4, 5, 2)]),
+    ("Concatenate", {"axis": 1}, [(None, 4, 5, 3), (None, 2, 5, 3), (None, 1, 5, 3)]),
+]
+
+# Configurations Keras refuses (on construction or when called): symcnn must refuse them too.
+REFUSED: list[tuple[str, dict[str, Any], Any]] = [
+    ("Conv2D", {"filters": 4, "kernel_size": 5}, (None, 4, 9, 3)),
+    ("Conv2D", {"filters": 4, "kernel_size": 3, "groups": 2}, (None, 9, 9, 3)),
+    ("Conv2D", {"filters": 3, "kernel_size": 3, "groups": 2}, (None, 9, 9, 4)),
+    ("Conv2D", {"filters": 3, "kernel_size": 3, "padding": "causal"}, (None, 9, 9, 4)),
+    ("Cropping2D", {"cropping": ((3, 4), (0, 0))}, (None, 7, 9, 3)),
+    ("Cropping1D", {"cropping": (5, 5)}, (None, 10, 3)),
+    ("GroupNormalization", {"groups": 3}, (None, 6, 6, 8)),
+    ("GroupNormalization", {"groups": 16}, (None, 6, 6, 8)),
+    ("Permute", {"dims": (1, 3)}, (None, 5, 7)),
+    ("RepeatVector", {"n": 3}, (None, 5, 7)),
+    ("Embedding", {"input_dim": 0, "output_dim": 8}, (None, 12)),
+    ("UpSampling2D", {"size": 0}, (None, 5, 4, 2)),
+    ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 4}), "merge_mode": "max"}, (None, 9, 3)),
+    ("Concatenate", {"axis": 1}, [(None, 4, 5, 3), (None, 2, 4, 3)]),
+    ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 2)]),
+    ("Normalization", {"mean": 1.0}, (None, 6)),
+]
+
+
+def _keras_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, tuple) and value and value[0] == "layer":
+            _, cls, inner = value
+            value = getattr(keras.layers, cls)(**inner)
+        out[key] = value
+    return out
+
+
+def _shapes(shape: Any) -> list[Shape]:
+    return [tuple(s) for s in shape] if isinstance(shape, list) else [tuple(shape)]
+
+
+def keras_truth(name: str, kwargs: dict[str, Any], shape: Any) -> tuple[Any, Shape, int, int]:
+    """Keras's layer (built by calling it), its output shape and trainable / non-trainable counts."""
+    layer = getattr(keras.layers, name)(**_keras_kwargs(kwargs))
+    inputs = [keras.Input(batch_shape=s) for s in _shapes(shape)]
+    output = layer(inputs if isinstance(shape, list) else inputs[0])
+
+    def count(ws: list[Any]) -> int:
+        return sum(math.prod(int(d) for d in w.shape) for w in ws)
+
+    return layer, tuple(output.shape), count(layer.trainable_weights), count(layer.non_trainable_weights)
+
+
+def symcnn_record(name: str, config: dict[str, Any], shape: Any) -> Any:
+    """The symcnn layer rebuilt from Keras's config, called on inputs of ``shape`` inside a model."""
+    layer = Layer.registry[name].from_config(config)
+    inputs = [Node(InputLayer(batch_shape=s), []) for s in _shapes(shape)]
+    node = Node(layer, inputs)
+    model = Model(nodes=[*inputs, node], output_nodes=[node])
+    return model.records[-1]
+
+
+def _case_id(case: tuple[str, dict[str, Any], Any]) -> str:
+    name, kwargs, shape = case
+    text = ",".join(f"{k}={v[1] if isinstance(v, tuple) and v and v[0] == 'layer' else v}" for k, v in kwargs.items())
+    return f"{name}({text})@{shape}".replace(" ", "")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_layer_matches_keras_shape_and_counts(case: tuple[str, dict[str, Any], Any]) -> None:
+    name, kwargs, shape = case
+    keras_layer, keras_shape, trainable, non_trainable = keras_truth(name, kwargs, shape)
+    record = symcnn_record(name, keras_layer.get_config(), shape)
+    assert record.output_shape == keras_shape
+    assert (int(record.trainable), int(record.non_trainable)) == (trainable, non_trainable)
+    assert int(record.params) == keras_layer.count_params()
+    macs = [record.macs_by(c) for c in ("torchinfo", "fvcore")]
+    assert all(m.is_Integer and m >= 0 for m in macs)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[_case_id(c) for c in REFUSED])
+def test_symcnn_refuses_what_keras_refuses(case: tuple[str, dict[str, Any], Any]) -> None:
+    name, kwargs, shape = case
+    with pytest.raises((ValueError, TypeError)):
+        keras_truth(name, kwargs, shape)
+    config = dict(kwargs)
+    for key, value in kwargs.items():
+        if isinstance(value, tuple) and value and value[0] == "layer":
+            inner = getattr(keras.layers, value[1])(**value[2])
+            config[key] = {"class_name": value[1], "config": inner.get_config()}
+    with pytest.raises((ArgumentError, ShapeError)):
+        symcnn_record(name, config, shape)
+
+
+def test_every_keras_layer_type_in_the_table_is_registered() -> None:
+    missing = sorted({name for name, _, _ in CASES} - set(Layer.registry))
+    assert missing == []
+
+
+# ---- return_state and merge_mode=None: several outputs, which symcnn refuses clearly ------------
+
+@pytest.mark.parametrize(("name", "config"), [
+    ("LSTM", {"units": 4, "return_state": True}),
+    ("GRU", {"units": 4, "return_state": True}),
+    ("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 4}}, "merge_mode": None}),
+])
+def test_several_outputs_are_refused_with_an_argument_error(name: str, config: dict[str, Any]) -> None:
+    keras_layer = getattr(keras.layers, name)(**_keras_kwargs(
+        {k: ("layer", v["class_name"], v["config"]) if isinstance(v, dict) else v for k, v in config.items()}))
+    outputs = keras_layer(keras.Input(batch_shape=(None, 9, 3)))
+    assert isinstance(outputs, (list, tuple)) and len(outputs) > 1  # Keras really gives several outputs
+    with pytest.raises(ArgumentError, match="return_state|merge_mode"):
+        Layer.registry[name].from_config(keras_layer.get_config())
+
+
+# ---- keras.ops in functional graphs, read back through the Keras reader ---------------------------
+
+def _ops_models() -> list[tuple[str, Any]]:
+    import numpy as np
+    from keras import ops
+
+    def model(name: str, inputs: list[Any], out: Any) -> tuple[str, Any]:
+        return name, keras.Model(inputs, out, name=name)
+
+    a, b = keras.Input((8, 6, 4)), keras.Input((8, 6, 4))
+    v, w = keras.Input((5,)), keras.Input((5, 3))
+    return [
+        model("add_multiply", [a, b], ops.multiply(ops.add(a, b), ops.subtract(a, b))),
+        model("scalar_constants", [a], ops.divide(3.0 - a * 2.0, 4.0)),
+        model("array_constant", [a], ops.add(a, np.ones((4,), "float32"))),
+        model("activations", [a], ops.gelu(ops.silu(ops.hard_sigmoid(ops.relu(a))))),
+        model("softmax_axis", [a], ops.softmax(a, axis=1)),
+        model("concatenate_stack", [a, b], ops.stack([ops.concatenate([a, b], axis=2), ops.concatenate([b, a], axis=2)], 1)),
+        model("reshape_minus_one", [a], ops.reshape(a, (-1, 12, 16))),
+        model("transpose", [a], ops.transpose(a, (0, 3, 1, 2))),
+        model("mean_keepdims", [a], ops.mean(a, axis=(1, 2), keepdims=True)),
+        model("sum_max", [a], ops.max(ops.sum(a, axis=-1), axis=1)),
+        model("expand_squeeze", [v], ops.squeeze(ops.expand_dims(ops.expand_dims(v, 1), -1), axis=1)),
+        model("matmul", [v, w], ops.matmul(ops.expand_dims(v, 1), w)),
+        model("matmul_constant", [v], ops.matmul(v, np.ones((5, 7), "float32"))),
+        model("pad", [a], ops.pad(a, [[0, 0], [1, 2], [3, 0], [0, 0]])),
+        model("get_item", [a], a[:, 1:7:2, ..., None]),
+        model("get_item_int", [a], a[:, -3:, 2]),
+        model("argmax", [a], ops.argmax(a, axis=-1)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(17))
+def test_keras_ops_read_back_match_keras(index: int) -> None:
+    from truth.keras_truth import keras_truth as model_truth
+
+    from symcnn.io.keras_reader import model_from_keras_json
+
+    name, kmodel = _ops_models()[index]
+    truth = model_truth(kmodel)
+    ours = model_from_keras_json(truth["json"], name)
+    by_name = {r.name: r for r in ours.records}
+    rows = [row for row in truth["layers"] if row["op"]]
+    assert rows, "the model should record keras.ops calls"
+    for row in rows:
+        record = by_name[row["name"]]
+        assert record.type == row["class_name"]
+        assert list(record.output_shape) == row["output_shape"], row["name"]
+        assert int(record.params) == 0
+    assert [list(s) for s in ours.output_shapes] == [list(o.shape) for o in kmodel.outputs]
+
+
+# ---- keras.applications' own layers -------------------------------------------------------------
+
+@pytest.mark.parametrize(("class_name", "module"), [
+    ("LayerScale", "keras.src.applications.convnext"),
+    ("StochasticDepth", "keras.src.applications.convnext"),
+])
+def test_application_layers_match_keras(class_name: str, module: str) -> None:
+    import importlib
+
+    cls = getattr(importlib.import_module(module), class_name)
+    layer = cls(**({"init_values": 1e-6, "projection_dim": 12} if class_name == "LayerScale" else {"drop_path_rate": 0.1}))
+    out = layer(keras.Input(batch_shape=(None, 5, 5, 12)))
+    record = symcnn_record(class_name, layer.get_config(), (None, 5, 5, 12))
+    assert record.output_shape == tuple(out.shape)
+    assert int(record.trainable) == sum(math.prod(w.shape) for w in layer.trainable_weights)
+
+
+def test_custom_scale_layer_matches_keras() -> None:
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    layer = CustomScaleLayer(0.17)
+    out = layer([keras.Input(batch_shape=(None, 5, 5, 8)), keras.Input(batch_shape=(None, 5, 5, 8))])
+    record = symcnn_record("CustomScaleLayer", layer.get_config(), [(None, 5, 5, 8), (None, 5, 5, 8)])
+    assert record.output_shape == tuple(out.shape)
+    assert int(record.params) == 0 == layer.count_params()
+
+
+# ---- property: random conv / pooling arguments, symcnn == Keras, refusals included ------------------
+
+_CONV_LIKE = st.sampled_from(["Conv2D", "MaxPooling2D", "AveragePooling2D"])
+
+
+@st.composite
+def conv_like_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], Shape]:
+    name = draw(_CONV_LIKE)
+    pair = st.tuples(st.integers(1, 5), st.integers(1, 5))
+    size = draw(pair)
+    strides = draw(pair)
+    padding = draw(st.sampled_from(["valid", "same"]))
+    channels_first = draw(st.booleans())
+    kwargs: dict[str, Any] = {"padding": padding, "strides": strides}
+    if channels_first:
+        kwargs["data_format"] = "channels_first"
+    if name == "Conv2D":
+        kwargs.update(filters=draw(st.integers(1, 6)), kernel_size=size, use_bias=draw(st.booleans()))
+        if draw(st.booleans()):
+            kwargs["strides"] = 1
+            kwargs["dilation_rate"] = draw(pair)
+    else:
+        kwargs["pool_size"] = size
+    h, w, c = draw(st.integers(1, 14)), draw(st.integers(1, 14)), draw(st.integers(1, 4))
+    shape: Shape = (None, c, h, w) if channels_first else (None, h, w, c)
+    return name, kwargs, shape
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_like_cases())
+def test_random_conv_and_pooling_agree_with_keras(case: tuple[str, dict[str, Any], Shape]) -> None:
+    name, kwargs, shape = case
+    try:
+        keras_layer, keras_shape, trainable, non_trainable = keras_truth(name, kwargs, shape)
+        keras_refused = min(d for d in keras_shape if d is not None) < 1
+    except (ValueError, TypeError):
+        keras_layer, keras_refused = None, True
+    config = keras_layer.get_config() if keras_layer is not None else json.loads(json.dumps(kwargs))
+    try:
+        record = symcnn_record(name, config, shape)
+        symcnn_refused = False
+    except (ArgumentError, ShapeError):
+        symcnn_refused = True
+    except SymcnnError as exc:  # any other error class is a bug in the contract
+        raise AssertionError(f"unexpected {type(exc).__name__}: {exc}") from exc
+    assert symcnn_refused == keras_refused, (kwargs, shape)
+    if not keras_refused:
+        assert record.output_shape == keras_shape
+        assert (int(record.trainable), int(record.non_trainable)) == (trainable, non_trainable)
