@@ -726,6 +726,62 @@ def _stats_left_out(layer: Layer, ins: list[Shape]) -> Iterator[tuple[Any, str]]
         )
 
 
+def _size_text(ws: Sequence[Weight]) -> str:
+    return _fmt(simplify_int(sum((w.size for w in ws), start=0)))
+
+
+def _recurrent_mistakes(layer: Layer, ins: list[Shape]) -> Iterator[tuple[Any, str]]:
+    ws = layer.weights(ins)
+    kind = layer.class_name
+    hh = [w for w in ws if w.kind == "param" and ("recurrent" in w.name or "weight_hh" in w.name)]
+    if hh:
+        yield (
+            [w for w in ws if w not in hh],
+            (
+                f"recurrent weights left out: at each step {kind} also multiplies its previous output by "
+                f"{', '.join(w.name for w in hh)} ({_size_text(hh)} weights)"
+            ),
+        )
+    g = getattr(layer, "gates", 1)
+    if is_number(g) and g > 1:
+        per_gate = [Weight(w.name, (simplify_int(to_expr(w.size) / g),), w.kind, w.trainable) for w in ws]
+        yield (
+            per_gate,
+            (
+                f"gates forgotten: {kind} has {g} gates, each with its own input weights, recurrent "
+                f"weights and bias, so {g}× the {_size_text(per_gate)} of one gate"
+            ),
+        )
+    two = [w for w in ws if w.name == "bias" and len(w.shape) == 2 and w.shape[0] == 2]
+    if two:  # Keras GRU with reset_after=True
+        one = [Weight(w.name, w.shape[1:]) if w in two else w for w in ws]
+        yield (
+            one,
+            (
+                f"one bias per gate counted, but {kind} with reset_after=True (Keras's default) keeps two: "
+                f"one for the input and one for the recurrent step ({_fmt(two[0].size)} in all)"
+            ),
+        )
+    hh_bias = [w for w in ws if w.name.startswith("bias_hh")]
+    if hh_bias:
+        yield (
+            [w for w in ws if w not in hh_bias],
+            (
+                f"one bias per gate counted, but PyTorch's {kind} keeps two (bias_ih and bias_hh, "
+                f"{_size_text(hh_bias)} more)"
+            ),
+        )
+    single = [w for w in ws if w.name == "bias" and len(w.shape) == 1]
+    if single:
+        yield (
+            [*ws, *single],
+            (
+                f"two biases per gate counted (PyTorch's convention), but Keras's {kind} keeps one "
+                f"({_size_text(single)})"
+            ),
+        )
+
+
 # -- shape mistakes
 
 
@@ -982,6 +1038,7 @@ MISTAKES: list[Mistake] = [
         lambda l: hasattr(l, "depth_multiplier") or getattr(l, "groups", 1) != 1,
         _full_conv,
     ),
+    Mistake("recurrent weights, gates or biases", "weights", lambda l: hasattr(l, "gates"), _recurrent_mistakes),
     Mistake("moving statistics counted as trainable", "weights", lambda l: True, _stats_as_trainable),
     Mistake("moving statistics left out", "weights", lambda l: l.counts_stats, _stats_left_out),
     Mistake(
