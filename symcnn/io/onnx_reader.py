@@ -202,6 +202,13 @@ def module_path(scopes: Sequence[str]) -> str:
     return ".".join(path)
 
 
+@dataclass
+class FlowSeq:
+    """An ONNX sequence of computed tensors (SplitToSequence), read by SequenceAt."""
+
+    items: list[Flow]
+
+
 class _Reader:
     """One pass over the graph in file order, turning values into Consts and Flows."""
 
@@ -329,7 +336,7 @@ class _Reader:
 
     # ---- nodes -----------------------------------------------------------------------
     def _node(self, index: int, node: Any) -> None:
-        from .onnx_shapes import FOLDABLE, fold, fold_shape
+        from .onnx_shapes import FOLDABLE, Opaque, fold, fold_shape
 
         if node.domain not in ("", "ai.onnx"):
             raise UnknownLayerError(f"ONNX op {node.domain}::{node.op_type} is not supported")
@@ -343,7 +350,7 @@ class _Reader:
                 ins.append(self.values[n])
         attrs = _attributes(node)
         op = node.op_type
-        flows = [v for v in ins if isinstance(v, Flow)]
+        flows = [v for v in ins if isinstance(v, (Flow, FlowSeq))]
         if op == "CastLike" and not isinstance(ins[0], Flow) and flows:
             outs = fold(op, [ins[0], _like(flows[0])], attrs)  # only the tensor's type is used
         elif op == "Shape" and flows:
@@ -351,7 +358,11 @@ class _Reader:
         elif op == "Size" and flows:
             outs = [self._size(flows[0])]
         elif not flows:
-            outs = fold(op, ins, attrs)
+            try:
+                outs = fold(op, ins, attrs)
+            except (UnknownLayerError, ShapeError) as exc:
+                # Kept for later: only an error if something reads the values (an op's scale factor is never read).
+                outs = [Opaque(f"{op} {node.name!r}: {exc.problem}") for _ in node.output]
         else:
             handler = getattr(self, f"op_{op}", None)
             if handler is None:
@@ -743,9 +754,10 @@ class _Reader:
     def _generic_elementwise(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
         return self._elementwise(node, ins, None)
 
-    op_Pow = op_Sum = op_Mean = op_Where = op_Equal = op_Less = op_Greater = op_And = op_Or = op_Mod = (
+    op_Pow = op_Sum = op_Mean = op_Where = op_Equal = op_Less = op_Greater = op_And = op_Or = (
         _generic_elementwise
     )
+    op_Mod = op_BitShift = op_LessOrEqual = op_GreaterOrEqual = op_Xor = _generic_elementwise
 
     def op_Concat(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
         flows = [v for v in ins if v is not None]
@@ -862,6 +874,39 @@ class _Reader:
             outs.append(self._add(node, SliceOp(bounds=[(axis, start, end, 1)]), [x], f"{i}" if i else ""))
             start = end
         return outs
+
+    def op_SplitToSequence(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
+        from .onnx_shapes import SliceOp, Squeeze
+
+        x = self._flow(ins[0], "SplitToSequence")
+        axis = int(attrs.get("axis", 0))
+        axis = axis + len(x.shape) if axis < 0 else axis
+        n = x.shape[axis]
+        given = len(ins) > 1 and ins[1] is not None
+        split = self._const(ins[1], "SplitToSequence", "split").ints("split") if given else [1]
+        squeeze = not given and bool(attrs.get("keepdims", 1)) is False
+        if len(split) == 1 and not (given and len(self._const(ins[1], "SplitToSequence", "split").shape) == 1):
+            if not is_number(n) or not is_number(split[0]) or split[0] < 1:
+                raise UnknownLayerError(f"SplitToSequence of an axis of size {n} into pieces of {split[0]}")
+            size = int(split[0])
+            split = [size] * (int(n) // size) + ([int(n) % size] if int(n) % size else [])
+        items, start = [], 0
+        for i, size in enumerate(split):
+            end = simplify_int(start + size)
+            y = self._add(node, SliceOp(bounds=[(axis, start, end, 1)]), [x], str(i) if i else "")
+            if squeeze:
+                y = self._add(node, Squeeze(axes=[axis]), [y], f"squeeze{i}")
+            items.append(y)
+            start = end
+        return [FlowSeq(items)]
+
+    def op_SequenceAt(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
+        if not isinstance(ins[0], FlowSeq):
+            raise UnknownLayerError("SequenceAt of something other than SplitToSequence")
+        (i,) = self._const(ins[1], "SequenceAt", "position").ints("position")
+        if not is_number(i) or not -len(ins[0].items) <= int(i) < len(ins[0].items):
+            raise ShapeError(f"SequenceAt position {i} is out of range for {len(ins[0].items)} items")
+        return [ins[0].items[int(i)]]
 
     def op_Gather(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
         from .onnx_shapes import GatherOp

@@ -77,6 +77,21 @@ class Const:
         return [_as_int(v, what) for v in self.values().reshape(-1).tolist()]
 
 
+class Opaque(Const):
+    """A constant symcnn could not compute: fine as an operand of arithmetic, an error where read."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(None)
+        self.why = why
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        raise UnknownLayerError(self.why)
+
+    def values(self) -> np.ndarray:
+        raise UnknownLayerError(self.why)
+
+
 def to_object(array: np.ndarray) -> tuple[np.ndarray, bool]:
     """A numeric NumPy array as an object array of Python numbers, and whether it held floats."""
     if array.size > MAX_FOLD_ELEMENTS:
@@ -206,6 +221,7 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "Sub": _arith(lambda a, b: a - b),
     "Mul": _arith(lambda a, b: a * b),
     "Max": _max,
+    "Mod": _arith(lambda a, b: a % b if is_number(a) and is_number(b) else sympy.Mod(a, b)),
     "Min": _min,
     "Equal": _compare(lambda a, b: sympy.Eq(a, b) if not (is_number(a) and is_number(b)) else a == b),
     "Less": _compare(lambda a, b: a < b),
@@ -221,6 +237,9 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
     "Floor": _floor,
     "Ceil": _ceil,
     "Not": lambda a: not a,
+    "Sqrt": lambda a: math.sqrt(a) if is_number(a) or isinstance(a, float) else sympy.sqrt(_rational(a)),
+    "Reciprocal": lambda a: simplify_int(1 / _rational(a)) if _rational(a) != 0 else math.inf,
+    "Sign": lambda a: (a > 0) - (a < 0) if is_number(a) or isinstance(a, float) else simplify_int(sympy.sign(a)),
     "Identity": lambda a: a,
 }
 
@@ -260,13 +279,13 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> list
     return outs
 
 
-LAZY_ELEMENTS = 4096  # weights bigger than this are moved by shape alone, never read
+LAZY_ELEMENTS = 4096  # float weights, and any tensor bigger than this, are moved by shape alone, never read
 
 
 def _lazy_weight(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const | None:
     """A weight an exporter only transposes, casts or reshapes keeps its size and not its values."""
     first = inputs[0] if inputs else None
-    if first is None or first.array is not None or prod(first.shape) <= LAZY_ELEMENTS:
+    if first is None or first.array is not None or not (first.is_float or prod(first.shape) > LAZY_ELEMENTS):
         return None
     dims: tuple[Any, ...]
     if op in ("Identity", "Cast", "CastLike"):
@@ -308,7 +327,7 @@ def _fold_binary(op: str) -> Callable[[Sequence[Const | None], dict[str, Any]], 
 def _fold_unary(op: str) -> Callable[[Sequence[Const | None], dict[str, Any]], Const]:
     def run(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const:
         a = _first(inputs, op)
-        return Const(_elementwise(_UNARY[op], a.values()), a.is_float and op not in ("Floor", "Ceil"))
+        return Const(_elementwise(_UNARY[op], a.values()), (a.is_float and op not in ("Floor", "Ceil")) or op == "Sqrt")
 
     return run
 
@@ -724,7 +743,7 @@ def slice_length(n: Dim, start: Dim, end: Dim, step: Dim) -> Dim:
         e = -1 if is_number(end) and end <= -big else end + n if is_number(end) and end < 0 else end
     span = s - e if step < 0 else e - s
     width = abs(int(step))
-    return simplify_int(sympy.Max(floor_div(span + width - 1, width), 0))
+    return simplify_int(floor_div(span + width - 1, width))
 
 
 class GatherOp(_ShapeOp, register=False):
