@@ -18,6 +18,7 @@ kernel area taken as K (3) instead of K² (3×3 = 9): 3×64×64 + 64 = 12352
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import io
@@ -491,8 +492,12 @@ def find_layer(model: Model, layer: Any, position: int | None = None) -> LayerRe
     records = model.records
     body = [r for r in records if r.type != "InputLayer"]
     if isinstance(layer, LayerRecord):
-        return model.get_layer(layer.name)
+        found = next((r for r in records if r is layer), None)  # a shared layer's calls share one name
+        return found if found is not None else model.get_layer(layer.name)
     if isinstance(layer, int) and not isinstance(layer, bool):
+        inputs = [r for r in records if r.type == "InputLayer"]
+        if layer == 0 and len(inputs) == 1:
+            return inputs[0]
         if 1 <= layer <= len(body):
             return body[layer - 1]
         raise ArgumentError(f"layer number {layer} is out of range: the model has {len(body)} layers after its input")
@@ -1079,8 +1084,33 @@ def _measure(
 _SAFE = (SymcnnError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError)
 
 
+def _record_alternatives(q: str, rec: LayerRecord) -> Iterator[tuple[Value, str]]:
+    """Mistakes about how a call is counted: a shared layer counted again, a frozen layer taken as trainable."""
+    if q not in ("params", "trainable", "non_trainable"):
+        return
+    if rec.shared_with is not None:
+        unshared = LayerRecord(rec.name, rec.layer, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights)
+        owner = "its first call" if rec.shared_with == rec.name else rec.shared_with
+        yield (
+            getattr(unshared, q),
+            (
+                f"shared weights counted twice: this call of {rec.name} reuses the weights of {owner}, "
+                "where they are already counted"
+            ),
+        )
+    if not rec.layer.trainable and q in ("trainable", "non_trainable"):
+        thawed = copy.copy(rec.layer)
+        thawed.trainable = True
+        probe = LayerRecord(
+            rec.name, thawed, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights, rec.shared_with
+        )
+        yield getattr(probe, q), (f"{rec.name} is frozen (trainable=False): all its weights count as non-trainable")
+
+
 def _own_alternatives(q: str, rec: LayerRecord, convention: str, primary: bool) -> Iterator[tuple[Value, str]]:
     layer, ins, out = rec.layer, rec.input_shapes, rec.output_shape
+    if primary:
+        yield from _record_alternatives(q, rec)
     for mistake in MISTAKES:
         if mistake.primary != primary or not mistake.applies_to(layer):
             continue
@@ -1209,8 +1239,10 @@ def check_value(model: Model, layer: Any, quantity: str, entry: Any, *, conventi
     if convention not in ("torchinfo", "fvcore"):
         raise ArgumentError(f"convention must be 'torchinfo' or 'fvcore', got {convention!r}")
     rec = find_layer(model, layer)
+    index = next(i for i, r in enumerate(model.records) if r is rec)
     symbols = _symbol_table(model, rec)
     expected = _expected(quantity, rec, convention)
+    open_expected = expected
     sides: list[tuple[str, Any]] = []
     if quantity == "shape":
         student: Value = _read_shape(entry, symbols, len(rec.output_shape) - 1)
@@ -1227,13 +1259,9 @@ def check_value(model: Model, layer: Any, quantity: str, entry: Any, *, conventi
                 f"in them, or give them values (--set {min(missing, key=str).name}=...)"
             )
         work = model.subs({s: v for s, v in model.defaults.items()})
-        rec = work.get_layer(rec.name)
+        rec = work.records[index]
         expected = _expected(quantity, rec, convention)
-        used = {
-            s: v
-            for s, v in model.defaults.items()
-            if s in _free(_expected(quantity, model.get_layer(rec.name), convention))
-        }
+        used = {s: v for s, v in model.defaults.items() if s in _free(open_expected)}
         note = "checked at the model's default sizes " + ", ".join(
             f"{s.name}={v}" for s, v in sorted(used.items(), key=lambda kv: kv[0].name)
         )
@@ -1262,13 +1290,13 @@ def check_value(model: Model, layer: Any, quantity: str, entry: Any, *, conventi
     if correct or formula_right:
         result.diagnoses = slips
         return result
-    result.diagnoses = _diagnose(work, rec.name, quantity, student, expected, slips, sampler, convention)
+    result.diagnoses = _diagnose(work, index, quantity, student, expected, slips, sampler, convention)
     return result
 
 
 def _diagnose(
     model: Model,
-    name: str,
+    index: int,
     q: str,
     student: Value,
     expected: Value,
@@ -1277,7 +1305,6 @@ def _diagnose(
     convention: str,
 ) -> list[str]:
     records = model.records
-    index = next(i for i, r in enumerate(records) if r.name == name)
     rec = records[index]
     found = list(slips)
     if _free(student) and model.defaults:

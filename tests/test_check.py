@@ -291,6 +291,8 @@ LABELS = [
     ("Flatten", "flatten"),
     ("**Conv2D**", None),  # two Conv2D layers: ambiguous without a number
     (3, "conv2d_1"),
+    (0, "input_layer"),
+    ("Input", "input_layer"),
 ]
 
 
@@ -303,7 +305,7 @@ def test_layers_are_found_by_name_number_or_type(label: object, name: str | None
         assert find_layer(model("seed"), label).name == name
 
 
-@pytest.mark.parametrize("label", ["9. Dense", "3. Dense", "nothing_like_this", "", 0])
+@pytest.mark.parametrize("label", ["9. Dense", "3. Dense", "nothing_like_this", "", -1, 8])
 def test_a_label_that_names_no_layer_is_refused(label: object) -> None:
     with pytest.raises(ArgumentError):
         find_layer(model("seed"), label)
@@ -727,3 +729,18 @@ def test_torch_lstm_keeps_two_biases() -> None:
     name = m.records[-1].name
     assert check(m, name, params="4*(20*32 + 32*32 + 2*32)").correct  # weight_ih, weight_hh, bias_ih, bias_hh
     assert "bias_ih and bias_hh" in diagnosis_of_model(m, name, "params", "4*(20*32 + 32*32 + 32)")
+
+
+def test_a_shared_layer_counted_again_and_a_frozen_layer_taken_as_trainable_are_named() -> None:
+    from symcnn.layers import Input
+    from symcnn.model import Model
+
+    x = Input((16,))
+    shared = symcnn.layers.Dense(16, name="shared")
+    m = Model(inputs=x, outputs=shared(shared(x)))
+    second = m.records[2]  # Keras counts a layer's weights once, however often it is called
+    assert check(m, second, params="0").correct
+    assert "shared weights counted twice" in check(m, second, params="16*16 + 16").values[0].diagnosis
+    frozen = symcnn.Sequential([Input((8,)), symcnn.layers.Dense(4, trainable=False)])
+    assert check(frozen, "dense", trainable="0", non_trainable="8*4 + 4").correct
+    assert "frozen" in diagnosis_of_model(frozen, "dense", "trainable", "8*4 + 4")
