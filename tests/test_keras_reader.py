@@ -28,11 +28,21 @@ def as_list(shape: Any) -> list[Any]:
     return [None if d is None else int(d) for d in shape]
 
 
-def compare_with_keras(model: Model, truth: dict[str, Any]) -> None:
-    """Every Keras row (layer or op) equals symcnn's records of that name: shapes of every call, counts once."""
+def json_layer_names(text: str) -> list[str]:
+    """Names of the layers of a Keras model JSON, in the JSON's order."""
+    entries = json.loads(text)["config"]["layers"]
+    return [entry.get("name", entry["config"]["name"]) for entry in entries]
+
+
+def compare_with_keras(model: Model, truth: dict[str, Any], names: dict[str, str] | None = None) -> None:
+    """Every Keras row (layer or op) equals symcnn's records of that name: shapes of every call, counts once.
+
+    ``names`` maps symcnn's layer names to Keras's when the two models were built apart (Keras numbers
+    its default names process-wide: input_layer_3, zero_padding2d_7 ...).
+    """
     records: dict[str, list[Any]] = defaultdict(list)
     for record in model.records:
-        records[record.name].append(record)
+        records[(names or {}).get(record.name, record.name)].append(record)
     assert set(records) == {row["name"] for row in truth["layers"]}
     for row in truth["layers"]:
         mine = records[row["name"]]
