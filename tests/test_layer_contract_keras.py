@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symcnn.errors import ArgumentError, ShapeError, SymcnnError
+from symcnn.errors import ArgumentError, ShapeError, SymcnnError, UnknownLayerError
 from symcnn.layers import InputLayer, Layer
 from symcnn.model import Model, Node
 
@@ -148,6 +148,24 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
                        "backward_layer": ("layer", "SimpleRNN", {"units": 4, "go_backwards": True})}, (None, 9, 3)),
     ("TimeDistributed", {"layer": ("layer", "Dense", {"units": 4})}, (None, 9, 3)),
     ("TimeDistributed", {"layer": ("layer", "Conv2D", {"filters": 4, "kernel_size": 3})}, (None, 5, 8, 8, 3)),
+    ("TimeDistributed", {"layer": ("layer", "BatchNormalization", {})}, (None, 5, 6)),
+    ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 3, "trainable": False})}, (None, 9, 3)),
+    # more data formats and ranks
+    ("ZeroPadding1D", {"padding": 2, "data_format": "channels_first"}, (None, 3, 10)),
+    ("ZeroPadding3D", {"padding": (1, 2, 3), "data_format": "channels_first"}, (None, 2, 4, 5, 6)),
+    ("Cropping3D", {"cropping": 1, "data_format": "channels_first"}, (None, 2, 4, 5, 6)),
+    ("UpSampling3D", {"size": 2, "data_format": "channels_first"}, (None, 2, 3, 4, 5)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2, "data_format": "channels_first"}, (None, 3, 9, 8)),
+    ("SeparableConv2D", {"filters": 5, "kernel_size": 3, "strides": 2, "use_bias": False}, (None, 11, 10, 3)),
+    ("Conv1DTranspose", {"filters": 3, "kernel_size": 4, "strides": 3, "padding": "same"}, (None, 7, 2)),
+    ("Conv2DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "data_format": "channels_first"}, (None, 2, 5, 6)),
+    ("GlobalAveragePooling3D", {"keepdims": True}, (None, 3, 4, 5, 2)),
+    ("GlobalMaxPooling3D", {"data_format": "channels_first"}, (None, 2, 3, 4, 5)),
+    ("Flatten", {"data_format": "channels_first"}, (None, 3, 4, 5)),
+    ("LayerNormalization", {"axis": 1}, (None, 4, 5, 6)),
+    ("BatchNormalization", {"axis": -2, "trainable": False}, (None, 4, 5)),
+    ("Embedding", {"input_dim": 30, "output_dim": 4, "trainable": False}, (None, 7)),
+    ("GRU", {"units": 3, "trainable": False}, (None, 4, 2)),
     # merging
     ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 3)]),
     ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 3), (None, 4, 5, 3)]),
@@ -370,6 +388,8 @@ def conv_like_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], Shape]:
             kwargs["dilation_rate"] = draw(pair)
     else:
         kwargs["pool_size"] = size
+    if name == "Conv2D" and draw(st.integers(0, 9)) == 0:
+        kwargs["dilation_rate"] = draw(pair)  # with strides > 1 too: Keras refuses that mix
     h, w, c = draw(st.integers(1, 14)), draw(st.integers(1, 14)), draw(st.integers(1, 4))
     shape: Shape = (None, c, h, w) if channels_first else (None, h, w, c)
     return name, kwargs, shape
@@ -396,3 +416,119 @@ def test_random_conv_and_pooling_agree_with_keras(case: tuple[str, dict[str, Any
     if not keras_refused:
         assert record.output_shape == keras_shape
         assert (int(record.trainable), int(record.non_trainable)) == (trainable, non_trainable)
+
+
+# ---- MACs: torchinfo counts each recurrent parameter once per batch item and time step -------------
+
+@pytest.mark.parametrize(("name", "torch_name", "kwargs"), [
+    ("SimpleRNN", "RNN", {}),
+    ("LSTM", "LSTM", {}),
+    ("GRU", "GRU", {}),
+    ("LSTM", "LSTM", {"return_sequences": True}),
+])
+def test_recurrent_torchinfo_macs_use_torchinfos_own_multiplier(name: str, torch_name: str, kwargs: dict[str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+    batch, steps, features, units = 3, 7, 4, 6
+    module = getattr(torch.nn, torch_name)(features, units, batch_first=True)
+    stats = torchinfo.summary(module, input_size=(batch, steps, features), verbose=0)
+    multiplier = stats.total_mult_adds / sum(p.numel() for p in module.parameters())  # torchinfo's, not ours
+    keras_layer, _, trainable, _ = keras_truth(name, {"units": units, **kwargs}, (None, steps, features))
+    record = symcnn_record(name, keras_layer.get_config(), (batch, steps, features))
+    assert int(record.macs_by("torchinfo")) == multiplier * trainable
+
+
+def test_embedding_torchinfo_macs_use_torchinfos_own_multiplier() -> None:
+    torch = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+    module = torch.nn.Embedding(100, 8)
+    stats = torchinfo.summary(module, input_data=torch.zeros(3, 7, dtype=torch.long), verbose=0)
+    multiplier = stats.total_mult_adds / sum(p.numel() for p in module.parameters())
+    keras_layer, _, trainable, _ = keras_truth("Embedding", {"input_dim": 100, "output_dim": 8}, (None, 7))
+    record = symcnn_record("Embedding", keras_layer.get_config(), (3, 7))
+    assert int(record.macs_by("torchinfo")) == multiplier * trainable
+
+
+# ---- symbolic sizes: the closed form at a point equals the layer computed at that point --------------
+
+_SYMBOLIC = [
+    c for c in CASES if not isinstance(c[2], list) and None not in c[2][1:]
+]
+
+
+@pytest.mark.parametrize("case", _SYMBOLIC, ids=[_case_id(c) for c in _SYMBOLIC])
+def test_symbolic_sizes_at_a_point_equal_the_numeric_layer(case: tuple[str, dict[str, Any], Any]) -> None:
+    import sympy
+
+    from symcnn.expr import dim_symbol
+
+    name, kwargs, shape = case
+    keras_layer, _, _, _ = keras_truth(name, kwargs, shape)
+    config = keras_layer.get_config()
+    symbols = [dim_symbol(f"S{i}") for i in range(1, len(shape))]
+    symbolic = symcnn_record(name, config, (None, *symbols))
+    point = {s: d for s, d in zip(symbols, shape[1:]) if d is not None}
+    numeric = symcnn_record(name, config, shape)
+
+    def at(value: Any) -> Any:
+        return value if value is None else sympy.sympify(value).subs(point)
+
+    assert tuple(at(d) for d in symbolic.output_shape) == tuple(
+        None if d is None else sympy.Integer(d) for d in numeric.output_shape)
+    for convention in ("torchinfo", "fvcore"):
+        assert at(symbolic.macs_by(convention)) == numeric.macs_by(convention)
+    assert (at(symbolic.trainable), at(symbolic.non_trainable)) == (numeric.trainable, numeric.non_trainable)
+
+
+# ---- bad arguments name the argument and the value ------------------------------------------------
+
+@pytest.mark.parametrize(("name", "config", "error", "mentions"), [
+    ("ZeroPadding2D", {"padding": [1, 2, 3]}, ArgumentError, "padding"),
+    ("ZeroPadding2D", {"padding": -1}, ArgumentError, "-1"),
+    ("Cropping2D", {"cropping": [[1, 2, 3], 1]}, ArgumentError, "cropping"),
+    ("UpSampling1D", {"size": [2, 2]}, ArgumentError, "size"),
+    ("Permute", {"dims": [1, 1]}, ArgumentError, "dims"),
+    ("Permute", {"dims": None}, ArgumentError, "dims"),
+    ("RepeatVector", {"n": 0}, ArgumentError, "n"),
+    ("BatchNormalization", {"axis": "last"}, ArgumentError, "axis"),
+    ("BatchNormalization", {"center": "yes"}, ArgumentError, "center"),
+    ("LayerNormalization", {"axis": [1.5]}, ArgumentError, "axis"),
+    ("GroupNormalization", {"groups": 0}, ArgumentError, "groups"),
+    ("Normalization", {"mean": 1.0}, ArgumentError, "variance"),
+    ("Rescaling", {"scale": "big"}, ArgumentError, "scale"),
+    ("Resizing", {"height": 4, "width": 4, "interpolation": "magic"}, ArgumentError, "interpolation"),
+    ("Resizing", {"height": 0, "width": 4}, ArgumentError, "height"),
+    ("CenterCrop", {"height": 4}, ArgumentError, "width"),
+    ("Embedding", {"input_dim": -3, "output_dim": 4}, ArgumentError, "input_dim"),
+    ("LSTM", {"units": 0}, ArgumentError, "units"),
+    ("GRU", {"units": 4, "reset_after": "sometimes"}, ArgumentError, "reset_after"),
+    ("SimpleRNN", {"units": 4, "return_sequences": 1}, ArgumentError, "return_sequences"),
+    ("Bidirectional", {"layer": {"class_name": "NoSuchLayer", "config": {}}}, UnknownLayerError, "NoSuchLayer"),
+    ("Bidirectional", {"layer": {"class_name": "Dense", "config": {"units": 3}}}, ArgumentError, "Dense"),
+    ("TimeDistributed", {"layer": "Dense"}, ArgumentError, "layer"),
+    ("LayerScale", {"init_values": 0.1, "projection_dim": -4}, ArgumentError, "projection_dim"),
+    ("CustomScaleLayer", {"scale": None}, ArgumentError, "scale"),
+])
+def test_bad_arguments_are_argument_errors_naming_the_value(
+    name: str, config: dict[str, Any], error: type[Exception], mentions: str
+) -> None:
+    with pytest.raises(error, match=mentions):
+        Layer.registry[name].from_config(config)
+
+
+@pytest.mark.parametrize(("name", "config", "shape"), [
+    ("SimpleRNN", {"units": 3}, (None, 5)),
+    ("LSTM", {"units": 3}, (None, 5, 4, 2)),
+    ("ZeroPadding2D", {"padding": 1}, (None, 5, 4)),
+    ("UpSampling1D", {"size": 2}, (None, 5, 4, 3)),
+    ("RepeatVector", {"n": 2}, (None, 5, 4)),
+    ("Permute", {"dims": [2, 1]}, (None, 5, 4, 3)),
+    ("Resizing", {"height": 3, "width": 3}, (None, 5, 4)),
+    ("BatchNormalization", {"axis": 3}, (None, 5, 4)),
+    ("BatchNormalization", {"axis": 0}, (None, 5, 4)),
+    ("LayerNormalization", {"axis": [1, 5]}, (None, 5, 4)),
+    ("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}}, (None, 5)),
+])
+def test_inputs_of_the_wrong_rank_are_shape_errors(name: str, config: dict[str, Any], shape: Shape) -> None:
+    with pytest.raises(ShapeError):
+        symcnn_record(name, config, shape)

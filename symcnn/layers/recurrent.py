@@ -165,10 +165,13 @@ class Bidirectional(Layer):
         return broadcast([fw, bw], "Bidirectional")
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
-        def named(prefix: str, ws: list[Weight]) -> list[Weight]:
-            return [Weight(f"{prefix}/{w.name}", w.shape, w.kind, w.trainable) for w in ws]
+        def named(prefix: str, layer: Layer) -> list[Weight]:
+            return [
+                Weight(f"{prefix}/{w.name}", w.shape, w.kind, w.trainable and layer.trainable)
+                for w in layer.weights(inputs)
+            ]
 
-        return named("forward", self.forward.weights(inputs)) + named("backward", self.backward.weights(inputs))
+        return named("forward", self.forward) + named("backward", self.backward)
 
     def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
         return self.forward.torchinfo_positions(inputs, output)
@@ -187,7 +190,12 @@ class Bidirectional(Layer):
 
 
 class TimeDistributed(Layer):
-    """Applies ``layer`` to every time step: (N, T, ...) → (N, T, ...layer's output)."""
+    """Applies ``layer`` to every time step: (N, T, ...) → (N, T, ...layer's output).
+
+    Weights are the inner layer's (shared by all steps). MACs are the inner
+    layer's on a batch of N·T samples, as a PyTorch port (folding time into
+    the batch) runs it.
+    """
 
     def __init__(self, layer: Any = None, **base: Any) -> None:
         super().__init__(**base)
@@ -207,7 +215,10 @@ class TimeDistributed(Layer):
         return (out[0], inputs[0][1], *out[1:])
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
-        return self.layer.weights([self._child(inputs)])
+        return [
+            Weight(w.name, w.shape, w.kind, w.trainable and self.layer.trainable)
+            for w in self.layer.weights([self._child(inputs)])
+        ]
 
     def macs(self, inputs: list[Shape], output: Shape, convention: str = "torchinfo") -> Dim:
         child = self._child(inputs)
