@@ -54,6 +54,7 @@ MAX_UPSTREAM = 30  # ancestors searched for a shape mistake carried forward
 MAX_DIAGNOSES = 3
 SAMPLE_POINTS = 48
 SCREEN_POINTS = 8
+MIN_EVALUATED = 16  # points at which two formulas must agree to be called equal without a proof
 MAX_PROOF_SIZE = 4000  # terms an expanded difference may have before we stop trying to prove it zero
 
 
@@ -241,21 +242,30 @@ class _Sampler:
             tries += 1
             scale = (4, 16, 64, 512)[tries % 4]
             pt = {s: sympy.Integer(low[s] + rng.randrange(scale)) for s in self.symbols}
-            if all(_holds(c, pt) for c in others):
+            # when the constraints reject every draw, sizes that break them still test an identity
+            if all(_holds(c, pt) for c in others) or tries > SAMPLE_POINTS * 10:
                 points.append(pt)
         self.points = points
 
     def differ_at(self, a: Any, b: Any, n: int) -> dict[sympy.Symbol, sympy.Integer] | None:
         """A point among the first ``n`` where a ≠ b, or None."""
+        return self.compare(a, b, n)[0]
+
+    def compare(self, a: Any, b: Any, n: int) -> tuple[dict[sympy.Symbol, sympy.Integer] | None, int]:
+        """(a point among the first ``n`` where a ≠ b or None, how many points gave both a value)."""
         d = _expr(a) - _expr(b)
+        evaluated = 0
         for pt in self.points[:n]:
             try:
                 v = d.xreplace(pt)
             except (ZeroDivisionError, TypeError):
                 continue
-            if v.is_number and v.is_finite and v != 0:
-                return pt
-        return None
+            if not (v.is_number and v.is_finite):
+                continue
+            evaluated += 1
+            if v != 0:
+                return pt, evaluated
+        return None, evaluated
 
 
 def _holds(cond: Any, pt: Mapping[sympy.Symbol, Any]) -> bool:
@@ -337,11 +347,14 @@ def _same_value(a: Value, b: Value, sampler: _Sampler, *, thorough: bool = True)
         same = bool(sympy.simplify(d) == 0) if not d.is_number else d == 0
         return same, "symbolic" if same and (_free(a) or _free(b)) else "exact"
     n = len(sampler.points) if thorough else SCREEN_POINTS
-    if sampler.differ_at(a, b, n) is not None:
+    point, evaluated = sampler.compare(a, b, n)
+    if point is not None:
         return False, "sampled"
     if not thorough:
         return True, "sampled"
-    return True, "symbolic" if _prove_zero(d) else "sampled"
+    if _prove_zero(d):
+        return True, "symbolic"
+    return evaluated >= MIN_EVALUATED, "sampled"  # too few points that give a value prove nothing
 
 
 def _weakest(methods: Sequence[str]) -> str:
