@@ -80,7 +80,7 @@ def test_seed_layer_steps_match_the_tutorial(name: str, shape: tuple, substitute
         assert step.substituted == substituted
         assert step.result == str(params)
         assert _arith(step.substituted) == params
-        assert r"\underbrace" in step.formula and r"\text{bias}" in step.formula
+        assert step.words == r"\text{kernel} + \text{bias}"
 
 
 @pytest.mark.parametrize(
@@ -155,6 +155,7 @@ def test_symbolic_page_omits_substitution_and_shows_closed_forms() -> None:
     model = load(REPO / "examples" / "seed_symbolic.yaml")
     works = model_work(model)
     conv = works[0]
+    assert conv.param_steps[0].formula == r"(k_{h} \times k_{w} \times C_{\text{in}} \times F) + F"
     assert conv.symbolic and not conv.fallback
     assert all(s.substituted is None for s in conv.shape_steps + conv.param_steps)
     assert conv.shape_steps[0].result == "H - 2"
@@ -192,7 +193,7 @@ def test_model_and_layer_display_their_worked_solution_in_jupyter() -> None:
     md = model._repr_markdown_() if hasattr(model, "_repr_markdown_") else None
     if md is None:
         pytest.skip("Model._repr_markdown_ not wired yet (model.py belongs to the lead)")
-    assert "1,643,844" in md and r"\underbrace" in md
+    assert "1,643,844" in md and r"\text{kernel} + \text{bias}" in md
     assert "36928" in model.get_layer("conv2d_1")._repr_markdown_()
     assert model.worked_solution() == md
 

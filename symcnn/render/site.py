@@ -118,7 +118,7 @@ def _render(template: str, templates: str | Path | None, /, **context: Any) -> s
 def _number(value: Any) -> str:
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
         return f"{int(value):,}"
-    return f"${latex(value)}$"
+    return _inline(f"${latex(value)}$")
 
 
 def _plain_title(text: str) -> str:
@@ -137,13 +137,13 @@ def _plain(value: Any) -> str:
     """A count for a table cell: digits as Keras prints them, or inline math if symbolic."""
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
         return str(int(value))
-    return f"${latex(value)}$"
+    return _inline(f"${latex(value)}$")
 
 
 def _shape_cell(shape: Sequence[Any]) -> str:
     if all(d is None or is_number(d) for d in shape):
         return md_escape(_shape_text(shape))
-    return "$" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape).join(("(", ")")) + "$"
+    return _inline("$" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape).join(("(", ")")) + "$")
 
 
 def _source_block(model: Model) -> tuple[str, str]:
@@ -181,7 +181,7 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _layer_context(work: LayerWork, index: int) -> dict[str, Any]:
+def _layer_context(work: LayerWork, index: int, previous: str | None = None) -> dict[str, Any]:
     rec = work.record
     steps = []
     for group in ("shape_steps", "param_steps", "mac_steps"):
@@ -197,6 +197,7 @@ def _layer_context(work: LayerWork, index: int) -> dict[str, Any]:
         "settings": work.settings,
         "input_shapes": [Markup(_shape_cell(s)) for s in rec.input_shapes],
         "inputs": rec.inputs,
+        "from_others": len(rec.inputs) > 1 or (previous is not None and rec.inputs != [previous]),
         "shape_line": work.shape_line,
         "output_shape": Markup(_shape_cell(rec.output_shape)),
         "shape_steps": steps[0],
@@ -209,8 +210,10 @@ def _layer_context(work: LayerWork, index: int) -> dict[str, Any]:
         "params": Markup(_plain(rec.params)),
         "shared_with": rec.shared_with,
         "symbolic": work.symbolic,
-        "summary_inputs": Markup(", ".join(f"${q.symbol} = {q.value}$" for q in listed)),
-        "summary_in": Markup(", ".join(f"${q.symbol} = {q.value}$" for q in inputs)),
+        "summary_inputs": Markup("<br>".join(
+            f"{md_escape(g['label'])}: ${g['value']}$" for g in _grouped(listed) if not _default_one(g)
+        )),
+        "summary_in": Markup("<br>".join(f"{md_escape(g['label'])}: ${g['value']}$" for g in _grouped(inputs))),
         "summary_calc": Markup(_summary_calc(work)),
         "summary_params": Markup(_summary_params(work)),
     }
@@ -245,8 +248,16 @@ def _grouped(quantities: Sequence[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _default_one(group: dict[str, Any]) -> bool:
+    """A stride, dilation or multiplier of 1 on every axis: left out of the summary, as the tutorial does."""
+    return group["label"] in ("stride", "dilation", "depth multiplier", "groups") and set(
+        str(group["value"]).strip("()").replace(" ", "").split(",")
+    ) == {"1"}
+
+
 def _step_context(step: Any, symbolic: bool) -> dict[str, Any]:
-    lines = [step.formula]
+    lines = [step.words] if step.words else []
+    lines.append(step.formula)
     if step.substituted is not None and step.substituted != step.formula:
         lines.append(step.substituted)
     if step.result != lines[-1]:
@@ -264,11 +275,16 @@ def _step_context(step: Any, symbolic: bool) -> dict[str, Any]:
     }
 
 
+def _inline(tex: str) -> str:
+    """Inline math keeps plain brackets: stretchy ones leave gaps at text size in Latin Modern Math."""
+    return tex.replace(r"\left(", "(").replace(r"\right)", ")")
+
+
 def _summary_calc(work: LayerWork) -> str:
     parts = []
     for step in work.shape_steps:
         middle = step.substituted if step.substituted is not None else step.formula
-        parts.append(f"${step.lhs} = {middle} = {step.result}$")
+        parts.append(_inline(f"${step.lhs} = {middle} = {step.result}$"))
     return "<br>".join(parts)
 
 
@@ -278,9 +294,9 @@ def _summary_params(work: LayerWork) -> str:
     parts = []
     for step in work.param_steps:
         if step.substituted is not None:
-            parts.append(f"${step.substituted} = {step.result}$")
+            parts.append(_inline(f"${step.substituted} = {step.result}$"))
         else:
-            parts.append(f"${step.result}$")
+            parts.append(_inline(f"${step.result}$"))
     return "<br>".join(parts)
 
 
@@ -322,14 +338,19 @@ def _open_input_totals(model: Model) -> list[tuple[str, str]]:
     H, W = sympy.Symbol("H", integer=True, positive=True), sympy.Symbol("W", integer=True, positive=True)
     try:
         open_model = model.with_input((shape[0], H, W, shape[3]))
-        rows = [
-            (r"\text{parameters}", latex(open_model.total_params)),
-            (r"\text{MACs (torchinfo)}", latex(open_model.macs("torchinfo"))),
-            (r"\text{MACs (fvcore)}", latex(open_model.macs("fvcore"))),
-        ]
+        rows = [(r"\text{parameters}", latex(open_model.total_params))]
     except SymcnnError:
         return []
     return rows
+
+
+def _previous(model: Model) -> list[str | None]:
+    """For each non-input layer, the name of the record before it (None if that is an input)."""
+    out: list[str | None] = []
+    for before, rec in zip([None, *model.records], model.records):
+        if not isinstance(rec.layer, InputLayer):
+            out.append(None if before is None or isinstance(before.layer, InputLayer) else before.name)
+    return out
 
 
 def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, Any]:
@@ -358,7 +379,7 @@ def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, 
         "source_language": language,
         "source": Markup(source),
         "fence": Markup(_fence(source)),
-        "layers": [_layer_context(w, i) for i, w in enumerate(works, start=1)],
+        "layers": [_layer_context(w, i, prev) for i, (w, prev) in enumerate(zip(works, _previous(model)), start=1)],
         "inputs": [Markup(_shape_cell(r.output_shape)) for r in model.records if isinstance(r.layer, InputLayer)],
         "total_params": Markup(_number(model.total_params)),
         "trainable_params": Markup(_number(model.trainable_params)),

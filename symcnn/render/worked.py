@@ -51,6 +51,7 @@ class Step:
     result: str
     lhs: str = ""
     note: str = ""  # Markdown (generated text; may hold $math$)
+    words: str = ""  # the formula in words, LaTeX (e.g. \text{kernel} + \text{bias}), shown before it
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,10 @@ _NOTHING_TO_LEARN = {
 }
 
 
+_NO_MACS = ("No multiply-accumulates are counted: torchinfo counts MACs only for layers with "
+            "learned parameters, and fvcore only for convolutions and matrix products.")
+
+
 def _nothing_to_learn(layer: Layer) -> str:
     for klass in type(layer).__mro__:
         text = _NOTHING_TO_LEARN.get(klass.__name__)
@@ -327,6 +332,8 @@ class _Builder:
         ]
         if rec.weights == [] or all(w.size == 0 for w in rec.weights):
             work.param_note = _nothing_to_learn(self.layer)
+        if not work.mac_steps and not work.mac_note:
+            work.mac_note = _NO_MACS
         return work
 
     # -- symbols ------------------------------------------------------------------------
@@ -447,15 +454,14 @@ class _Builder:
             if not _same(b.value(total), actual[kind]):
                 raise ValueError(f"{kind} count disagrees with the record")
             many = len(terms) > 1
-            formula = " + ".join(
-                rf"\underbrace{{{b.formula(t)}}}_{{\text{{{_weight_label(w)}}}}}" for t, w in zip(terms, ws)
-            )
+            formula = " + ".join(_bracketed(b.formula(t), many and isinstance(t, sympy.Mul)) for t in terms)
+            words = " + ".join(rf"\text{{{_weight_label(w)}}}" for w in ws)
             substituted: str | None = None
             if b.numeric:
                 substituted = " + ".join(_bracketed(b.substituted(t), many and isinstance(t, sympy.Mul)) for t in terms)
             labels = " + ".join(_weight_label(w) for w in ws)
             work.param_steps.append(Step(f"{kind.capitalize()} parameters ({labels})", formula, substituted,
-                                         latex(actual[kind]), rf"\text{{{kind}}}"))
+                                         latex(actual[kind]), rf"\text{{{kind}}}", words=words))
         if groups["trainable"] and groups["non-trainable"]:
             work.param_steps.append(Step(
                 "Parameters", r"\text{trainable} + \text{non-trainable}",
@@ -490,9 +496,6 @@ class _Builder:
             work.mac_steps.append(Step("MACs (fvcore: multiply-accumulates of the weights only, no bias)",
                                        b.formula(display), b.substituted(display) if b.numeric else None,
                                        latex(actual_fv), r"\text{MACs}"))
-        if not work.mac_steps:
-            work.mac_note = ("No multiply-accumulates are counted: torchinfo counts MACs only for layers with "
-                             "learned parameters, and fvcore only for convolutions and matrix products.")
 
     def _fallback(self) -> None:
         rec, work = self.record, self.work
