@@ -110,7 +110,14 @@ class LayerRecord:
 
     def macs_by(self, convention: str = "torchinfo") -> sympy.Expr:
         if convention not in self._macs:
-            self._macs[convention] = simplify_int(self.layer.macs(self.input_shapes, self.output_shape, convention))
+            try:
+                macs = self.layer.macs(self.input_shapes, self.output_shape, convention)
+            except TypeError:
+                error = _unknown_size_error(self.layer, [*self.input_shapes, self.output_shape])
+                if error is None:
+                    raise  # no size is unknown: a real bug
+                raise error.within(layer=self.name) from None
+            self._macs[convention] = simplify_int(macs)
         return to_expr(self._macs[convention])
 
     @property
@@ -169,9 +176,15 @@ class Model(Layer, register=False):
                 ins = [shapes[id(n)] for n in node.inputs]
                 if node.layer.arity is not None and node.layer.arity != len(ins) and not isinstance(node.layer, Model):
                     raise ShapeError(f"{node.layer.class_name} takes {node.layer.arity} input(s), got {len(ins)}")
-                out = node.layer.output_shape(ins)
-                _check_sizes(out)
-                weights = node.layer.weights(ins)
+                try:
+                    out = node.layer.output_shape(ins)
+                    _check_sizes(out)
+                    weights = node.layer.weights(ins)
+                except TypeError:
+                    error = _unknown_size_error(node.layer, ins)
+                    if error is None:
+                        raise  # no size is unknown: a real bug
+                    raise error from None
             except SymcnnError as exc:
                 raise exc.within(layer=node.name, file=self.source) from None
             shapes[id(node)] = out
@@ -318,7 +331,10 @@ class Model(Layer, register=False):
     def _model_macs(model: Model, convention: str) -> sympy.Expr:
         if convention not in CONVENTIONS:
             raise ArgumentError(f"convention must be one of {', '.join(CONVENTIONS)}, got {convention!r}")
-        return model._total(r.macs_by(convention) for r in model.records)
+        try:
+            return model._total(r.macs_by(convention) for r in model.records)
+        except SymcnnError as exc:
+            raise exc.within(file=model.source) from None
 
     @property
     def class_name(self) -> str:
@@ -433,6 +449,17 @@ def _name_nodes(nodes: list[Node]) -> None:
         node.name = candidate
         taken.add(candidate)
         by_layer[id(node.layer)] = candidate
+
+
+def _unknown_size_error(layer: Layer, shapes: Sequence[Shape]) -> ShapeError | None:
+    """The error for a formula that met an unknown (None) size; None if no size is unknown (then it is a bug)."""
+    unknown = [s for s in shapes if any(d is None for d in s[1:])]
+    if not unknown:
+        return None
+    return ShapeError(
+        f"{layer.class_name} needs sizes that are known, got {format_shape(unknown[0])}: "
+        "give the unknown (None) size a symbol name such as H instead"
+    )
 
 
 def _check_sizes(shape: Shape) -> None:
