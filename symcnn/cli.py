@@ -151,11 +151,17 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         model = load_model(args.model, input_dims=args.input, sets=args.set)
         printers = {"table": summary.table, "json": summary.to_json, "markdown": summary.markdown, "latex": summary.latex}
-        print(printers[args.format](model, convention=args.convention))
+        try:  # MACs are computed while printing: name the file if one cannot be
+            print(printers[args.format](model, convention=args.convention))
+        except SymcnnError as exc:
+            raise exc.within(file=args.model) from None
         return 0
     if args.command == "formula":
         model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
-        print(_formula(model, args.format))
+        try:
+            print(_formula(model, args.format))
+        except SymcnnError as exc:
+            raise exc.within(file=args.model) from None
         return 0
     if args.command == "check":
         from .check import check_command
