@@ -391,6 +391,9 @@ def test_user_symbols_replace_the_files_dim_names(tmp_path: Path) -> None:
     rows = sympy.Symbol("rows", integer=True, positive=True)
     got = from_onnx(path, symbols={"height": rows, "width": 13, "batch_size": 1})
     assert got.output_shapes[0] == (1, 2, rows, 13)
+    by_symcnn_name = from_onnx(path, symbols={"H": 9, "W": "2*K"})
+    k = sympy.Symbol("K", integer=True, positive=True)
+    assert by_symcnn_name.output_shapes[0] == (sympy.Symbol("N", integer=True, positive=True), 2, 9, 2 * k)
 
 
 @pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])

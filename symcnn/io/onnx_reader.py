@@ -64,7 +64,7 @@ from ..layers.core import InputLayer
 from ..model import Model, Node
 from . import read_bytes
 
-MAX_ONNX_BYTES = 512 * 1024 * 1024  # weights may live in the file; 512 MiB holds ResNet-152 four times over
+MAX_ONNX_BYTES = 512 * 1024 * 1024  # weights live in the file: ResNet-152 with its weights is about 240 MB
 MAX_ONNX_NODES = 50_000
 
 # torch's and common exporters' names for dynamic axes → symcnn's usual symbols
@@ -234,6 +234,16 @@ class _Reader:
 
     # ---- values ----------------------------------------------------------------------
     def model(self) -> Model:
+        try:
+            model = self._read()
+            _ = model.records  # every layer's shape and weights, checked here rather than later
+        except SymcnnError:
+            raise
+        except (*_DECODE_ERRORS, ArithmeticError) as exc:  # text fields that are not UTF-8, and the like
+            raise ParseError(f"malformed ONNX content: {type(exc).__name__}: {exc}") from None
+        return model
+
+    def _read(self) -> Model:
         from .onnx_shapes import Const
 
         for init in self.graph.initializer:
@@ -252,7 +262,7 @@ class _Reader:
                 self._node(i, node)
             except SymcnnError as exc:
                 raise exc.within(layer=label) from None
-            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError, AttributeError) as exc:
+            except (*_DECODE_ERRORS, ArithmeticError) as exc:
                 raise ShapeError(f"ONNX op {node.op_type} could not be read: {type(exc).__name__}: {exc}",
                                  layer=label) from None
         outs = []
@@ -290,24 +300,28 @@ class _Reader:
 
         Names an exporter made up (``x_dynamic_axes_3``, ``s0``, ``unk__2``, none) take the
         axis's usual letter (``positional``: N, C, H, W ...) unless another name has it.
+        ``symbols=`` may name either the file's name (``height``) or symcnn's (``H``).
         """
         key = raw or fallback
         if key in self.symbols:
             return self.symbols[key]
         taken = {str(v) for v in self.symbols.values()}
-        if key not in self.user_symbols and positional and (not raw or _MADE_UP.match(raw)) and positional not in taken:
-            value: Any = dim_symbol(positional)
-        elif key in self.user_symbols:
-            value = self.user_symbols[key]
-            if isinstance(value, str):
-                value = parse(value)
-            elif isinstance(value, bool) or not isinstance(value, (int, sympy.Expr)):
-                raise ArgumentError(f"symbols[{key!r}] must be a symbol, a number or text, got {value!r}")
+        if positional and (not raw or _MADE_UP.match(raw)) and positional not in taken:
+            text = positional
         else:
             text = DEFAULT_NAMES.get(key, key)
             if not is_identifier(text):
                 text = re.sub(r"\W", "_", text, flags=re.ASCII).strip("_") or "d"
                 text = text if is_identifier(text) else f"d_{text}"[:64]
+        for name in (key, text):
+            if name in self.user_symbols:
+                value = self.user_symbols[name]
+                if isinstance(value, str):
+                    value = parse(value)
+                elif isinstance(value, bool) or not isinstance(value, (int, sympy.Expr)):
+                    raise ArgumentError(f"symbols[{name!r}] must be a symbol, a number or text, got {value!r}")
+                break
+        else:
             value = dim_symbol(text)
         self.symbols[key] = value
         return value
@@ -416,6 +430,7 @@ class _Reader:
         graph_node = Node(layer, [f.node for f in inputs], name)
         try:
             shape = layer.output_shape([f.shape for f in inputs])
+            layer.weights([f.shape for f in inputs])  # checked now, so the model's records cannot fail later
         except SymcnnError as exc:
             raise exc.within(layer=name) from None
         for d in shape[1:]:
