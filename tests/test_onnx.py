@@ -714,3 +714,29 @@ def prod_(dims: Any) -> int:
     for d in dims:
         out *= int(d)
     return out
+
+
+def test_without_the_onnx_package_the_error_says_what_to_install(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    path = tmp_path / "m.onnx"
+    path.write_bytes(_valid_bytes(tmp_path))
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(SymcnnError, match=r"pip install symcnn\[onnx\]"):
+        from_onnx(path)
+
+
+@pytest.mark.parametrize(("content", "status"), [("valid", 0), ("garbage", 2)])
+def test_cli_summary_reads_onnx_and_reports_bad_files_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                  content: str, status: int) -> None:
+    from symcnn.cli import main
+
+    path = tmp_path / "m.onnx"
+    path.write_bytes(_valid_bytes(tmp_path) if content == "valid" else b"\x00garbage" * 10)
+    assert main(["summary", str(path)]) == status
+    out, err = capsys.readouterr()
+    if status == 0:
+        assert "Conv2d" in out
+    else:
+        assert err.count("\n") == 1 and "not an ONNX model" in err
