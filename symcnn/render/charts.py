@@ -25,7 +25,7 @@ def _text(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-def _clip(name: str, limit: int = 34) -> str:
+def _clip(name: str, limit: int = 28) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
