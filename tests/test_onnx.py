@@ -471,6 +471,18 @@ def test_gather_from_a_weight_table_is_an_embedding(tmp_path: Path) -> None:
     assert at(got.macs("torchinfo"), values) == stats.total_mult_adds
 
 
+@pytest.mark.parametrize(("name", "factory", "shape"), [("resnet", SmallResNet, (3, 33, 31)),
+                                                     ("mobilenetv2", MobileNetish, (3, 29, 35))])
+def test_training_mode_export_keeps_batchnorm_and_dropout(tmp_path: Path, name: str, factory: Any, shape: Any) -> None:
+    model = randomise(factory())
+    want = truth(model, shape)
+    got = from_onnx(export(model, shape, tmp_path / f"{name}.onnx", do_constant_folding=True,
+                           training=torch.onnx.TrainingMode.TRAINING))
+    model.eval()
+    assert (got.total_params, got.total_buffers, got.output_shapes[0], got.macs("torchinfo")) == (
+        want["params"], want["buffers"], want["shape"], want["macs"])
+
+
 def test_batchnorm_folded_into_conv_by_the_exporter_is_counted_as_the_file_holds_it(tmp_path: Path) -> None:
     model = randomise(_per_op(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())())
     got = from_onnx(export(model, (3, 10, 10), tmp_path / "f.onnx", do_constant_folding=True))

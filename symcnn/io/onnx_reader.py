@@ -38,6 +38,10 @@ equal values, so two layers with identical weights look tied and count once.
 Assumptions on symbolic sizes: Slice bounds a file stores as numbers are taken to
 fall inside the axis (as they did for the size the exporter traced).
 
+Weight values are never read, only their sizes: the dynamo exporter's separate
+``.onnx.data`` file is not needed (and never opened), and a weight whose values
+an exporter transposes or reshapes is followed by shape alone.
+
 Limits: files up to :data:`MAX_ONNX_BYTES`, graphs up to :data:`MAX_ONNX_NODES`
 nodes; control flow (If, Loop, Scan) and custom domains are not read.
 
