@@ -150,6 +150,17 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("TimeDistributed", {"layer": ("layer", "Conv2D", {"filters": 4, "kernel_size": 3})}, (None, 5, 8, 8, 3)),
     ("TimeDistributed", {"layer": ("layer", "BatchNormalization", {})}, (None, 5, 6)),
     ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 3, "trainable": False})}, (None, 9, 3)),
+    ("RNN", {"cell": ("layer", "LSTMCell", {"units": 4})}, (None, 9, 3)),
+    ("RNN", {"cell": ("layer", "GRUCell", {"units": 4, "reset_after": False}), "return_sequences": True}, (None, 9, 3)),
+    ("RNN", {"cell": ("cells", ("SimpleRNNCell", {"units": 5}), ("LSTMCell", {"units": 3}), ("GRUCell", {"units": 2}))},
+     (None, 9, 3)),
+    ("ConvLSTM2D", {"filters": 4, "kernel_size": 3}, (None, 5, 9, 8, 2)),
+    ("ConvLSTM2D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "return_sequences": True},
+     (None, 5, 9, 8, 2)),
+    ("ConvLSTM2D", {"filters": 3, "kernel_size": (3, 2), "data_format": "channels_first", "use_bias": False},
+     (None, 5, 2, 9, 8)),
+    ("ConvLSTM1D", {"filters": 4, "kernel_size": 3, "dilation_rate": 2}, (None, 5, 11, 2)),
+    ("ConvLSTM3D", {"filters": 2, "kernel_size": 2, "return_sequences": True}, (None, 3, 4, 5, 6, 2)),
     # more data formats and ranks
     ("ZeroPadding1D", {"padding": 2, "data_format": "channels_first"}, (None, 3, 10)),
     ("ZeroPadding3D", {"padding": (1, 2, 3), "data_format": "channels_first"}, (None, 2, 4, 5, 6)),
@@ -195,6 +206,8 @@ REFUSED: list[tuple[str, dict[str, Any], Any]] = [
     ("Concatenate", {"axis": 1}, [(None, 4, 5, 3), (None, 2, 4, 3)]),
     ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 2)]),
     ("Normalization", {"mean": 1.0}, (None, 6)),
+    ("ConvLSTM2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (None, 4, 9, 9, 2)),
+    ("ConvLSTM2D", {"filters": 2, "kernel_size": 5}, (None, 4, 4, 9, 2)),
 ]
 
 
@@ -204,6 +217,8 @@ def _keras_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, tuple) and value and value[0] == "layer":
             _, cls, inner = value
             value = getattr(keras.layers, cls)(**inner)
+        elif isinstance(value, tuple) and value and value[0] == "cells":
+            value = [getattr(keras.layers, cls)(**inner) for cls, inner in value[1:]]
         out[key] = value
     return out
 

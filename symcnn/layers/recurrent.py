@@ -15,8 +15,21 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError, UnknownLayerError
-from ..formulas import Dim, prod, simplify_int
-from .base import Layer, Shape, Weight, as_dim, batch_of, flag, require_rank
+from ..formulas import Dim, keras_conv_output_length, prod, simplify_int
+from .base import (
+    Layer,
+    Shape,
+    Weight,
+    as_dim,
+    batch_of,
+    channels,
+    choice,
+    data_format_is_last,
+    dim_tuple,
+    flag,
+    require_rank,
+    spatial,
+)
 from .merge import broadcast
 
 
@@ -229,3 +242,191 @@ class TimeDistributed(Layer):
         new = super().subs(mapping)
         new.layer = self.layer.subs(mapping)  # type: ignore[attr-defined]
         return new
+
+
+_CELLS: dict[str, type[_RNN]] = {"SimpleRNNCell": SimpleRNN, "LSTMCell": LSTM, "GRUCell": GRU}
+
+
+def _cells(value: Any) -> list[_RNN]:
+    """Keras's ``cell`` argument: one cell, a list of cells, or StackedRNNCells, as {class_name, config}."""
+    if isinstance(value, _RNN):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [c for v in value for c in _cells(v)]
+    if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
+        raise ArgumentError(f"cell must be a Keras cell {{class_name, config}}, got {value!r}")
+    name, config = value["class_name"], value.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise ArgumentError(f"cell: config must be a mapping, got {config!r}")
+    if name == "StackedRNNCells":
+        cells = config.get("cells")
+        if not isinstance(cells, list) or not cells:
+            raise ArgumentError(f"StackedRNNCells needs a list of cells, got {cells!r}")
+        return _cells(cells)
+    if name not in _CELLS:
+        raise UnknownLayerError(f"cell: symcnn has no rule for RNN cell class {name!r}")
+    cell = _CELLS[name].from_config(config)
+    assert isinstance(cell, _RNN)
+    return [cell]
+
+
+class RNN(Layer):
+    """Keras's generic ``RNN(cell)``: SimpleRNNCell / LSTMCell / GRUCell, or a stack of them.
+
+    Each stacked cell reads the previous cell's units; the output has the last cell's units.
+    """
+
+    def __init__(self, cell: Any = None, return_sequences: bool = False, return_state: bool = False, **base: Any) -> None:
+        super().__init__(**base)
+        self.cells = _cells(cell)
+        self.return_sequences = flag(return_sequences, "return_sequences")
+        if flag(return_state, "return_state"):
+            raise ArgumentError(
+                "RNN: return_state=True gives several outputs (the output and the states); "
+                "symcnn follows one output per layer, so use return_state=False"
+            )
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"cells": [c.class_name + "Cell" for c in self.cells], "units": [c.units for c in self.cells],
+                "return_sequences": self.return_sequences}
+
+    def _inputs_per_cell(self, inputs: list[Shape]) -> list[Shape]:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 3)
+        shapes = [shape]
+        for cell in self.cells[:-1]:
+            shapes.append((shape[0], shape[1], cell.units))
+        return shapes
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._inputs_per_cell(inputs)[0]
+        for cell, cell_input in zip(self.cells, self._inputs_per_cell(inputs)):
+            cell._features([cell_input])
+        units = self.cells[-1].units
+        return (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        out: list[Weight] = []
+        for i, (cell, cell_input) in enumerate(zip(self.cells, self._inputs_per_cell(inputs))):
+            prefix = f"cell_{i}/" if len(self.cells) > 1 else ""
+            out += [
+                Weight(prefix + w.name, w.shape, w.kind, w.trainable and cell.trainable)
+                for w in cell.weights([cell_input])
+            ]
+        return out
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        return prod([batch_of(inputs[0]), _steps(inputs[0])])
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        return simplify_int(sum(
+            (c.fvcore_macs([s], output) for c, s in zip(self.cells, self._inputs_per_cell(inputs))), start=0
+        ))
+
+    def subs(self, mapping: Mapping[Any, Any]) -> Layer:
+        new = super().subs(mapping)
+        new.cells = [c.subs(mapping) for c in self.cells]  # type: ignore[attr-defined]
+        return new
+
+
+class _ConvLSTM(Layer, register=False):
+    """Keras ``ConvLSTM{rank}D`` over (N, T, *spatial, C): an LSTM whose products are convolutions.
+
+    kernel (*k, C, 4F), recurrent_kernel (*k, F, 4F), bias (4F,); each step's output is
+    the convolution's output grid with F channels. MACs count every parameter at every
+    output position of every step (torchinfo: batch·T·positions·params; fvcore: kernels only).
+    """
+
+    rank: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        filters: Any = None,
+        kernel_size: Any = None,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        use_bias: bool = True,
+        unit_forget_bias: bool = True,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        if kernel_size is None:
+            raise ArgumentError(f"{self.class_name} needs kernel_size")
+        self.filters = as_dim(filters, "filters")
+        self.kernel_size = dim_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = dim_tuple(strides, self.rank, "strides")
+        self.padding = choice(padding, "padding", ("valid", "same"))
+        self.channels_last = data_format_is_last(data_format or "channels_last")
+        self.dilation_rate = dim_tuple(dilation_rate, self.rank, "dilation_rate")
+        self.use_bias = flag(use_bias, "use_bias")
+        if any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
+            raise ArgumentError(
+                f"strides > 1 cannot be combined with dilation_rate > 1, got strides={self.strides} "
+                f"and dilation_rate={self.dilation_rate}"
+            )
+        flag(unit_forget_bias, "unit_forget_bias")
+        self.return_sequences = flag(return_sequences, "return_sequences")
+        if flag(return_state, "return_state"):
+            raise ArgumentError(
+                f"{self.class_name}: return_state=True gives several outputs (the output and the states); "
+                "symcnn follows one output per layer, so use return_state=False"
+            )
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "return_sequences": self.return_sequences}
+
+    def _step(self, inputs: list[Shape]) -> tuple[Shape, Dim]:
+        """One step's output shape (batch first) and the input channels."""
+        shape = self._one_input(inputs)
+        require_rank(self, shape, self.rank + 3)
+        step = (shape[0], *shape[2:])
+        c_in = channels(step, self.channels_last)
+        if c_in is None:
+            raise ShapeError(f"{self.class_name} needs known input channels, got input shape {shape}")
+        lengths = [
+            None if n is None else keras_conv_output_length(n, k, s, d, self.padding)
+            for n, k, s, d in zip(spatial(step, self.channels_last), self.kernel_size, self.strides, self.dilation_rate)
+        ]
+        out = (step[0], *lengths, self.filters) if self.channels_last else (step[0], self.filters, *lengths)
+        return out, c_in
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        step, _ = self._step(inputs)
+        return (step[0], inputs[0][1], *step[1:]) if self.return_sequences else step
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        _, c_in = self._step(inputs)
+        width = prod([4, self.filters])
+        ws = [
+            Weight("kernel", (*self.kernel_size, c_in, width)),
+            Weight("recurrent_kernel", (*self.kernel_size, self.filters, width)),
+        ]
+        if self.use_bias:
+            ws.append(Weight("bias", (width,)))
+        return ws
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        step, _ = self._step(inputs)
+        return prod([batch_of(inputs[0]), _steps(inputs[0]), *(1 if n is None else n for n in spatial(step, self.channels_last))])
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        kernel, recurrent = self.weights(inputs)[:2]
+        return prod([self.torchinfo_positions(inputs, output), simplify_int(kernel.size + recurrent.size)])
+
+
+class ConvLSTM1D(_ConvLSTM):
+    rank = 1
+
+
+class ConvLSTM2D(_ConvLSTM):
+    rank = 2
+
+
+class ConvLSTM3D(_ConvLSTM):
+    rank = 3
