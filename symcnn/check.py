@@ -80,6 +80,11 @@ class ValueCheck:
         """True when the entry was checked as a formula for all values, not at one point."""
         return self.method in ("symbolic", "sampled")
 
+    def explanations(self) -> list[str]:
+        """The diagnoses, then how the value was checked: for a table cell."""
+        where = f"differs at {self.counterexample}" if self.counterexample else ""
+        return [text for text in (*self.diagnoses, self.note, where) if text]
+
     @property
     def diagnosis(self) -> str:
         return "; or ".join(self.diagnoses)
@@ -149,7 +154,7 @@ class CheckResult:
                 f"`{v.entry.strip()}`",
                 f"`{_fmt(v.expected)}`",
                 "right" if v.correct else "**wrong**",
-                "<br>".join([*v.diagnoses, v.note][:4]).strip("<br>"),
+                "<br>".join(text for text in v.explanations() if text),
             ]
             rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         return "\n".join(rows)
@@ -162,7 +167,7 @@ class CheckResult:
         body = "".join(
             f"<tr><td>{esc(LABELS[v.quantity])}</td><td><code>{esc(v.entry.strip())}</code></td>"
             f"<td><code>{esc(_fmt(v.expected))}</code></td><td>{'right' if v.correct else '<b>wrong</b>'}</td>"
-            f"<td>{'<br>'.join(esc(d) for d in [*v.diagnoses, v.note] if d)}</td></tr>"
+            f"<td>{'<br>'.join(esc(d) for d in v.explanations())}</td></tr>"
             for v in self.values
         )
         return (

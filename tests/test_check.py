@@ -365,6 +365,7 @@ def test_a_result_reads_well_in_a_terminal_and_in_jupyter() -> None:
     assert "expected: 36928" in text and "yours:    3x64x64 + 64  (= 12352)" in text
     md = result._repr_markdown_()
     assert "| params |" in md and "kernel area" in md
+    assert "3×64×64 + 64 = 12352 |" in md  # the diagnosis whole, to its last character
     html_text = result._repr_html_()
     assert "<table>" in html_text and "kernel area" in html_text
 
