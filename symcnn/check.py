@@ -971,7 +971,7 @@ def _channels_swapped_shape(layer: Layer, ins: list[Shape], out: Shape) -> Itera
         len(ins) != 1
         or len(out) != len(ins[0])
         or not _has_kernel_and_bias(layer)
-        or "depthwise" in str(layer.weights(ins))
+        or any(w.name == "depthwise_kernel" for w in layer.weights(ins))
     ):
         return
     c_in = _in_channels(layer, ins)
@@ -1243,11 +1243,13 @@ def _fill_message(msg: str, value: Value) -> str:
     return msg.replace("{value}", _fmt(value))
 
 
-def _normalise_shape(student: tuple[Any, ...], expected: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A shape written without the batch axis gets the expected batch axis in front."""
+def _normalise_shape(student: tuple[Any, ...], expected: tuple[Any, ...]) -> tuple[tuple[Any, ...], str]:
+    """A shape written without the batch axis gets the expected one; any batch size fits Keras's None."""
     if len(student) == len(expected) - 1:
-        return (expected[0], *student)
-    return student
+        return (expected[0], *student), ""
+    if len(student) == len(expected) and student and expected[0] is None and student[0] is not None:
+        return (None, *student[1:]), f"the batch axis is None (any batch size), not {_fmt(student[0])}"
+    return student, ""
 
 
 def check_value(model: Model, layer: Any, quantity: str, entry: Any, *, convention: str = "torchinfo") -> ValueCheck:
@@ -1284,7 +1286,8 @@ def check_value(model: Model, layer: Any, quantity: str, entry: Any, *, conventi
             f"{s.name}={v}" for s, v in sorted(used.items(), key=lambda kv: kv[0].name)
         )
     if isinstance(student, tuple) and isinstance(expected, tuple):
-        student = _normalise_shape(student, expected)
+        student, batch_note = _normalise_shape(student, expected)
+        note = "; ".join(n for n in (note, batch_note) if n)
     sampler = _Sampler(
         set(symbols.values()) | _free(expected) | _free(student),
         work.constraints if _free(expected) | _free(student) else [],

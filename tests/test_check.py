@@ -745,3 +745,19 @@ def test_a_shared_layer_counted_again_and_a_frozen_layer_taken_as_trainable_are_
     frozen = symcnn.Sequential([Input((8,)), symcnn.layers.Dense(4, trainable=False)])
     assert check(frozen, "dense", trainable="0", non_trainable="8*4 + 4").correct
     assert "frozen" in diagnosis_of_model(frozen, "dense", "trainable", "8*4 + 4")
+
+
+@pytest.mark.parametrize(
+    ("entry", "right"),
+    [
+        ("(62, 62, 64)", True),
+        ("(None, 62, 62, 64)", True),
+        ("(1, 62, 62, 64)", True),
+        ("62 x 62 x 64", True),
+        ("(64, 62, 62)", False),
+        ("(62, 62)", False),
+        ("3844", False),
+    ],
+)
+def test_a_shape_may_be_written_with_or_without_the_batch_axis(entry: str, right: bool) -> None:
+    assert check(model("seed"), "conv2d", shape=entry).correct is right
