@@ -761,3 +761,14 @@ def test_a_shared_layer_counted_again_and_a_frozen_layer_taken_as_trainable_are_
 )
 def test_a_shape_may_be_written_with_or_without_the_batch_axis(entry: str, right: bool) -> None:
     assert check(model("seed"), "conv2d", shape=entry).correct is right
+
+
+def test_cli_refuses_a_hostile_table_with_status_2(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    table = tmp_path / "table.csv"
+    table.write_text(f"layer,params\nconv2d,\"__import__('os').system('touch {marker}')\"\n")
+    proc, _ = run_cli(str(MODELS["seed"]), "--table", str(table))
+    assert proc.returncode == 2 and proc.stderr.startswith("symcnn: error:") and "Traceback" not in proc.stderr
+    assert not marker.exists()
+    missing, _ = run_cli(str(MODELS["seed"]), "--table", str(tmp_path / "no_such_table.csv"))
+    assert missing.returncode == 2
