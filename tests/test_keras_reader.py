@@ -198,6 +198,83 @@ def test_too_small_size_fails_at_the_layer_keras_refuses() -> None:
     assert keras  # Keras really refused above
 
 
+def keras_ops_model() -> Any:
+    """keras.ops in a functional graph: element-wise with constants, reductions, reshapes, slicing, matmul, pad."""
+    keras = pytest.importorskip("keras")
+    from keras import layers, ops
+
+    a = keras.Input((12, 10, 3), name="a")
+    x = layers.Conv2D(6, 3, name="c")(a)
+    x = ops.relu(x) * 2.0 + 1.0
+    pooled = ops.mean(x, axis=[1, 2])
+    flat = ops.reshape(x, (-1, 80, 6))
+    gram = ops.matmul(ops.transpose(flat, (0, 2, 1)), flat)
+    sliced = x[:, 1:, ::2, :]
+    padded = ops.pad(x, [[0, 0], [1, 1], [2, 2], [0, 0]])
+    return keras.Model(a, [ops.sigmoid(pooled), gram, sliced, padded, ops.expand_dims(pooled, 1)], name="ops")
+
+
+def keras_nested_functional() -> Any:
+    """A two-input functional model used as a layer twice (Keras numbers its calls from 1)."""
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    i1, i2 = keras.Input((5,), name="i1"), keras.Input((7,), name="i2")
+    inner = keras.Model([i1, i2], layers.Dense(3, name="id")(layers.Concatenate(name="ic")([i1, i2])), name="inner")
+    a, b = keras.Input((5,), name="a"), keras.Input((7,), name="b")
+    return keras.Model([a, b], [inner([a, b]), inner([layers.Dense(5, name="pa")(a), b])], name="outer")
+
+
+def keras_dict_io() -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    p, q = keras.Input((5,), name="p"), keras.Input((7,), name="q")
+    return keras.Model({"p": p, "q": q}, {"out": layers.Dense(2, name="d")(layers.Concatenate(name="c")([p, q]))})
+
+
+def keras_built_sequential() -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    model = keras.Sequential([layers.Dense(4, name="s1"), layers.Dense(2, name="s2")], name="built")
+    model.build((None, 9))
+    return model
+
+
+def keras_sequential_in_sequential() -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    block = keras.Sequential([layers.Conv2D(4, 3, name="b1"), layers.Conv2D(2, 3, name="b2")], name="block")
+    return keras.Sequential([keras.Input((8, 8, 3)), block, layers.Flatten(name="f"), layers.Dense(3, name="d")])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "build",
+    [keras_ops_model, keras_nested_functional, keras_dict_io, keras_built_sequential, keras_sequential_in_sequential],
+)
+def test_more_keras_graphs_match_keras(build: Any) -> None:
+    from truth.keras_truth import keras_truth
+
+    truth = keras_truth(build())
+    compare_with_keras(model_from_keras_json(truth["json"], "graph.json"), truth)
+
+
+@pytest.mark.slow
+def test_a_second_output_of_a_layer_is_refused_by_name() -> None:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    x = keras.Input((10, 4), name="seq")
+    out, h, _ = layers.LSTM(8, return_state=True, name="lstm")(x)
+    model = keras.Model(x, [out, layers.Dense(2, name="on_state")(h)])
+    with pytest.raises(UnknownLayerError, match="output #1 of layer 'lstm'") as info:
+        model_from_keras_json(model.to_json(), "lstm.json")
+    assert info.value.layer == "on_state"
+
+
 @pytest.mark.slow
 def test_frozen_nested_model_counts_as_non_trainable() -> None:
     keras = pytest.importorskip("keras")

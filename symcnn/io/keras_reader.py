@@ -267,6 +267,7 @@ class _Reader:
         for ref in inputs:
             if ref[0] not in table or table[ref[0]][2] != "InputLayer":
                 raise GraphError(f"input_layers names {ref[0]!r}, which is not an InputLayer of this model")
+        outputs = _skip_builtin_nodes(specs, table, outputs)
         order = self.order(specs, table, inputs, outputs)
 
         input_names = [ref[0] for ref in inputs]
@@ -605,6 +606,39 @@ def _node_spec(layer: str, index: int, raw: Any) -> _NodeSpec:
     if isinstance(raw, list):
         return _NodeSpec(layer, index, [_ref(item, f"inbound_nodes[{index}]") for item in raw])
     raise ParseError(f"call #{index}: expected an object with 'args' or a list of inputs, got {_kind(raw)}")
+
+
+def _skip_builtin_nodes(
+    specs: dict[tuple[str, int], _NodeSpec], table: dict[str, Any], outputs: list[tuple[str, int, int]]
+) -> list[tuple[str, int, int]]:
+    """Renumber calls of nested functional models, whose call #0 is their own construction.
+
+    Keras counts a Functional model's construction as its node 0, so the first call saved in
+    ``inbound_nodes`` is referenced as node 1 (functional.py ``get_config``: ``kept_nodes = 1``).
+    A Keras 2 Sequential is a Functional too; there the offset shows as a reference one past the
+    saved calls. Refs are rewritten in place to index ``inbound_nodes`` directly.
+    """
+    refs = [ref for spec in specs.values() for ref in spec.refs] + outputs
+    calls: dict[str, int] = {}
+    for layer, _ in specs:
+        calls[layer] = calls.get(layer, 0) + 1
+    offset: dict[str, int] = {}
+    for name, (_, _, class_name, _) in table.items():
+        if class_name in _FUNCTIONAL:
+            offset[name] = 1
+        elif class_name in _SEQUENTIAL:
+            used = [r[1] for r in refs if r[0] == name]
+            offset[name] = 1 if used and max(used) == calls.get(name, 0) else 0
+
+    def shift(ref: tuple[str, int, int]) -> tuple[str, int, int]:
+        step = offset.get(ref[0], 0)
+        if step and ref[1] < step:
+            raise GraphError(f"node #{ref[1]} of model {ref[0]!r} is its own construction, not a call in this model")
+        return (ref[0], ref[1] - step, ref[2])
+
+    for spec in specs.values():
+        spec.refs = [shift(r) for r in spec.refs]
+    return [shift(r) for r in outputs]
 
 
 def _is_tensor(value: Any) -> bool:
