@@ -132,6 +132,18 @@ class CheckResult:
         """True when every value was checked as a formula (for all values)."""
         return all(v.symbolic for v in self.values)
 
+    @property
+    def diagnosis(self) -> str:
+        """The diagnoses of the wrong values, one line each ('' when all are right)."""
+        return "\n".join(f"{LABELS[v.quantity]}: {v.diagnosis}" for v in self.values if not v.correct)
+
+    def __getitem__(self, quantity: str) -> ValueCheck:
+        """The check of one value: ``result["params"]``."""
+        for v in self.values:
+            if v.quantity == quantity:
+                return v
+        raise KeyError(f"{quantity!r} was not checked; checked: {', '.join(v.quantity for v in self.values)}")
+
     def report(self) -> str:
         verdict = "right" if self.correct else "WRONG"
         return "\n".join([f"{self.layer} ({self.layer_type}): {verdict}", *(l for v in self.values for l in v.lines())])

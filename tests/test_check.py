@@ -563,7 +563,8 @@ def test_model_check_is_the_same_check() -> None:
     m = model("seed")
     assert m.check("conv2d", params="(3² × 64 × 1) + 64").correct
     wrong = m.check("conv2d_1", params="3x64x64 + 64", shape="(29, 29, 64)")
-    assert not wrong.correct and wrong.values[0].correct is True and "kernel area" in wrong.values[1].diagnosis
+    assert not wrong.correct and wrong["shape"].correct and "kernel area" in wrong["params"].diagnosis
+    assert wrong.diagnosis.startswith("params: kernel area") and wrong["params"].expected == 36928
 
 
 def test_a_keras_summary_style_table_checks_trainable_columns_too() -> None:
