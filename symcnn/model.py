@@ -180,6 +180,10 @@ class Model(Layer, register=False):
                     out = node.layer.output_shape(ins)
                     _check_sizes(out)
                     weights = node.layer.weights(ins)
+                    if any(d is None for w in weights for d in w.shape):
+                        raise _unknown_size_error(node.layer, ins) or ShapeError(
+                            f"{node.layer.class_name} has a weight of unknown size"
+                        )
                 except TypeError:
                     error = _unknown_size_error(node.layer, ins)
                     if error is None:
