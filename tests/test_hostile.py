@@ -154,6 +154,12 @@ YAML_CASES = [
      "a", ("Add",), E.ShapeError),
     ("concat-axis-out-of-range", ("inputs: {x: [8, 3], y: [8, 4]}\nlayers:\n"
      "  - Concatenate: {inputs: [x, y], axis: 9, name: cat}\n"), "cat", ("axis", "9"), E.ShapeError),
+    # an unknown (None) size where a formula needs one
+    ("unknown-size-into-conv", model("Conv2D: {filters: 4, kernel_size: 3, name: c}", input="[null, 8, 3]"), "c",
+     ("None", "symbol"), E.ShapeError),
+    ("unknown-size-into-pool", model("AveragePooling2D: {name: p}", input="[4, null, 1]"), "p", ("None",),
+     E.ShapeError),
+    ("unknown-size-in-a-weight", model("PReLU: {name: pr}", input="[4, null]"), "pr", ("None",), E.ShapeError),
     # a symbol where a number is needed
     ("axis-a-symbol", ("inputs: {x: [8, 3], y: [8, 4]}\nlayers:\n"
      "  - Concatenate: {inputs: [x, y], axis: H, name: cat}\n"), "cat", ("axis", "H"), E.ArgumentError),
@@ -324,6 +330,7 @@ OPEN_MODEL = model("Conv2D: {filters: F, kernel_size: 3, name: c}", "Flatten", "
         (["--input", "2.5,3,3"], None, ("whole",)),
         (["--input", "9^99,4,1"], None, ("exponent",)),
         (["--input", "H;W"], None, ("input",)),
+        (["--input", "None,None,3"], "c", ("None", "symbol")),
         (["--input", "exec('x'),3,3"], None, ("unexpected character",)),
         (["--format", "xml"], None, ("--format", "xml")),
         (["--convention", "flops"], None, ("--convention", "flops")),
@@ -400,6 +407,14 @@ def test_a_file_name_with_unicode_and_newline_stays_one_line(capsys: pytest.Capt
     path = write(tmp_path, model("Dense: {units: 0, name: d}"), "模型 ü\nesc\x1b[2J.yaml")
     line = assert_user_error(cli(capsys, "summary", str(path)), layer="d", problem=("units",))
     assert "模型 ü" in line and "\x1b" not in line
+
+
+def test_macs_of_an_unknown_size_are_one_line_naming_file_and_layer(capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path) -> None:
+    path = write(tmp_path, model("Dense: {units: 4, name: d}", input="[null, 3]"))
+    assert_user_error(cli(capsys, "summary", str(path), "--convention", "fvcore"), file=path, layer="d",
+                      problem=("None",))
+    assert_user_error(cli(capsys, "formula", str(path)), file=path, layer="d", problem=("None",))
 
 
 # ---- huge but valid sizes are exact, not refused ---------------------------------------------------

@@ -1,0 +1,172 @@
+"""Fuzzing: every input ends in a result or a symcnn error, within a second, in bounded memory.
+
+Four categories, about 2,000 examples in all (under two minutes):
+
+* ``yaml``: random YAML models built from ``Layer.registry`` names and arguments, plus junk;
+* ``keras-json``: random mutations of real Keras 3 JSON (missing keys, wrong types, negative,
+  zero and huge sizes, cycles, dangling inputs, duplicate and unicode names);
+* ``expr``: random text for the arithmetic parser ``symcnn.expr.parse``;
+* ``hand-check``: the same text checked as a student's answer by ``symcnn.check``.
+
+The counts of the run (inputs tried, symcnn errors by class, results, uncaught) are
+written to ``test-output/fuzz-counts.json`` and printed at the end of the module.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy
+from fuzz_strategies import expression_texts, keras_json_texts, yaml_texts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import symcnn
+from symcnn.errors import SymcnnError
+from symcnn.expr import parse
+
+EXAMPLES = {"yaml": 700, "keras-json": 600, "expr": 500, "hand-check": 200}
+MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
+FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
+
+COUNTS: dict[str, Counter[str]] = {c: Counter() for c in EXAMPLES}
+START: dict[str, float] = {}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzz_report(request: pytest.FixtureRequest, test_output_dir: Path) -> Iterator[None]:
+    """After the module: write test-output/fuzz-counts.json and print one summary line per category."""
+    start_peak, start = _peak_mb(), time.monotonic()
+    START["peak"] = start_peak
+    yield
+    growth = _peak_mb() - start_peak
+    report = {
+        "seconds": round(time.monotonic() - start, 1),
+        "peak_memory_growth_mb": round(growth, 1),
+        "categories": {c: dict(sorted(n.items())) for c, n in COUNTS.items()},
+    }
+    (test_output_dir / "fuzz-counts.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    lines = []
+    for category, n in COUNTS.items():
+        errors = ", ".join(f"{k[6:]} {v}" for k, v in sorted(n.items()) if k.startswith("error:"))
+        lines.append(f"fuzz {category}: {n['inputs']} inputs, {n['results']} results, {n['symcnn_errors']} symcnn "
+                     f"errors ({errors or 'none'}), {n['uncaught']} uncaught")
+    lines.append(f"fuzz: {report['seconds']} s, peak memory growth {growth:.0f} MB -> test-output/fuzz-counts.json")
+    _print_past_capture(request, lines)
+
+
+def _print_past_capture(request: pytest.FixtureRequest, lines: list[str]) -> None:
+    """Show lines in the terminal even though pytest captures output during fixture teardown."""
+    reporter = request.config.pluginmanager.getplugin("terminalreporter")
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line)
+
+
+def outcome(category: str, run: Callable[[], Any]) -> Any:
+    """Run one input: count a result or a symcnn error; anything else is counted and re-raised."""
+    counts = COUNTS[category]
+    counts["inputs"] += 1
+    try:
+        result = run()
+    except SymcnnError as exc:
+        counts["symcnn_errors"] += 1
+        counts[f"error:{type(exc).__name__}"] += 1
+        message = str(exc)
+        assert message and "\n" not in message and all(ch.isprintable() for ch in message), repr(message)
+        return None
+    except BaseException:
+        counts["uncaught"] += 1
+        raise
+    counts["results"] += 1
+    return result
+
+
+def _exercise(model: symcnn.Model) -> None:
+    """What the command line does with a model: totals, formulas, the printed table."""
+    from symcnn.render import summary
+
+    records = model.records
+    total = model.total_params
+    assert sympy.expand(sum((r.params for r in records), sympy.Integer(0)) - total) == 0  # per-layer sum = total
+    if total.is_number:
+        assert total >= 0
+    model.macs("torchinfo")
+    model.macs("fvcore")
+    _ = model.free_symbols
+    summary.table(model)
+
+
+# ---- the properties ---------------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=EXAMPLES["yaml"])
+@given(yaml_texts())
+def test_random_yaml_models_end_in_a_result_or_a_symcnn_error(text: str) -> None:
+    from symcnn.io.yaml_reader import model_from_yaml
+
+    outcome("yaml", lambda: _exercise(model_from_yaml(text, source="fuzz.yaml")))
+
+
+@settings(FUZZ, max_examples=EXAMPLES["keras-json"])
+@given(keras_json_texts())
+def test_mutated_keras_json_ends_in_a_result_or_a_symcnn_error(case: tuple[str, list[str]]) -> None:
+    from symcnn.io.keras_reader import model_from_keras_json
+
+    text, mutations = case
+    for name in mutations:
+        COUNTS["keras-json"][f"mutation:{name}"] += 1
+    outcome("keras-json", lambda: _exercise(model_from_keras_json(text, source="fuzz.json")))
+
+
+@settings(FUZZ, max_examples=EXAMPLES["expr"])
+@given(expression_texts)
+def test_random_text_for_the_parser_ends_in_a_value_or_a_symcnn_error(text: str) -> None:
+    value = outcome("expr", lambda: parse(text))
+    if value is not None:
+        assert isinstance(value, sympy.Expr)
+        assert all(s.is_integer and s.is_positive for s in value.free_symbols)  # names become size symbols
+
+
+_CHECK_MODELS: dict[str, symcnn.Model] = {}
+
+
+def _check_model(kind: str) -> symcnn.Model:
+    if kind not in _CHECK_MODELS:
+        model = symcnn.load(REPO / "examples" / "seed.yaml")
+        _CHECK_MODELS[kind] = model if kind == "numbers" else model.with_input((None, "H", "W", 1))
+    return _CHECK_MODELS[kind]
+
+
+@settings(FUZZ, max_examples=EXAMPLES["hand-check"])
+@given(st.sampled_from(["numbers", "symbols"]), st.sampled_from(["conv2d", "max_pooling2d", "dense", "flatten"]),
+       st.sampled_from(["params", "shape", "macs"]), expression_texts)
+def test_a_random_hand_calculation_ends_in_a_verdict_or_a_symcnn_error(kind: str, layer: str, quantity: str,
+                                                                       text: str) -> None:
+    check = pytest.importorskip("symcnn.check").check
+    model = _check_model(kind)
+    if quantity == "shape":
+        text = f"(None, {text}, 3, 64)"
+    outcome("hand-check", lambda: check(model, layer, **{quantity: text}))
+
+
+def test_fuzzing_stayed_within_its_memory_budget() -> None:
+    # runs last in the module (pytest keeps file order)
+    assert all(n["uncaught"] == 0 for n in COUNTS.values())
+    assert _peak_mb() - START["peak"] < MEMORY_BUDGET_MB
