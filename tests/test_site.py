@@ -186,3 +186,21 @@ def test_project_documentation_builds_strictly(tmp_path: Path) -> None:
     text = gallery.read_text()
     for number in ("640", "36928", "1605760", "1,643,844"):
         assert number in text
+
+
+def test_pages_do_not_depend_on_the_hash_seed() -> None:
+    script = (
+        "import hashlib, sys\n"
+        "from symcnn import load\n"
+        "from symcnn.render.site import render_site\n"
+        f"files = render_site([load({str(SEED)!r}), load({str(REPO / 'examples' / 'seed_symbolic.yaml')!r})])\n"
+        "h = hashlib.sha256()\n"
+        "for k, v in files.items(): h.update(k.encode()); h.update(v)\n"
+        "print(h.hexdigest())\n"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1

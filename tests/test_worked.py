@@ -25,6 +25,7 @@ SEED = REPO / "examples" / "seed.yaml"
 def _arith(tex: str) -> int:
     """Evaluate a substitution line as a reader would: floors, fractions, ×, + and −."""
     text = tex.replace(r"\left", "").replace(r"\right", "").replace(r"\times", "*")
+    text = re.sub(r"\^\{(\d+)\}", r"^\1", text)
     text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", text)
     text = text.replace(r"\lfloor", "floor(").replace(r"\rfloor", ")").replace(r"\lceil", "ceil(").replace(r"\rceil", ")")
     while r"\max(" in text:
@@ -247,3 +248,43 @@ def test_gallery_examples_are_exact_keras_ports_with_formula_backed_steps(exampl
         assert not work.fallback, work.name
         shown = sum(int(s.result) for s in work.param_steps if not s.title.startswith("Parameters"))
         assert shown == row["params"], work.name
+
+
+# Layer families beyond the gallery, as YAML: (input, convention, layers).
+FAMILIES = {
+    "conv3d": ([16, 16, 16, 3], "keras", [{"Conv3D": {"filters": 4, "kernel_size": 3, "strides": 2}},
+                                          {"MaxPooling3D": {"pool_size": 2}}]),
+    "resize": ([8, 8, 3], "keras", [{"UpSampling2D": {"size": 2}}, {"Cropping2D": {"cropping": [[1, 2], [0, 1]]}},
+                                    {"ZeroPadding2D": {"padding": [[1, 0], [2, 3]]}}, {"Permute": {"dims": [2, 1, 3]}}]),
+    "recurrent": ([10, 8], "keras", [{"LSTM": {"units": 16, "return_sequences": True}}, {"GRU": {"units": 8}},
+                                     {"RepeatVector": {"n": 3}}, {"SimpleRNN": {"units": 4}}]),
+    "sequence": ([12], "keras", [{"Embedding": {"input_dim": 100, "output_dim": 8}},
+                                 {"Conv1D": {"filters": 4, "kernel_size": 3, "padding": "causal"}},
+                                 {"SeparableConv1D": {"filters": 5, "kernel_size": 2}}, {"GlobalMaxPooling1D": {}}]),
+    "norms": ([6, 6, 8], "keras", [{"LayerNormalization": {}}, {"GroupNormalization": {"groups": 2}},
+                                   {"Reshape": {"target_shape": [36, 8]}}, {"Dense": {"units": 3}}]),
+    "torch": ([3, 32, 32], "torch", [
+        {"Conv2d": {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding": 1, "stride": 2}},
+        {"BatchNorm2d": {"num_features": 8}}, {"MaxPool2d": {"kernel_size": 3, "stride": 2, "ceil_mode": True}},
+        {"Flatten": {}}, {"Linear": {"in_features": 512, "out_features": 10}}]),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_layer_family_gets_formulas_that_become_mathml(family: str) -> None:
+    pytest.importorskip("math_core")
+    import yaml
+
+    from symcnn.io.yaml_reader import model_from_yaml
+    from symcnn.render.mathml import latex_to_mathml
+
+    shape, convention, layers = FAMILIES[family]
+    model = model_from_yaml(yaml.safe_dump({"name": family, "input": shape, "convention": convention, "layers": layers}))
+    for work in model_work(model):
+        assert not work.fallback, work.name
+        for step in work.shape_steps + work.param_steps + work.mac_steps:
+            if step.substituted is not None and r"\begin{cases}" not in step.substituted:
+                assert _arith(step.substituted) == int(step.result), (work.name, step)
+            for tex in (step.formula, step.substituted, step.result, step.words, step.lhs):
+                if tex:
+                    assert latex_to_mathml(tex, display=True).startswith("<math")

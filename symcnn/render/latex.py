@@ -95,6 +95,13 @@ class FormulaPrinter(LatexPrinter):
             body = self._paren(body)
         return body + "^{" + self._print(power) + "}"
 
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        rows = []
+        for value, cond in expr.args:
+            when = r"\text{otherwise}" if cond is sympy.true else r"\text{if } " + self._print(cond)
+            rows.append(f"{self._print(value)} & {when}")
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
     def _print_Integer(self, expr: sympy.Integer) -> str:
         return str(int(expr))
 
@@ -158,7 +165,11 @@ def arrange(expr: Any, rank: Mapping[sympy.Symbol, int]) -> Any:
         return sympy.Mul(*factors, evaluate=False)
     if isinstance(expr, (sympy.floor, sympy.ceiling)) and isinstance(expr.args[0], sympy.Add):
         return expr.func(arrange(sympy.together(expr.args[0]), rank), evaluate=False)
-    return expr.func(*[arrange(a, rank) for a in expr.args], evaluate=False)
+    args = [arrange(a, rank) for a in expr.args]
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:  # e.g. Piecewise's (expr, condition) pairs take no evaluate flag
+        return expr.func(*args)
 
 
 def evaluated(expr: Any) -> Any:

@@ -114,7 +114,19 @@ _SIZE_ARGUMENTS = {
     "size": ("u", "upsampling factor", "other"),
     "padding": ("p", "padding", "pad"),
     "cropping": ("c", "cropping", "pad"),
+    # PyTorch's names for the same sizes.
+    "stride": ("s", "stride", "stride"),
+    "dilation": ("d", "dilation", "dilation"),
+    "out_channels": ("F", "output channels (filters)", "filters"),
+    "out_features": ("n_{\\text{out}}", "output features", "filters"),
+    "num_embeddings": ("V", "vocabulary size", "other"),
+    "embedding_dim": ("E", "embedding size", "filters"),
+    "input_dim": ("V", "vocabulary size", "other"),
+    "output_dim": ("E", "embedding size", "filters"),
 }
+
+# Arguments that restate the input's channel count: they share its symbol.
+_INPUT_ALIASES = ("in_channels", "in_features", "num_features", "num_channels")
 
 
 class _Binder:
@@ -179,10 +191,19 @@ def _symbolic_inputs(binder: _Binder, shapes: list[Shape], channels_last: bool) 
     return out
 
 
-def _symbolic_arguments(binder: _Binder, layer: Layer) -> Layer:
-    """A copy of ``layer`` whose size arguments are symbols bound to their values."""
+def _symbolic_arguments(binder: _Binder, layer: Layer, channel: Any = None) -> Layer:
+    """A copy of ``layer`` whose size arguments are symbols bound to their values.
+
+    ``channel`` is the symbol of the input's channel axis: arguments that restate
+    it (PyTorch's ``in_channels``) become that symbol.
+    """
     sym_layer = copy.copy(layer)
     hyper = layer.hyperparameters()
+    if isinstance(channel, sympy.Symbol):
+        for arg in _INPUT_ALIASES:
+            value = getattr(layer, arg, None)
+            if value is not None and arg in hyper and _same(value, binder.values.get(channel)):
+                setattr(sym_layer, arg, channel)
     for arg, (letter, label, role) in _SIZE_ARGUMENTS.items():
         if arg not in hyper or not hasattr(layer, arg):
             continue
@@ -198,19 +219,19 @@ def _symbolic_arguments(binder: _Binder, layer: Layer) -> Layer:
                 ))
             if len(pairs) == len(value):
                 setattr(sym_layer, arg, tuple(pairs))
-        elif isinstance(value, tuple) and value and all(_is_size(v) for v in value):
+        elif isinstance(value, tuple) and value and all(_is_size(v, role == "pad") for v in value):
             axes = _AXES.get(len(value), tuple(str(i) for i in range(len(value))))
             setattr(sym_layer, arg, tuple(
                 binder.symbol(f"{letter}_{{{a}}}", v, f"{label} {_AXIS_WORD.get(a, a)}".strip(), role)
                 for a, v in zip(axes, value)
             ))
-        elif _is_size(value):
+        elif _is_size(value, role == "pad"):
             setattr(sym_layer, arg, binder.symbol(letter, value, label, role))
     return sym_layer
 
 
-def _is_size(v: Any) -> bool:
-    return (isinstance(v, int) and not isinstance(v, bool) and v > 0) or (
+def _is_size(v: Any, allow_zero: bool = False) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool) and (v > 0 or (allow_zero and v == 0))) or (
         isinstance(v, sympy.Expr) and not v.is_number and v.is_positive is not False
     )
 
@@ -341,8 +362,10 @@ class _Builder:
         rec = self.record
         if isinstance(self.layer, (InputLayer, Model)) or len(rec.input_shapes) != 1:
             raise ValueError("no symbolic form for this layer")
-        self.sym_layer = _symbolic_arguments(self.binder, self.layer)
         self.sym_inputs = _symbolic_inputs(self.binder, rec.input_shapes, self.layer.channels_last)
+        shape = self.sym_inputs[0]
+        channel = shape[-1] if self.layer.channels_last or len(shape) < 3 else shape[1]
+        self.sym_layer = _symbolic_arguments(self.binder, self.layer, channel)
         self.sym_output = tuple(self.sym_layer.output_shape(self.sym_inputs))
         if len(self.sym_output) != len(rec.output_shape):
             raise ValueError("symbolic output has another rank")
