@@ -110,6 +110,18 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("Resizing", {"height": 5, "width": 9, "data_format": "channels_first"}, (None, 3, 16, 12)),
     ("CenterCrop", {"height": 5, "width": 7}, (None, 16, 12, 3)),
     ("CenterCrop", {"height": 5, "width": 7, "data_format": "channels_first"}, (None, 3, 16, 12)),
+    ("RandomCrop", {"height": 5, "width": 7}, (None, 16, 12, 3)),
+    ("RandomCrop", {"height": 5, "width": 7, "data_format": "channels_first"}, (None, 3, 16, 12)),
+    ("RandAugment", {}, (None, 16, 12, 3)),
+    ("RandomHue", {"factor": 0.2}, (None, 16, 12, 3)),
+    ("RandomGaussianBlur", {"kernel_size": 5, "data_format": "channels_first"}, (None, 3, 16, 12)),
+    ("Solarization", {"threshold_factor": 0.5}, (None, 16, 12, 3)),
+    ("SpectralNormalization", {"layer": ("layer", "Dense", {"units": 5})}, (None, 7)),
+    ("SpectralNormalization", {"layer": ("layer", "Conv2D", {"filters": 4, "kernel_size": 3}), "power_iterations": 2},
+     (None, 8, 8, 3)),
+    ("SpectralNormalization", {"layer": ("layer", "Embedding", {"input_dim": 20, "output_dim": 4})}, (None, 6)),
+    ("SpectralNormalization", {"layer": ("layer", "DepthwiseConv2D", {"kernel_size": 3})}, (None, 8, 8, 3)),
+    ("SpectralNormalization", {"layer": ("layer", "Conv2DTranspose", {"filters": 4, "kernel_size": 3})}, (None, 8, 8, 3)),
     # reshaping
     ("ZeroPadding1D", {"padding": (1, 3)}, (None, 10, 3)),
     ("ZeroPadding2D", {"padding": 2}, (None, 7, 9, 3)),
@@ -208,6 +220,8 @@ REFUSED: list[tuple[str, dict[str, Any], Any]] = [
     ("Normalization", {"mean": 1.0}, (None, 6)),
     ("ConvLSTM2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (None, 4, 9, 9, 2)),
     ("ConvLSTM2D", {"filters": 2, "kernel_size": 5}, (None, 4, 4, 9, 2)),
+    ("SpectralNormalization", {"layer": ("layer", "SeparableConv2D", {"filters": 4, "kernel_size": 3})}, (None, 8, 8, 3)),
+    ("SpectralNormalization", {"layer": ("layer", "LSTM", {"units": 3})}, (None, 5, 3)),
 ]
 
 

@@ -10,7 +10,7 @@ non-trainable state only when mean/variance are not given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ArgumentError, ShapeError
@@ -283,3 +283,68 @@ class Resizing(_ImageResize):
 
 class CenterCrop(_ImageResize):
     """Crop the centre ``height`` × ``width`` (Keras resizes first if the image is smaller)."""
+
+
+class RandomCrop(_ImageResize):
+    """Crop a random ``height`` × ``width`` window (Keras's output shape at build time)."""
+
+
+class _ImageAugment(Layer, register=False):
+    """A Keras image augmentation layer: same shape out, nothing to learn, whatever its settings."""
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Layer:
+        return cls(**{k: config[k] for k in ("name", "trainable") if k in config})
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self._one_input(inputs)
+
+
+for _name in (
+    "AugMix", "AutoContrast", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorDegeneration",
+    "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale",
+    "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomSaturation", "RandomSharpness",
+    "RandomShear", "Solarization", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes",
+):
+    globals()[_name] = type(_name, (_ImageAugment,), {"__doc__": f"Keras {_name}: shape unchanged, no parameters."})
+
+
+class SpectralNormalization(Layer):
+    """Wraps a layer with a ``kernel`` (or ``embeddings``); adds a non-trainable vector u of (1, last kernel axis)."""
+
+    def __init__(self, layer: Any = None, power_iterations: Any = 1, **base: Any) -> None:
+        from .recurrent import nested_layer
+
+        super().__init__(**base)
+        self.layer = nested_layer(layer, "layer")
+        # Keras reads layer.kernel / layer.embeddings: Dense, the convolutions and Embedding have them,
+        # recurrent layers keep theirs on the cell.
+        if type(self.layer).__module__.rsplit(".", 1)[-1] not in ("conv", "dense", "embedding"):
+            raise ArgumentError(f"SpectralNormalization needs a layer with a kernel or embeddings, got {self.layer.class_name}")
+        self.power_iterations = as_dim(power_iterations, "power_iterations")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"layer": self.layer, "power_iterations": self.power_iterations}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self.layer.output_shape(inputs)
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        inner = [
+            Weight(w.name, w.shape, w.kind, w.trainable and self.layer.trainable) for w in self.layer.weights(inputs)
+        ]
+        names = {w.name for w in inner}
+        # Keras names a depthwise conv's kernel "kernel"; a separable conv (two kernels) has none.
+        wanted = ("kernel", "embeddings") if "pointwise_kernel" in names else ("kernel", "embeddings", "depthwise_kernel")
+        kernel = next((w for w in inner if w.name in wanted), None)
+        if kernel is None:
+            raise ShapeError(f"SpectralNormalization needs a layer with a kernel or embeddings, got {self.layer.class_name}")
+        return [*inner, Weight("vector_u", (1, kernel.shape[-1]), kind="stat", trainable=False)]
+
+    def macs(self, inputs: list[Shape], output: Shape, convention: str = "torchinfo") -> Dim:
+        return self.layer.macs(inputs, output, convention)
+
+    def subs(self, mapping: Mapping[Any, Any]) -> Layer:
+        new = super().subs(mapping)
+        new.layer = self.layer.subs(mapping)  # type: ignore[attr-defined]
+        return new
