@@ -186,6 +186,32 @@ def test_unknown_sizes_become_h_and_w_and_match_keras_at_each_size(h: int, w: in
         assert int(record.macs.subs({H: h, W: w})) == torchinfo_macs_from_keras(row), row["name"]
 
 
+def keras_channels_first(h: int | None, w: int | None) -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input((3, h, w), name="planes"),
+            layers.Conv2D(8, 3, strides=2, data_format="channels_first", name="c1"),
+            layers.MaxPooling2D(2, data_format="channels_first", name="p1"),
+            layers.Conv2D(4, (1, 3), padding="same", data_format="channels_first", name="c2"),
+        ],
+        name="cf",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("h", "w"), [(20, 31), (64, 9)])
+def test_channels_first_input_names_h_and_w_and_matches_keras(h: int, w: int) -> None:
+    from truth.keras_truth import keras_truth
+
+    symbolic = model_from_keras_json(keras_channels_first(None, None).to_json(), "cf.json")
+    H, W = sympy.symbols("H W", integer=True, positive=True)
+    assert symbolic.input_shapes == [(None, 3, H, W)]
+    compare_with_keras(symbolic.subs({H: h, W: w}), keras_truth(keras_channels_first(h, w)))
+
+
 @pytest.mark.slow
 def test_too_small_size_fails_at_the_layer_keras_refuses() -> None:
     keras = pytest.importorskip("keras")
@@ -399,6 +425,11 @@ def test_hand_made_keras_2_and_3_files_read(spec: Any) -> None:
         ([[None, None]], [("T",)]),
         ([[None, None, None, None, 2]], [("D", "H", "W")]),
         ([[None, None, None, None]], [("H", "W", "C")]),
+        ([[None, 3, None, None]], [("H", "W")]),
+        ([[None, None, 16, 16]], [("H",)]),
+        ([[None, 2, None, None, None]], [("D", "H", "W")]),
+        ([[None, 4, None]], [("T",)]),
+        ([[None, None, None, None, None, None, 1]], [("S1", "S2", "S3", "S4", "S5")]),
         ([[None, None, None, 3], [None, None, 5]], [("H_1", "W_1"), ("T_2",)]),
         ([[None, 32, 32, 3], [None, None, 5]], [(), ("T",)]),
     ],

@@ -9,19 +9,18 @@ class_name`` (see ``_layer_class``).
 
 Unknown sizes. Keras writes an unknown size as ``null``. The batch axis stays
 ``None``; every other unknown axis of an input becomes a symbol (a positive
-integer), named by position in the channels-last shape ``(batch, *spatial,
-channels)``:
+integer), named by its position in the shape ``(batch, *spatial, channels)``:
 
 * rank 2, ``(None, None)`` — a sequence of ids: ``T``;
-* the last axis (channels), when unknown: ``C``;
-* the axes between batch and channels: one axis ``T`` (a 1-D sequence), two
-  ``H, W`` (an image), three ``D, H, W`` (a volume), more ``S1, S2, ...``.
+* the channels axis, when unknown: ``C``;
+* the spatial axes: one axis ``T`` (a 1-D sequence), two ``H, W`` (an image),
+  three ``D, H, W`` (a volume), more ``S1, S2, ...``.
 
-When more than one input has unknown sizes, each symbol gets the input's
-position in the model's ``input_layers`` as a suffix, counting from 1
-(``H_1, W_1`` and ``H_2, W_2``). Channels-first inputs are named by the same
-positions (``(None, 3, None, None)`` gives ``W`` for the second axis ...), so
-read their symbols as "axis 2" and "axis 3".
+The channels axis is the last one, unless the input looks channels-first: rank
+3 or more with the second axis known and the last unknown, as in ``(None, 3,
+None, None)``, which gives ``(None, 3, H, W)``. When more than one input has
+unknown sizes, each symbol gets the input's position in the model's
+``input_layers`` as a suffix, counting from 1 (``H_1, W_1`` and ``T_2``).
 
 >>> import json
 >>> spec = {"class_name": "Sequential", "config": {"name": "tiny", "layers": [
@@ -433,7 +432,7 @@ class _Reader:
         shape = [_size(d, f"batch_shape[{i}]") if i else _batch(d) for i, d in enumerate(raw)]
         if len(shape) < 2:
             raise ShapeError(f"an input needs at least one axis besides the batch, got {list(raw)!r}")
-        names = _axis_names(len(shape) - 1)
+        names = _axis_names(shape[1:])
         dims = [shape[0]] + [
             dim_symbol(f"{names[i]}_{suffix}" if suffix else names[i]) if d is None else d
             for i, d in enumerate(shape[1:])
@@ -540,11 +539,14 @@ def _batch(value: Any) -> int | None:
     return _size(value, "the batch size")
 
 
-def _axis_names(n: int) -> tuple[str, ...]:
-    """Names of the non-batch axes of a rank ``n + 1`` input (the rule in the module doc)."""
+def _axis_names(dims: list[int | None]) -> tuple[str, ...]:
+    """Names of the non-batch axes of an input (the rule in the module doc)."""
+    n = len(dims)
     if n == 1:
         return ("T",)
     spatial = _SPATIAL_NAMES.get(n - 1) or tuple(f"S{i}" for i in range(1, n))
+    if dims[0] is not None and dims[-1] is None:  # channels first: (batch, C, *spatial)
+        return ("C", *spatial)
     return (*spatial, "C")
 
 
