@@ -7,6 +7,11 @@ mistake is recomputed from the layer's own hyperparameters (the table
 :data:`MISTAKES`, plus every shape mistake of the layers upstream carried forward)
 and the ones that give the student's value are named.
 
+Sections, in the order data flows: results (what a check returns), formatting,
+comparing values (exactly, or as formulas at random sizes and then by a proof),
+reading the entry, finding the layer, the mistakes table, measuring a layer
+under a mistake, checking one value, the public entry points, tables.
+
 >>> import symcnn
 >>> model = symcnn.load("examples/seed.yaml")
 >>> result = check(model, "conv2d_1", params="3x64x64 + 64")
@@ -728,10 +733,6 @@ def _full_conv(layer: Layer, ins: list[Shape]) -> Iterator[tuple[Any, str]]:
             )
 
 
-def _stats(layer: Layer, ins: list[Shape]) -> list[Weight]:
-    return [w for w in layer.weights(ins) if w.kind == "stat"]
-
-
 def _stats_as_trainable(layer: Layer, ins: list[Shape]) -> Iterator[tuple[Any, str]]:
     ws = layer.weights(ins)
     every = [w for w in ws if w.kind == "stat"]
@@ -1382,11 +1383,6 @@ def _matches(alternatives: Iterable[tuple[Value, str]], student: Value, sampler:
         if len(found) >= MAX_DIAGNOSES:
             break
     return found
-
-
-def _chain(*its: Iterable[Any]) -> Iterator[Any]:
-    for it in its:
-        yield from it
 
 
 def _subs(v: Value, pt: Mapping[sympy.Symbol, Any] | None) -> Value:

@@ -490,7 +490,8 @@ def test_cli_refuses_hostile_input_with_status_2_within_a_second(args: list[str]
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith("symcnn: error:") and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert elapsed - base_time < 1.0
+    assert elapsed < 1.0  # the whole run, Python's start and imports included, in CPU seconds
+    assert elapsed - base_time < 0.5  # and the refusal itself costs no more than refusing "1 +"
     assert not marker.exists()
 
 
