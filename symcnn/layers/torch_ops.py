@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sympy
+
 from ..errors import ArgumentError, ShapeError
-from ..formulas import prod, simplify_int
-from .base import Shape, as_dim, flag, format_shape, require_rank
+from ..formulas import Dim, ceil_div, conv_output_length, floor_div, is_number, prod, simplify_int
+from .base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
 from .merge import broadcast
 from .torch_layers import (
     Flatten,
@@ -234,51 +236,232 @@ class pad(_TorchLayer):
         return _padded(self._one_input(inputs), self.pad)
 
 
-# ---- functional forms of the modules (F.max_pool2d, F.relu ...) reuse the module classes.
-FUNCTIONAL_ALIASES: dict[str, str] = {
-    **{f"max_pool{r}d": f"MaxPool{r}d" for r in (1, 2, 3)},
-    **{f"avg_pool{r}d": f"AvgPool{r}d" for r in (1, 2, 3)},
-    **{f"adaptive_avg_pool{r}d": f"AdaptiveAvgPool{r}d" for r in (1, 2, 3)},
-    **{f"adaptive_max_pool{r}d": f"AdaptiveMaxPool{r}d" for r in (1, 2, 3)},
-    "interpolate": "Upsample",
-    "upsample": "Upsample",
-    **{
-        n: "Identity"
-        for n in (
-            "relu",
-            "relu_",
-            "relu6",
-            "gelu",
-            "silu",
-            "sigmoid",
-            "tanh",
-            "hardswish",
-            "hardsigmoid",
-            "hardtanh",
-            "leaky_relu",
-            "elu",
-            "selu",
-            "mish",
-            "softplus",
-            "softmax",
-            "log_softmax",
-            "dropout",
-            "dropout1d",
-            "dropout2d",
-            "dropout3d",
-            "contiguous",
-            "clone",
-            "detach",
-            "abs",
-            "exp",
-            "neg",
-            "sqrt",
-            "rsqrt",
-            "clamp",
-            "float",
-            "to",
-            "type_as",
-            "identity",
-        )
-    },
-}
+class narrow(_TorchLayer):
+    """One piece of ``torch.chunk``/``split``/``narrow``: ``length`` entries of axis ``dim``."""
+
+    def __init__(self, dim: Any = 0, start: Any = 0, length: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.dim = _int(dim, "dim")
+        self.start = as_dim(start, "start", allow_zero=True)
+        self.length = as_dim(length, "length")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"dim": self.dim, "start": self.start, "length": self.length}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._one_input(inputs))
+        axis = _axis(self.dim, len(shape), "narrow")
+        end = simplify_int(self.start + self.length)
+        if shape[axis] is not None and is_number(shape[axis]) and is_number(end) and end > shape[axis]:
+            raise ShapeError(f"narrow: entries {self.start}..{end} do not fit axis {self.dim} of size {shape[axis]}")
+        shape[axis] = self.length
+        return tuple(shape)
+
+
+def chunk_sizes(n: Dim, chunks: int) -> list[Dim]:
+    """torch.chunk's piece sizes: ⌈n/chunks⌉ each, the last one what is left (fewer pieces if n is small)."""
+    each = ceil_div(n, chunks)
+    if is_number(n):
+        sizes, left = [], int(n)  # type: ignore[arg-type]
+        while left > 0:
+            sizes.append(min(int(each), left))  # type: ignore[arg-type]
+            left -= sizes[-1]
+        return sizes  # type: ignore[return-value]
+    return [each] * (chunks - 1) + [simplify_int(n - (chunks - 1) * each)]
+
+
+def split_sizes(n: Dim, size: Any) -> list[Dim]:
+    """torch.split's piece sizes: a list of sections, or pieces of ``size`` (the last one smaller)."""
+    if isinstance(size, (list, tuple)):
+        sections = [as_dim(v, "split_size_or_sections", allow_zero=True) for v in size]
+        total = simplify_int(sum(sections, start=0))
+        if is_number(total) and is_number(n) and total != n:
+            raise ShapeError(f"split sections {list(size)} do not add up to the axis size {n}")
+        return sections
+    step = as_dim(size, "split_size")
+    if not (is_number(n) and is_number(step)):
+        if is_number(step) or sympy.simplify(n / step).is_integer:
+            pieces = floor_div(n, step)
+            if is_number(pieces):
+                return [step] * int(pieces)  # type: ignore[arg-type]
+        raise ShapeError(f"split into pieces of {step} needs a known axis size, got {n}")
+    count = -(-int(n) // int(step))  # type: ignore[arg-type]
+    return [min(int(step), int(n) - i * int(step)) for i in range(count)]  # type: ignore[arg-type]
+
+
+class index(_TorchLayer):
+    """Basic indexing ``x[...]``: whole numbers drop an axis, slices shorten it, None adds one."""
+
+    def __init__(self, index: Any = (), **base: Any) -> None:
+        super().__init__(**base)
+        items = index if isinstance(index, (list, tuple)) else (index,)
+        self.index = tuple(_index_item(i) for i in items)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"index": self.index}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._one_input(inputs))
+        used = sum(1 for i in self.index if i not in (None, "..."))
+        if used > len(shape):
+            raise ShapeError(f"too many indices ({used}) for a tensor of rank {len(shape)}")
+        items = list(self.index)
+        if "..." in items:
+            at = items.index("...")
+            items[at : at + 1] = [("slice", None, None, None)] * (len(shape) - used)
+        else:
+            items += [("slice", None, None, None)] * (len(shape) - used)
+        out: list[Dim] = []
+        axis = 0
+        for item in items:
+            if item is None:
+                out.append(1)
+                continue
+            n = shape[axis]
+            axis += 1
+            if isinstance(item, tuple):
+                out.append(_slice_length(n, *item[1:]))
+            elif is_number(n) and not -int(n) <= item < int(n):  # type: ignore[arg-type]
+                raise ShapeError(f"index {item} is out of range for an axis of size {n}")
+        return tuple(out)
+
+
+def _index_item(item: Any) -> Any:
+    if item is None or item is Ellipsis or item == "...":
+        return None if item is None else "..."
+    if isinstance(item, slice):
+        return ("slice", item.start, item.stop, item.step)
+    if isinstance(item, tuple) and item and item[0] == "slice":
+        return item
+    return _int(item, "index")
+
+
+def _slice_length(n: Dim, start: Any, stop: Any, step: Any) -> Dim:
+    """len(range(n)[start:stop:step]), exact for numbers; for a symbolic n, indices are taken to be in range."""
+    step = 1 if step is None else _int(step, "step", low=1)
+    if n is None:
+        return None  # type: ignore[return-value]
+    if is_number(n):
+        return len(range(int(n))[slice(start, stop, step)])  # type: ignore[arg-type]
+
+    def clamp(value: Any, default: Dim) -> Dim:
+        if value is None:
+            return default
+        return value if value >= 0 else simplify_int(n + value)
+
+    first, last = clamp(start, 0), clamp(stop, n)
+    return ceil_div(simplify_int(last - first), step)
+
+
+class expand(_TorchLayer):
+    """Tensor.expand(*sizes): -1 keeps an axis; new leading axes may be added."""
+
+    def __init__(self, sizes: Any = (), **base: Any) -> None:
+        super().__init__(**base)
+        if not isinstance(sizes, (list, tuple)):
+            raise ArgumentError(f"sizes must be a list of sizes, got {sizes!r}")
+        self.sizes = tuple(-1 if d == -1 else as_dim(d, "sizes") for d in sizes)
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        lead = len(self.sizes) - len(shape)
+        if lead < 0:
+            raise ShapeError(f"expand to {self.sizes} has fewer axes than the input {format_shape(shape)}")
+        out = []
+        for i, size in enumerate(self.sizes):
+            old = shape[i - lead] if i >= lead else None
+            if size == -1:
+                if old is None and i < lead:
+                    raise ShapeError("expand: -1 is not allowed for a new leading axis")
+                out.append(old)
+            elif old is not None and old != 1 and not _same(old, size):
+                raise ShapeError(f"expand: axis of size {old} cannot become {size}")
+            else:
+                out.append(size)
+        return tuple(out)
+
+
+class linear(_TorchLayer):
+    """F.linear(x, weight, bias): the weight tensor is an input (a parameter read in forward)."""
+
+    arity = None
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) not in (2, 3) or len(inputs[1]) != 2:
+            raise ShapeError("linear takes an input, a (out, in) weight and an optional bias")
+        x, w = inputs[0], inputs[1]
+        if not _same(x[-1], w[1]):
+            raise ShapeError(f"linear: input {format_shape(x)} does not fit weight {format_shape(w)}")
+        return (*x[:-1], w[0])
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        return prod([batch_of(output), *output[1:], inputs[1][1]])
+
+
+class matmul(_TorchLayer):
+    """torch.matmul / ``@`` / bmm: batch axes broadcast; fvcore counts its multiply-accumulates."""
+
+    arity = 2
+    aliases = ("bmm", "mm")
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        a, b = inputs
+        if len(a) < 1 or len(b) < 1:
+            raise ShapeError("matmul needs tensors of rank 1 or more")
+        a2 = (1, *a) if len(a) == 1 else a
+        b2 = (*b, 1) if len(b) == 1 else b
+        if not _same(a2[-1], b2[-2]):
+            raise ShapeError(f"matmul: {format_shape(a)} @ {format_shape(b)} do not fit")
+        batch = broadcast([tuple(a2[:-2]) or (1,), tuple(b2[:-2]) or (1,)], "matmul") if len(a2) + len(b2) > 4 else ()
+        out = (*batch, a2[-2], b2[-1])
+        if len(a) == 1:
+            out = out[:-2] + out[-1:]
+        if len(b) == 1:
+            out = out[:-1]
+        return tuple(out)
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        k = inputs[0][-1]
+        return prod([1 if d is None else d for d in output] + [k])
+
+
+class _ConvFn(_TorchLayer, register=False):
+    """F.conv{rank}d(x, weight, bias, stride, padding, dilation, groups): the weight is an input."""
+
+    arity = None
+    rank = 2
+
+    def __init__(self, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: Any = 1, **base: Any) -> None:
+        super().__init__(**base)
+        self.stride = dim_tuple(stride, self.rank, "stride")
+        self.dilation = dim_tuple(dilation, self.rank, "dilation")
+        self.groups = as_dim(groups, "groups")
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ArgumentError(f"padding must be a size, 'valid' or 'same', got {padding!r}")
+            self.padding: Any = padding
+        else:
+            self.padding = dim_tuple(padding, self.rank, "padding", allow_zero=True)
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) not in (2, 3):
+            raise ShapeError(f"{self.class_name} takes an input, a weight and an optional bias")
+        x, w = inputs[0], inputs[1]
+        require_rank(self, x, self.rank + 2)
+        if not _same(x[1], simplify_int(w[1] * self.groups)):
+            raise ShapeError(f"{self.class_name}: input {format_shape(x)} does not fit weight {format_shape(w)}")
+        lengths = []
+        for n, k, s, d, i in zip(x[2:], w[2:], self.stride, self.dilation, range(self.rank)):
+            if self.padding == "same":
+                lengths.append(n)
+                continue
+            p = 0 if self.padding == "valid" else self.padding[i]
+            lengths.append(conv_output_length(n, k, s, d, (p, p)))
+        return (x[0], w[0], *lengths)
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        return prod([batch_of(output), *output[2:], *inputs[1]])
+
+
+for _rank in (1, 2, 3):
+    globals()[f"conv{_rank}d"] = type(f"conv{_rank}d", (_ConvFn,), {"rank": _rank, "__doc__": _ConvFn.__doc__})
