@@ -39,8 +39,13 @@ def _torchinfo(net: Any, shape: tuple[int, ...], dtype: Any = None) -> Any:
 
 
 def _module_records(model: Any, net: Any) -> list[Any]:
+    """The records of module calls that torchinfo lists as leaf rows (called modules without children)."""
     names = dict(net.named_modules())
-    return [r for r in model.records if not isinstance(r.layer, InputLayer) and r.name.split("#")[0] in names]
+    return [
+        r for r in model.records
+        if not isinstance(r.layer, InputLayer) and r.name.split("#")[0] in names
+        and not any(names[r.name.split("#")[0]].children()) and "(not called)" not in r.type
+    ]  # fmt: skip
 
 
 def _check_against_torch(net: Any, shape: tuple[int, ...], dtype: Any = None) -> None:
@@ -56,6 +61,8 @@ def _check_against_torch(net: Any, shape: tuple[int, ...], dtype: Any = None) ->
     for r in records:
         own = sum(p.numel() for p in modules[r.name.split("#")[0]].parameters())
         assert r.params + sum(w.size for w in r.weights if w.name in r.tied_weights) == (0 if r.shared_with else own)
+    if not any(r.tied_weights for r in model.records):  # torchinfo's total double-counts tied tensors
+        assert stats.total_params == model.total_params
     assert model.total_params == sum(p.numel() for p in net.parameters())
     assert model.trainable_params == sum(p.numel() for p in net.parameters() if p.requires_grad)
     assert model.total_buffers == sum(b.numel() for b in net.buffers())
@@ -79,6 +86,10 @@ NETS = [
     ("unet", zoo.UNet, [(1, 3, 64, 64), (2, 3, 96, 52), (1, 3, 128, 128)]),
     ("shared_block", zoo.SharedBlock, [(1, 3, 11, 13), (2, 3, 32, 7)]),
     ("tied_linear", zoo.TiedLinear, [(3, 16), (2, 5, 16)]),
+    ("convnextish", zoo.ConvNeXtish, [(1, 3, 32, 32), (2, 3, 61, 47)]),
+    ("tiny_vit", zoo.TinyViT, [(2, 3, 32, 32), (1, 3, 35, 35)]),
+    ("shuffle_block", zoo.ShuffleBlock, [(1, 3, 16, 16), (1, 3, 21, 13)]),
+    ("aux_head_eval", zoo.WithAuxHead, [(2, 3, 11, 11)]),
 ]
 
 
@@ -188,15 +199,14 @@ def test_functional_ops_and_size_arithmetic_follow_torch(side: int) -> None:
     assert from_torch(net, (2, 3, side, side + 4)).total_macs == _torchinfo(net, (2, 3, side, side + 4)).total_mult_adds
 
 
-class _WithAttention(nn.Module):
+class _WithEncoder(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.proj = nn.Linear(8, 8)
-        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.encoder = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
 
     def forward(self, x: Any) -> Any:
-        x = self.proj(x)
-        return self.attn(x, x, x)[0]
+        return self.encoder(self.proj(x))
 
 
 class _Cumsum(nn.Module):
@@ -210,9 +220,9 @@ class _Branchy(nn.Module):
 
 
 def test_unknown_module_is_named_with_its_qualified_name() -> None:
-    with pytest.raises(UnknownLayerError, match="MultiheadAttention") as info:
-        from_torch(_WithAttention(), (1, 5, 8))
-    assert "attn" in str(info.value)
+    with pytest.raises(UnknownLayerError, match="TransformerEncoderLayer") as info:
+        from_torch(_WithEncoder(), (1, 5, 8))
+    assert "'encoder'" in str(info.value)
 
 
 def test_unknown_op_is_named_or_passed_through_with_a_warning() -> None:
@@ -224,8 +234,8 @@ def test_unknown_op_is_named_or_passed_through_with_a_warning() -> None:
 
 
 def test_ignored_unknown_module_passes_its_input_through() -> None:
-    with pytest.warns(UserWarning, match="MultiheadAttention"):
-        model = from_torch(_WithAttention(), (1, 5, 8), unknown_ops="ignore")
+    with pytest.warns(UserWarning, match="TransformerEncoderLayer"):
+        model = from_torch(_WithEncoder(), (1, 5, 8), unknown_ops="ignore")
     assert model.output_shapes == [(1, 5, 8)]
 
 
@@ -247,3 +257,84 @@ def test_bad_input_raises_a_symcnn_error(module: Any, shape: Any, error: type[Ex
 def test_unknown_ops_option_is_checked() -> None:
     with pytest.raises(ArgumentError, match="unknown_ops"):
         from_torch(nn.Linear(3, 2), (1, 3), unknown_ops="skip")
+
+
+def test_traced_through_module_gets_one_record_with_torchinfo_macs() -> None:
+    """A subclass with its own forward (LayerNorm2d, a weight-standardised conv) is one record, like torchinfo's row."""
+    net = zoo.ConvNeXtish().eval()
+    model = from_torch(net, (1, 3, 32, 32))
+    stem_conv, stem_norm = model.get_layer("stem.0"), model.get_layer("stem.1")
+    assert (stem_conv.type, stem_norm.type) == ("WSConv2d", "LayerNorm2d")
+    assert stem_conv.params == sum(p.numel() for p in net.stem[0].parameters())
+    assert stem_norm.output_shape == (1, 16, 8, 8)
+    assert model.get_layer("layer_scale").params == 16
+
+
+def test_parameters_of_a_branch_forward_skips_still_count() -> None:
+    net = zoo.WithAuxHead().eval()
+    model = from_torch(net, (1, 3, 9, 9))
+    assert model.get_layer("aux.2").type == "Linear (not called)"
+    assert model.get_layer("aux.2").macs == 0
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+
+
+class _Checked(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+
+    def forward(self, x: Any) -> Any:
+        torch._assert(x.shape[2] == 32, "the height must be 32")
+        return self.conv(x)
+
+
+def test_a_models_own_assertion_fails_for_a_wrong_size_and_waits_for_symbols() -> None:
+    with pytest.raises(ShapeError, match="height must be 32"):
+        from_torch(_Checked(), (1, 1, 31, 32))
+    assert from_torch(_Checked(), (1, 1, 32, 32)).output_shapes == [(1, 2, 30, 30)]
+    assert from_torch(_Checked(), (1, 1, H, 32)).output_shapes == [(1, 2, H - 2, 30)]
+
+
+class _CrossAttention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, kdim=6, vdim=5, add_bias_kv=True)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, q: Any, k: Any, v: Any) -> Any:
+        return self.out(self.attn(q, k, v)[0])
+
+
+def test_multihead_attention_with_separate_key_and_value_sizes() -> None:
+    net = _CrossAttention().eval()
+    shapes = [(5, 2, 8), (7, 2, 6), (7, 2, 5)]
+    model = from_torch(net, shapes)
+    with torch.no_grad():
+        out = net(*(torch.zeros(s) for s in shapes))
+    stats = torchinfo.summary(net, input_size=shapes, verbose=0)
+    assert model.output_shapes == [tuple(out.shape)]
+    assert model.total_params == sum(p.numel() for p in net.parameters()) == stats.total_params
+    assert model.total_macs == stats.total_mult_adds
+
+
+class _TiedHead(nn.Module):
+    """A language-model head that reuses the embedding matrix through F.linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(50, 8)
+        self.mix = nn.Linear(8, 8)
+
+    def forward(self, tokens: Any) -> Any:
+        return F.linear(torch.tanh(self.mix(self.embed(tokens))), self.embed.weight)
+
+
+def test_weight_read_through_functional_linear_counts_once() -> None:
+    net = _TiedHead().eval()
+    model = from_torch(net, (2, 7))
+    stats = _torchinfo(net, (2, 7), torch.long)
+    assert model.output_shapes == [(2, 7, 50)]
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert model.get_layer("embed.weight").tied_weights == {"embed.weight": "embed.weight"}
+    assert model.total_macs == stats.total_mult_adds
+    assert model.get_layer("linear").macs_by("fvcore") == 2 * 7 * 50 * 8

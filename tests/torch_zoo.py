@@ -270,3 +270,105 @@ class TextLSTM(nn.Module):
         out, (h, _c) = self.lstm(self.embed(tokens))
         final = h.permute(1, 0, 2).reshape(tokens.size(0), -1)
         return self.step(out), self.head(final)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of an (N, C, H, W) tensor (torchvision's ConvNeXt): a forward of its own."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class WSConv2d(nn.Conv2d):
+    """A weight-standardised convolution: F.conv2d on a weight computed in forward."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.weight - self.weight.mean(dim=(1, 2, 3), keepdim=True)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvNeXtish(nn.Module):
+    """ConvNeXt's pieces: a patchify stem with LayerNorm2d, a 7x7 depthwise block with a layer scale."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(WSConv2d(3, 16, 4, stride=4), LayerNorm2d(16))
+        self.dw = nn.Conv2d(16, 16, 7, padding=3, groups=16)
+        self.norm = nn.LayerNorm(16)
+        self.pw1, self.act, self.pw2 = nn.Linear(16, 64), nn.GELU(), nn.Linear(64, 16)
+        self.layer_scale = nn.Parameter(torch.full((16, 1, 1), 1e-6))
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        y = self.dw(x).permute(0, 2, 3, 1)
+        y = self.pw2(self.act(self.pw1(self.norm(y)))).permute(0, 3, 1, 2)
+        x = x + self.layer_scale * y
+        return self.head(x.mean([-2, -1]))
+
+
+class TinyViT(nn.Module):
+    """A ViT: patches by a strided conv, a class token (expand + cat), position embedding, attention."""
+
+    def __init__(self, dim: int = 24, patch: int = 4, tokens: int = 65, heads: int = 3) -> None:
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, patch, stride=patch)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos = nn.Parameter(torch.zeros(1, tokens, dim))
+        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.head = nn.Linear(dim, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        torch._assert(h == w, "square images only")
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(n, -1, -1), x], dim=1) + self.pos
+        y = self.ln1(x)
+        y, _ = self.attn(y, y, y, need_weights=False)
+        x = x + y
+        x = x + self.mlp(self.ln2(x))
+        return self.head(x[:, 0])
+
+
+class ShuffleBlock(nn.Module):
+    """ShuffleNetV2's stride-1 unit: chunk in two, a branch on one half, cat, channel shuffle."""
+
+    def __init__(self, c: int = 16) -> None:
+        super().__init__()
+        half = c // 2
+        self.branch = nn.Sequential(
+            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, padding=1, groups=half, bias=False), nn.BatchNorm2d(half),
+        )  # fmt: skip
+        self.stem = nn.Conv2d(3, c, 3, stride=2, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        a, b = x.chunk(2, dim=1)
+        x = torch.cat((a, self.branch(b)), dim=1)
+        n, c, h, w = x.size()
+        x = x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, -1, h, w)
+        left, right = torch.split(x, [5, c - 5], dim=1)
+        parts = right.unbind(0)
+        return torch.cat([left.flatten(1), parts[0].unsqueeze(0).flatten(1)], dim=1)
+
+
+class WithAuxHead(nn.Module):
+    """An auxiliary head used only in training (GoogLeNet-style): its parameters still count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+        self.aux = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.body(x)
+        out = self.head(x.mean((2, 3)))
+        if self.training:
+            out = out + self.aux(x)
+        return out

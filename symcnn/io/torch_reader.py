@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy
 
-from ..errors import ArgumentError, GraphError, SymcnnError, UnknownLayerError
+from ..errors import ArgumentError, GraphError, ShapeError, SymcnnError, UnknownLayerError
 from ..formulas import Dim, prod, simplify_int
 from ..layers import torch_ops as ops
 from ..layers.base import Layer, Shape, Weight, _accepted_arguments, as_dim
@@ -62,12 +62,18 @@ def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "e
 
         root, names = torch.nn.Sequential(module), {"0": type(module).__name__.lower()}
     graph = _trace(root)
+    nodes = list(graph.nodes)
     reader = _Reader(root, shapes, unknown_ops, names)
-    for node in graph.nodes:
+    reader.traced_leaves = _traced_leaves(root, nodes)
+    ends = _call_ends(nodes, reader.traced_leaves)
+    for i, node in enumerate(nodes):
         try:
             reader.visit(node)
+            for path in ends.get(i, ()):
+                reader.module_call(path, node)
         except SymcnnError as exc:
             raise exc.within(layer=_qualified(node)) from None
+    reader.add_unused()
     return reader.model(type(module).__name__)
 
 
@@ -100,12 +106,52 @@ def _trace(module: Any) -> Any:
 
 
 def _layer_class(m: Any) -> type[Layer] | None:
-    """The torch-convention class for a torch.nn module (or a subclass of one), by class name."""
+    """The torch-convention class for a torch.nn module, or a subclass that keeps its ``forward``.
+
+    A subclass with its own ``forward`` (torchvision's LayerNorm2d, a "same"-padding conv)
+    computes something else, so it is traced through instead.
+    """
     for klass in type(m).__mro__:
         if klass.__module__.startswith("torch.nn") and klass.__name__ in TORCH_LAYERS:
             cls = TORCH_LAYERS[klass.__name__]
-            return cls if issubclass(cls, _TorchLayer) and cls.__name__[0].isupper() else None
+            if not (issubclass(cls, _TorchLayer) and cls.__name__[0].isupper()):
+                return None
+            return cls if getattr(type(m), "forward", None) is getattr(klass, "forward", None) else None
     return None
+
+
+def _scopes(node: Any) -> set[str]:
+    """The module paths whose forward this traced node belongs to."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return {v[0] if isinstance(v, tuple) else str(k) for k, v in stack.items()}
+
+
+def _traced_leaves(root: Any, nodes: list[Any]) -> set[str]:
+    """Modules traced through that torchinfo treats as leaves with parameters (LayerNorm2d ...)."""
+    called = {str(n.target) for n in nodes if n.op == "call_module"}
+    found: set[str] = set()
+    for node in nodes:
+        for path in _scopes(node) - called - found:
+            try:
+                m = root.get_submodule(path)
+            except AttributeError:
+                continue
+            if not any(m.children()) and any(True for _ in m.parameters()):
+                found.add(path)
+    return found
+
+
+def _call_ends(nodes: list[Any], paths: set[str]) -> dict[int, list[str]]:
+    """For each call of a module in ``paths`` (a run of consecutive nodes), the index of its last node."""
+    ends: dict[int, list[str]] = {}
+    if not paths:
+        return ends
+    scopes = [_scopes(n) & paths for n in nodes]
+    for i, scope in enumerate(scopes):
+        after = scopes[i + 1] if i + 1 < len(scopes) else set()
+        for path in sorted(scope - after):
+            ends.setdefault(i, []).append(path)
+    return ends
 
 
 def _input_shapes(input_shape: Any) -> list[Shape]:
@@ -175,6 +221,7 @@ class _Reader:
         self.layers: dict[int, Layer] = {}  # id(torch module) -> its one layer
         self.calls: dict[int, int] = {}
         self.owners: dict[int, str] = {}  # id(parameter or buffer) -> qualified name of its first use
+        self.traced_leaves: set[str] = set()  # modules traced through that torchinfo counts as leaves
 
     # ---- graph building ----------------------------------------------------------------------
     def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
@@ -229,9 +276,39 @@ class _Reader:
         if isinstance(value, torch.Tensor):
             is_param = isinstance(value, torch.nn.Parameter)
             layer = _Constant(tuple(value.shape), str(node.target), is_param, bool(value.requires_grad))
-            self._tie(layer, {str(node.target): value}, "")
+            if str(node.target).rpartition(".")[0] in self.traced_leaves:
+                layer.counted = False  # the module's own record (made after its last node) owns it
+            else:
+                self._tie(layer, {str(node.target): value}, "")
             return self.add(layer, [], str(node.target))
         return value
+
+    def module_call(self, path: str, last: Any) -> None:
+        """Close one call of a module traced through: a record with its parameters and torchinfo MACs."""
+        tensors = [t for t in _flatten_values(self.env.get(last.name)) if isinstance(t, _Tensor)]
+        if not tensors:
+            return
+        module = self.root.get_submodule(path)
+        if id(module) not in self.layers:
+            tensors_of = dict(module.named_parameters()) | dict(module.named_buffers())
+            layer = _ModuleCall(type(module).__name__, tensors_of, name=path)
+            self.layers[id(module)] = layer
+            self._tie(layer, tensors_of, f"{path}.")
+        self.add(self.layers[id(module)], tensors[:1], path)
+
+    def add_unused(self) -> None:
+        """Parameters and buffers no traced call reads (a branch forward skips) still count, as torch does."""
+        groups: dict[str, dict[str, Any]] = {}
+        named = list(self.root.named_parameters()) + list(self.root.named_buffers())
+        for name, tensor in named:
+            if id(tensor) not in self.owners:
+                path, _, short = name.rpartition(".")
+                groups.setdefault(path, {})[short] = tensor
+                self.owners[id(tensor)] = name
+        for path, tensors in groups.items():
+            module = self.root.get_submodule(path) if path else self.root
+            layer = _ModuleCall(type(module).__name__, tensors, name=path or "(root)", called=False)
+            self.add(layer, [], path or type(module).__name__)
 
     def _call_module(self, node: Any) -> Any:
         module = self.root.get_submodule(str(node.target))
@@ -249,9 +326,13 @@ class _Reader:
             self.layers[id(module)] = layer
             self._tie(layer, dict(module.named_parameters()) | dict(module.named_buffers()), f"{target}.")
         self.calls[id(module)] = self.calls.get(id(module), 0) + 1
+        if isinstance(layer.arity, int) and layer.arity > 0:
+            tensors = tensors[: layer.arity]  # masks and other optional tensors do not change shapes
         result = self.add(layer, tensors, target)
         if isinstance(layer, _RNNBase):
             return _RNNResult(self, result, layer, type(layer).__name__ == "LSTM")
+        if type(layer).__name__ == "MultiheadAttention":
+            return _FirstOnly(result, "MultiheadAttention's attention weights")
         return result
 
     def _call_function(self, node: Any) -> Any:
@@ -266,14 +347,18 @@ class _Reader:
     def _call(self, target: Any, key: str | None, node: Any) -> Any:
         args = [self._resolve(a) for a in node.args]
         kwargs = {k: self._resolve(v) for k, v in node.kwargs.items()}
-        tensors = [t for t in _flatten_values([*args, *kwargs.values()]) if isinstance(t, _Tensor)]
+        values = _flatten_values([*args, *kwargs.values()])
+        missing = [v for v in values if isinstance(v, _Unavailable)]
+        if missing:
+            raise UnknownLayerError(f"symcnn has no rule for {missing[0].what}")
+        tensors = [t for t in values if isinstance(t, _Tensor)]
         if key is None or (tensors and key not in _OPS):
             label = getattr(target, "__name__", None) or str(target)
             return self._unknown(f"op {label}", str(node.name), tensors)
         if not tensors:
             return _value_op(key, target, args, kwargs, node.op == "call_method")
         maker = _OPS[key]
-        call = _Call(key, args, kwargs)
+        call = _Call(key, args, kwargs, self, str(node.name))
         made = maker(call)
         if made is _UNKNOWN:
             return self._unknown(f"op {key} on a tensor", str(node.name), tensors)
@@ -330,12 +415,30 @@ class _Passthrough:
         return self.tensor
 
 
+@dataclass
+class _FirstOnly:
+    """A module's tuple output of which symcnn follows the first item only."""
+
+    tensor: _Tensor
+    rest: str
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.tensor if index == 0 else _Unavailable(f"{self.rest} (item {index!r} of the output)")
+
+
+@dataclass
+class _Unavailable:
+    """An output symcnn does not follow; an error only if something uses it."""
+
+    what: str
+
+
 def _flatten_values(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return [v for item in value for v in _flatten_values(item)]
     if isinstance(value, dict):
         return [v for item in value.values() for v in _flatten_values(item)]
-    if isinstance(value, (_RNNResult, _Passthrough)):
+    if isinstance(value, (_RNNResult, _Passthrough, _FirstOnly)):
         return [value.tensor]
     return [value]
 
@@ -347,6 +450,52 @@ def _fetch_attr(root: Any, target: str) -> Any:
     return value
 
 
+class _ModuleCall(_TorchLayer, register=False):
+    """A module symcnn traced through (or never saw called): its tensors, counted as torchinfo counts them.
+
+    torchinfo gives a module without children ``weight``/``bias`` elements × batch (× output
+    positions if its class name contains "Conv"), and other parameters × the output's first
+    two axes. A module never called has no output and no MACs.
+    """
+
+    def __init__(self, torch_class: str, tensors: dict[str, Any], called: bool = True, **base: Any) -> None:
+        super().__init__(**base)
+        import torch
+
+        self.torch_class = torch_class
+        self.called = called
+        self.conv_like = "Conv" in torch_class  # type: ignore[misc]
+        self.tensor_weights = [
+            Weight(name, tuple(t.shape), "param" if isinstance(t, torch.nn.Parameter) else "stat",
+                   bool(t.requires_grad) and isinstance(t, torch.nn.Parameter))
+            for name, t in tensors.items()
+        ]  # fmt: skip
+        self.arity = 1 if called else 0  # type: ignore[misc]
+
+    @property
+    def class_name(self) -> str:
+        return self.torch_class if self.called else f"{self.torch_class} (not called)"
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return inputs[0] if self.called else ()
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        return list(self.tensor_weights)
+
+    def macs(self, inputs: list[Shape], output: Shape, convention: str = "torchinfo") -> Dim:
+        if not self.called or convention != "torchinfo":
+            return super().macs(inputs, output, convention) if self.called else 0
+        total: Dim = 0
+        for w in self.tensor_weights:
+            if w.kind != "param":
+                continue
+            if w.name in ("weight", "bias"):
+                total = total + prod([self.torchinfo_positions(inputs, output), w.size])
+            elif "weight" in w.name or "bias" in w.name:
+                total = total + prod([*(1 if d is None else d for d in output[:2]), w.size])
+        return simplify_int(total)
+
+
 class _Constant(_TorchLayer, register=False):
     """A parameter or buffer read directly in ``forward`` (a class token, a scale ...)."""
 
@@ -355,6 +504,7 @@ class _Constant(_TorchLayer, register=False):
     def __init__(self, shape: tuple[int, ...], tensor: str, is_param: bool, requires_grad: bool, **base: Any) -> None:
         super().__init__(**base)
         self.shape, self.tensor, self.is_param, self.requires_grad = shape, tensor, is_param, requires_grad
+        self.counted = True
 
     @property
     def class_name(self) -> str:
@@ -364,6 +514,8 @@ class _Constant(_TorchLayer, register=False):
         return self.shape
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
+        if not self.counted:
+            return []
         if self.is_param:
             return [Weight(self.tensor, self.shape, "param", self.requires_grad)]
         return [Weight(self.tensor, self.shape, "stat", False)]
@@ -386,6 +538,11 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
         if isinstance(value, torch.Tensor):
             continue
         kwargs[arg] = value
+    if cls.__name__ == "MultiheadAttention":  # torch keeps these as tensors, not flags
+        kwargs["add_bias_kv"] = getattr(module, "bias_k", None) is not None
+        kwargs["bias"] = getattr(module, "in_proj_bias", None) is not None
+    if kwargs.get("return_indices"):
+        raise UnknownLayerError(f"{cls.__name__} with return_indices=True is not supported")
     try:
         layer = cls(name=target, **kwargs)
     except TypeError as exc:
@@ -405,8 +562,8 @@ _UNKNOWN = object()  # the op has a name symcnn knows but a use it has no rule f
 class _Call:
     """The arguments of one traced call, by position or by name."""
 
-    def __init__(self, key: str, args: list[Any], kwargs: dict[str, Any]) -> None:
-        self.key, self.args, self.kwargs = key, args, kwargs
+    def __init__(self, key: str, args: list[Any], kwargs: dict[str, Any], reader: _Reader, name: str) -> None:
+        self.key, self.args, self.kwargs, self.reader, self.name = key, args, kwargs, reader, name
 
     def get(self, index: int, name: str, default: Any = None) -> Any:
         if name in self.kwargs:
@@ -459,52 +616,61 @@ def _reduce(call: _Call) -> Layer:
 
 
 # Ops that keep their input's shape (activations, dropout, element-wise maths, dtype casts).
-_SAME_OPS = [
-    "relu",
-    "relu6",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-    "hardswish",
-    "hardsigmoid",
-    "hardtanh",
-    "leaky_relu",
-    "elu",
-    "selu",
-    "celu",
-    "mish",
-    "softplus",
-    "softsign",
-    "softmax",
-    "log_softmax",
-    "logsigmoid",
-    "dropout",
-    "dropout1d",
-    "dropout2d",
-    "dropout3d",
-    "alpha_dropout",
-    "contiguous",
-    "clone",
-    "detach",
-    "abs",
-    "exp",
-    "log",
-    "neg",
-    "sqrt",
-    "rsqrt",
-    "clamp",
-    "clip",
-    "float",
-    "double",
-    "half",
-    "to",
-    "type_as",
-    "pow",
-    "square",
-    "sign",
-    "erf",
-]
+_SAME_OPS = frozenset(
+    (
+        "relu",
+        "relu6",
+        "gelu",
+        "silu",
+        "sigmoid",
+        "tanh",
+        "hardswish",
+        "hardsigmoid",
+        "hardtanh",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "celu",
+        "mish",
+        "softplus",
+        "softsign",
+        "softmax",
+        "log_softmax",
+        "logsigmoid",
+        "dropout",
+        "dropout1d",
+        "dropout2d",
+        "dropout3d",
+        "alpha_dropout",
+        "contiguous",
+        "clone",
+        "detach",
+        "abs",
+        "exp",
+        "log",
+        "neg",
+        "sqrt",
+        "rsqrt",
+        "clamp",
+        "clip",
+        "float",
+        "double",
+        "half",
+        "to",
+        "type_as",
+        "pow",
+        "square",
+        "sign",
+        "erf",
+        "layer_norm",
+        "batch_norm",
+        "group_norm",
+        "instance_norm",
+        "normalize",
+        "stochastic_depth",
+        "drop_path",
+    )
+)
 _POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
 _AVG_ARGS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 _OPS: dict[str, Callable[[_Call], Any]] = {
@@ -549,7 +715,7 @@ def _function_key(target: Any) -> str | None:
     if not isinstance(name, str):
         return None
     module = getattr(target, "__module__", None) or ""
-    if target in (getattr, len) or module in ("_operator", "operator"):
+    if target in (getattr, len) or module in ("_operator", "operator", "math"):
         return name.strip("_")
     if module.startswith("torch") or module == "" or name in _OPS:
         return name.rstrip("_")
@@ -564,13 +730,26 @@ def _value_op(key: str, target: Any, args: list[Any], kwargs: dict[str, Any], me
         return getattr(args[0], args[1]) if not isinstance(args[0], _Tensor) else None
     if key == "getitem":
         return args[0][args[1]]
-    if callable(target) and not method:
+    if key == "_assert":
+        if args and (args[0] is False or args[0] is sympy.false):
+            message = args[1] if len(args) > 1 else "an assertion in forward"
+            raise ShapeError(f"the model's own check fails for this input: {message}")
+        return None  # true, or undecided for symbolic sizes
+    if key in _COMPARISONS and any(isinstance(a, sympy.Basic) for a in args):
+        return _COMPARISONS[key](*args)
+    module = getattr(target, "__module__", None) or ""
+    if callable(target) and not method and (module in ("_operator", "operator", "math", "builtins")):
         try:
             result = target(*args, **kwargs)
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
             raise GraphError(f"cannot evaluate {key} on {args!r}: {exc}") from None
         return simplify_int(result) if isinstance(result, sympy.Basic) else result
-    raise UnknownLayerError(f"symcnn has no rule for method {key!r} on {args!r}")
+    raise UnknownLayerError(f"symcnn has no rule for {key!r} without a tensor input (arguments {args!r})")
+
+
+_COMPARISONS: dict[str, Callable[..., Any]] = {
+    "eq": sympy.Eq, "ne": sympy.Ne, "lt": sympy.Lt, "le": sympy.Le, "gt": sympy.Gt, "ge": sympy.Ge,
+}  # fmt: skip
 
 
 def _tensor_value(key: str, tensor: _Tensor, call: _Call) -> Any:
@@ -586,6 +765,46 @@ def _tensor_value(key: str, tensor: _Tensor, call: _Call) -> Any:
 
 
 # Reading sizes off tensors: x.size(0), x.shape, x.dim(), x.numel().
+def _pieces(call: _Call) -> list[_Tensor]:
+    """torch.chunk / split / unbind: one narrow (or index) layer per piece."""
+    tensor = call.tensors()[0]
+    dim = call.get(1, "dim", 0) if call.key == "unbind" else call.get(2, "dim", 0)
+    rank = len(tensor.shape)
+    if not isinstance(dim, int) or not -rank <= dim < rank:
+        raise ShapeError(f"{call.key}: dim {dim!r} does not fit a tensor of rank {rank}")
+    axis = dim % rank
+    n = tensor.shape[axis]
+    if call.key == "unbind":
+        if not isinstance(n, int):
+            raise ShapeError(f"unbind needs a known axis size, got {n}")
+        lead = (slice(None),) * axis
+        return [call.reader.add(ops.index(index=(*lead, i)), [tensor], f"{call.name}.{i}") for i in range(n)]
+    if call.key == "chunk":
+        sizes = ops.chunk_sizes(n, int(call.get(1, "chunks")))
+    else:
+        sizes = ops.split_sizes(n, call.get(1, "split_size_or_sections", call.kwargs.get("split_size")))
+    out, start = [], 0
+    for i, size in enumerate(sizes):
+        out.append(call.reader.add(ops.narrow(dim=axis, start=start, length=size), [tensor], f"{call.name}.{i}"))
+        start = simplify_int(start + size)
+    return out
+
+
+def _expand(call: _Call) -> Any:
+    if call.key == "expand_as":
+        return ops.expand(sizes=call.tensors()[1].shape)
+    return ops.expand(sizes=call.rest("size"))
+
+
+def _conv_fn(rank: int) -> Callable[[_Call], Layer]:
+    def make(call: _Call) -> Layer:
+        names = ("stride", "padding", "dilation", "groups")
+        kwargs = {n: call.get(i, n) for i, n in enumerate(names, start=3) if call.get(i, n) is not None}
+        return ops.__dict__[f"conv{rank}d"](**kwargs)
+
+    return make
+
+
 def _reads(key: str) -> Callable[[_Call], Any]:
     return lambda call: _tensor_value(key, call.tensors()[0], call)
 
@@ -605,13 +824,34 @@ def _getattr(call: _Call) -> Any:
 
 def _getitem(call: _Call) -> Any:
     source, index = call.args[0], call.args[1]
-    if isinstance(source, (_RNNResult, _StatePair, _Passthrough, list, tuple)):
+    if isinstance(source, (_RNNResult, _StatePair, _Passthrough, _FirstOnly, list, tuple)):
         return source[index]
-    return _UNKNOWN  # slicing a tensor
+    if isinstance(source, _Tensor):
+        items = index if isinstance(index, tuple) else (index,)
+        basic = all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items)
+        bounds = [v for i in items if isinstance(i, slice) for v in (i.start, i.stop, i.step)]
+        if basic and all(isinstance(v, int) or v is None for v in bounds):
+            return ops.index(index=items)
+    return _UNKNOWN  # advanced indexing (by tensors)
 
 
 _OPS["getattr"] = _getattr
 _OPS["getitem"] = _getitem
+_OPS.update(
+    {
+        "chunk": _pieces,
+        "split": _pieces,
+        "unbind": _pieces,
+        "narrow": lambda c: ops.narrow(dim=c.get(1, "dim"), start=c.get(2, "start"), length=c.get(3, "length")),
+        "expand": _expand,
+        "expand_as": _expand,
+        "linear": lambda c: ops.linear(),
+        "matmul": lambda c: ops.matmul(),
+        "bmm": lambda c: ops.matmul(),
+        "mm": lambda c: ops.matmul(),
+        **{f"conv{r}d": _conv_fn(r) for r in (1, 2, 3)},
+    }
+)
 
 
 __all__ = ["from_torch"]
