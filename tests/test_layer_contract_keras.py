@@ -561,3 +561,59 @@ def test_bad_arguments_are_argument_errors_naming_the_value(
 def test_inputs_of_the_wrong_rank_are_shape_errors(name: str, config: dict[str, Any], shape: Shape) -> None:
     with pytest.raises(ShapeError):
         symcnn_record(name, config, shape)
+
+
+# ---- whole models through the Keras reader: nested configs, wrappers and cells as Keras writes them ---
+
+def _reader_models() -> list[Any]:
+    from keras import layers
+
+    seq = keras.Input((12,), dtype="int32")
+    x = layers.Embedding(200, 16)(seq)
+    x = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(x)
+    x = layers.TimeDistributed(layers.Dense(6))(x)
+    x = layers.RNN([layers.GRUCell(5), layers.SimpleRNNCell(4)], return_sequences=True)(x)
+    x = layers.LayerNormalization()(x)
+    x = layers.GRU(3, reset_after=False)(x)
+    text = keras.Model(seq, layers.RepeatVector(2)(x), name="text")
+
+    frames = keras.Input((4, 16, 16, 3))
+    y = layers.TimeDistributed(layers.Conv2D(4, 3, strides=2))(frames)
+    y = layers.ConvLSTM2D(5, 3, padding="same", return_sequences=True)(y)
+    y = layers.TimeDistributed(layers.BatchNormalization())(y)
+    y = layers.ConvLSTM2D(2, 3)(y)
+    y = layers.UpSampling2D(2)(y)
+    y = layers.ZeroPadding2D(((1, 0), (0, 2)))(y)
+    y = layers.Cropping2D((1, 2))(y)
+    video = keras.Model(frames, layers.SpectralNormalization(layers.Conv2D(3, 1))(y), name="video")
+
+    image = keras.Input((40, 30, 3))
+    z = layers.Rescaling(1 / 255.0)(image)
+    z = layers.Normalization(mean=[0.5, 0.5, 0.5], variance=[0.2, 0.2, 0.2])(z)
+    z = layers.Resizing(24, 24)(z)
+    z = layers.RandomCrop(20, 20)(z)
+    z = layers.Conv2D(8, 3)(z)
+    z = layers.GroupNormalization(4)(z)
+    z = layers.BatchNormalization(center=False)(z)
+    z = layers.Permute((3, 1, 2))(z)
+    z = layers.UnitNormalization()(z)
+    images = keras.Model(image, layers.CenterCrop(6, 6, data_format="channels_first")(z), name="images")
+    return [text, video, images]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_models_read_through_the_keras_reader_match_keras_layer_by_layer(index: int) -> None:
+    from truth.keras_truth import keras_truth as model_truth
+
+    from symcnn.io.keras_reader import model_from_keras_json
+
+    kmodel = _reader_models()[index]
+    truth = model_truth(kmodel)
+    ours = model_from_keras_json(truth["json"], kmodel.name)
+    by_name = {r.name: r for r in ours.records}
+    for row in truth["layers"]:
+        record = by_name[row["name"]]
+        assert list(record.output_shape) == row["output_shape"], row["name"]
+        assert (int(record.trainable), int(record.non_trainable)) == (row["trainable"], row["non_trainable"]), row["name"]
+    assert (int(ours.trainable_params), int(ours.non_trainable_params)) == (
+        truth["trainable_params"], truth["non_trainable_params"])
