@@ -181,6 +181,12 @@ def test_project_documentation_builds_strictly(tmp_path: Path) -> None:
         capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False, cwd=REPO,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from browser import external_references
+
+    assert [r.url for r in external_references(tmp_path) if r.loads] == []
+    for name in ("seed", "lenet5", "alexnet", "vgg16", "resnet50", "mobilenetv2", "seed-symbolic"):
+        assert (tmp_path / "gallery" / f"{name}.html").is_file(), name
     gallery = tmp_path / "gallery" / "seed.html"
     assert gallery.is_file()
     text = gallery.read_text()
