@@ -617,3 +617,20 @@ def test_models_read_through_the_keras_reader_match_keras_layer_by_layer(index: 
         assert (int(record.trainable), int(record.non_trainable)) == (row["trainable"], row["non_trainable"]), row["name"]
     assert (int(ours.trainable_params), int(ours.non_trainable_params)) == (
         truth["trainable_params"], truth["non_trainable_params"])
+
+
+# ---- tf.keras 1.x cuDNN layers (not in Keras 3): counts derived from Keras 3's own LSTM/GRU -----------
+
+@pytest.mark.parametrize(("name", "keras_name", "kwargs", "extra_bias_per_unit"), [
+    ("CuDNNLSTM", "LSTM", {}, 4),  # cuDNN keeps a second (recurrent) bias of 4U
+    ("CuDNNGRU", "GRU", {"reset_after": True}, 0),  # the same two 3U biases as reset_after=True
+])
+def test_cudnn_layers_count_keras_rnn_plus_cudnns_second_bias(
+    name: str, keras_name: str, kwargs: dict[str, Any], extra_bias_per_unit: int
+) -> None:
+    units, shape = 6, (None, 9, 4)
+    keras_layer, keras_shape, trainable, _ = keras_truth(keras_name, {"units": units, **kwargs}, shape)
+    config = {"units": units, "return_sequences": False, "return_state": False, "stateful": False, "go_backwards": False}
+    record = symcnn_record(name, config, shape)
+    assert record.output_shape == keras_shape
+    assert int(record.trainable) == trainable + extra_bias_per_unit * units

@@ -55,7 +55,7 @@ class _SameShape(Layer, register=False):
 class BatchNormalization(_SameShape):
     """gamma, beta (trainable) and moving mean/variance (statistics) of size C on ``axis``."""
 
-    aliases = ("BatchNorm",)
+    aliases = ("SyncBatchNormalization", "BatchNormalizationV1", "BatchNormalizationV2")
 
     def __init__(
         self, axis: Any = -1, center: bool = True, scale: bool = True, renorm: bool = False, **base: Any

@@ -130,6 +130,20 @@ class GRU(_RNN):
         return (2, width) if self.reset_after else (width,)
 
 
+class CuDNNLSTM(LSTM):
+    """tf.keras 1.x's CuDNNLSTM: an LSTM with two biases, bias (8U,) (cuDNN's input and recurrent biases)."""
+
+    def _bias_shape(self) -> tuple[Dim, ...]:
+        return (prod([8, self.units]),)
+
+
+class CuDNNGRU(GRU):
+    """tf.keras 1.x's CuDNNGRU: a reset-after GRU whose two biases are one (6U,) vector."""
+
+    def _bias_shape(self) -> tuple[Dim, ...]:
+        return (prod([6, self.units]),)
+
+
 def nested_layer(value: Any, arg: str) -> Layer:
     """A wrapped layer: a symcnn Layer, or a Keras serialisation {"class_name", "config"}."""
     if isinstance(value, Layer):
