@@ -629,7 +629,7 @@ def test_cudnn_layers_count_keras_rnn_plus_cudnns_second_bias(
     name: str, keras_name: str, kwargs: dict[str, Any], extra_bias_per_unit: int
 ) -> None:
     units, shape = 6, (None, 9, 4)
-    keras_layer, keras_shape, trainable, _ = keras_truth(keras_name, {"units": units, **kwargs}, shape)
+    _, keras_shape, trainable, _ = keras_truth(keras_name, {"units": units, **kwargs}, shape)
     config = {"units": units, "return_sequences": False, "return_state": False, "stateful": False, "go_backwards": False}
     record = symcnn_record(name, config, shape)
     assert record.output_shape == keras_shape
