@@ -405,6 +405,73 @@ def keras2_sequential() -> dict[str, Any]:
     }
 
 
+def keras2_tf_ops() -> dict[str, Any]:
+    """tf.keras 2 TFOpLambda layers: ``x + y``, ``tf.nn.relu(x)``, ``x * 2.0``, and a nested Sequential.
+
+    tf.keras numbers a nested model's calls from 1 (its own construction is node 0), as Keras 3 does
+    for a nested Functional.
+    """
+    block = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "block",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"name": "block_in", "batch_input_shape": [None, 6, 6, 4]}},
+                {"class_name": "Conv2D", "config": {"name": "inner", "filters": 2, "kernel_size": [1, 1]}},
+            ],
+        },
+        "name": "block",
+        "inbound_nodes": [[["tf.math.multiply", 0, 0, {}]]],
+    }
+    return {
+        "class_name": "Functional",
+        "keras_version": "2.13.1",
+        "config": {
+            "name": "tf2",
+            "layers": [
+                _layer("InputLayer", "x", [], batch_input_shape=[None, 8, 8, 3]),
+                _layer("Conv2D", "conv", [[["x", 0, 0, {}]]], filters=4, kernel_size=[3, 3]),
+                _layer("Conv2D", "conv2", [[["conv", 0, 0, {}]]], filters=4, kernel_size=[3, 3], padding="same"),
+                _layer(
+                    "TFOpLambda",
+                    "tf.__operators__.add",
+                    [["conv", 0, 0, {"y": ["conv2", 0, 0], "name": None}]],
+                    function="__operators__.add",
+                ),
+                _layer(
+                    "TFOpLambda", "tf.nn.relu", [["tf.__operators__.add", 0, 0, {"name": None}]], function="nn.relu"
+                ),
+                _layer(
+                    "TFOpLambda",
+                    "tf.math.multiply",
+                    [["tf.nn.relu", 0, 0, {"y": 2.0, "name": None}]],
+                    function="math.multiply",
+                ),
+                block,
+                _layer("Flatten", "flat", [[["block", 1, 0, {}]]]),
+            ],
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [["flat", 0, 0]],
+        },
+    }
+
+
+def test_keras2_tf_op_layers_and_nested_models_read() -> None:
+    model = model_from_keras_json(json.dumps(keras2_tf_ops()), "tf2.json")
+    assert model.output_shapes == [(None, 72)]
+    assert [r.name for r in model.records if r.params] == ["conv", "conv2", "block"]
+    assert model.total_params == 112 + 148 + (4 * 2 + 2)
+    assert model.get_layer("tf.math.multiply").output_shape == (None, 6, 6, 4)
+
+
+def test_keras2_tf_op_without_a_rule_is_named() -> None:
+    spec = keras2_tf_ops()
+    _layers(spec)[4]["config"]["function"] = "image.resize"
+    with pytest.raises(UnknownLayerError, match="image.resize") as info:
+        model_from_keras_json(json.dumps(spec), "tf2.json")
+    assert info.value.layer == "tf.nn.relu"
+
+
 # conv 3*3*3*4+4 = 112 -> (6,6,4); conv2 3*3*4*4+4 = 148; flatten 144; dense 144*2+2 = 290
 HAND_TOTAL = 112 + 148 + 290
 

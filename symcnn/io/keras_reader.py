@@ -57,6 +57,17 @@ _FUNCTIONAL = ("Functional", "Model")
 _SEQUENTIAL = ("Sequential",)
 _OP_MODULES = ("keras.src.ops", "keras.ops")
 _SPATIAL_NAMES = {1: ("T",), 2: ("H", "W"), 3: ("D", "H", "W")}
+# tf.keras 2 writes a TensorFlow call in a functional model as a TFOpLambda layer naming the function;
+# these are the keras.ops classes with the same shape rule.
+_TF_FUNCTIONS = {
+    "__operators__.add": "Add", "math.add": "Add", "math.subtract": "Subtract", "__operators__.sub": "Subtract",
+    "math.multiply": "Multiply", "math.truediv": "TrueDivide", "math.divide": "Divide", "math.maximum": "Maximum",
+    "math.minimum": "Minimum", "math.pow": "Power", "nn.relu": "Relu", "nn.relu6": "Relu6", "math.sigmoid": "Sigmoid",
+    "nn.sigmoid": "Sigmoid", "math.tanh": "Tanh", "nn.tanh": "Tanh", "nn.silu": "Silu", "nn.swish": "Silu",
+    "nn.gelu": "Gelu", "nn.elu": "Elu", "nn.selu": "Selu", "nn.softplus": "Softplus", "math.exp": "Exp",
+    "math.log": "Log", "math.sqrt": "Sqrt", "math.rsqrt": "Rsqrt", "math.square": "Square", "math.abs": "Absolute",
+    "math.negative": "Negative", "math.reciprocal": "Reciprocal",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -397,13 +408,15 @@ class _Reader:
             return inner
         is_op = _is_op(entry)
         cls = _layer_class(class_name, entry)
+        if cls is None and class_name == "TFOpLambda":
+            raise UnknownLayerError(f"unknown tf.keras op {config.get('function')!r} (a TFOpLambda layer)")
         if cls is None or cls is InputLayer:
             kind = "keras op" if is_op else "layer type"
             raise UnknownLayerError(
                 f"unknown {kind} {class_name!r}"
                 + (f" (module {entry['module']})" if isinstance(entry.get("module"), str) else "")
             )
-        settings = {k: v for k, v in config.items() if k != "name"}
+        settings = {k: v for k, v in config.items() if k != "name"} if class_name != "TFOpLambda" else {}
         from_call = getattr(cls, "from_call", None)
         try:
             if from_call is not None and spec is not None:
@@ -471,11 +484,14 @@ def _trainable(config: dict[str, Any], name: str) -> bool:
 
 def _is_op(entry: dict[str, Any]) -> bool:
     module = entry.get("module")
-    return isinstance(module, str) and module.startswith(_OP_MODULES)
+    return entry.get("class_name") == "TFOpLambda" or (isinstance(module, str) and module.startswith(_OP_MODULES))
 
 
 def _layer_class(class_name: str, entry: dict[str, Any]) -> type[Layer] | None:
     """The registered class for a JSON entry; a keras op tries ``"ops." + class_name`` first."""
+    if class_name == "TFOpLambda":  # tf.keras 2: {"function": "__operators__.add"}
+        op = _TF_FUNCTIONS.get(str(_get(entry, "config", "function")))
+        return Layer.registry.get(f"ops.{op}") if op else None
     if _is_op(entry):
         found = Layer.registry.get(f"ops.{class_name}")
         if found is not None:
@@ -606,7 +622,7 @@ def _node_spec(layer: str, index: int, raw: Any) -> _NodeSpec:
         refs = [_history(t) for t in _tensors([args, kwargs])]
         return _NodeSpec(layer, index, refs, args, kwargs)
     if isinstance(raw, list):
-        return _NodeSpec(layer, index, [_ref(item, f"inbound_nodes[{index}]") for item in raw])
+        return _keras2_node(layer, index, raw)
     raise ParseError(f"call #{index}: expected an object with 'args' or a list of inputs, got {_kind(raw)}")
 
 
@@ -641,6 +657,46 @@ def _skip_builtin_nodes(
     for spec in specs.values():
         spec.refs = [shift(r) for r in spec.refs]
     return [shift(r) for r in outputs]
+
+
+def _is_ref(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) in (3, 4)
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+        and not isinstance(value[1], bool)
+    )
+
+
+def _keras2_node(layer: str, index: int, raw: list[Any]) -> _NodeSpec:
+    """A tf.keras 2 call: ``[[name, node, tensor, kwargs], ...]``, or one flat ``[name, node, tensor, kwargs]``.
+
+    Constants appear as ``["_CONSTANT_VALUE", -1, value, kwargs]``; tensors among the kwargs (as in
+    TFOpLambda's ``{"y": ["dense_1", 0, 0]}``) as ``[name, node, tensor]``. They become the same
+    args/kwargs as a Keras 3 call, so the rest of the reader treats both alike.
+    """
+    what = f"inbound_nodes[{index}]"
+
+    def placeholder(ref: list[Any]) -> Any:
+        return {"class_name": "__keras_tensor__", "config": {"keras_history": list(_ref(ref[:3], what))}}
+
+    def argument(item: Any) -> Any:
+        if _is_ref(item):
+            return item[2] if item[0] == "_CONSTANT_VALUE" else placeholder(item)
+        if isinstance(item, list):
+            return [argument(v) for v in item]
+        raise ParseError(f"{what}: expected [layer name, node index, tensor index], got {item!r}")
+
+    items = [raw] if _is_ref(raw) else raw
+    args = [argument(item) for item in items]
+    first = items[0] if items and _is_ref(items[0]) else None
+    raw_kwargs = first[3] if first is not None and len(first) == 4 else {}
+    if not isinstance(raw_kwargs, dict):
+        raise ParseError(f"{what}: call keywords must be an object, got {_kind(raw_kwargs)}")
+    kwargs = {k: placeholder(v) if _is_ref(v) and len(v) == 3 else v for k, v in raw_kwargs.items() if k != "name"}
+    refs = [_history(t) for t in _tensors([args, kwargs])]
+    return _NodeSpec(layer, index, refs, args, kwargs)
 
 
 def _is_tensor(value: Any) -> bool:
