@@ -34,7 +34,9 @@ unknown sizes, each symbol gets the input's position in the model's
 from __future__ import annotations
 
 import json
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +176,8 @@ def _zip_config(path: str | Path) -> str:
                 data = fh.read(MAX_CONFIG_BYTES + 1)  # never trust the header alone
     except SymcnnError as exc:
         raise exc.within(file=source) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, zlib.error,
+            lzma.LZMAError) as exc:  # damaged compressed data raises the decompressor's own error
         raise ParseError(f"not a readable .keras zip: {exc}", file=source) from None
     except RuntimeError as exc:  # encrypted member
         raise ParseError(f"cannot read config.json from the .keras zip: {exc}", file=source) from None
