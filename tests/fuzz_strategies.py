@@ -367,3 +367,57 @@ expression_texts = st.one_of(
                      "__import__('os').system('true')", "lambda: 0", "H" * 65, "1/0", "0^-1", "(2^64)^64",
                      "2^64*2^64*2^64*2^64*2^64*2^64*2^64", "⌊⌋", "", " "]),
 )
+
+
+# ---- byte-level damage to a real .keras zip ----------------------------------------------------------
+
+
+def keras_zip_bytes(config: bytes, compression: int) -> bytes:
+    """A .keras archive as Keras writes it: metadata, config and (here, fake) weights."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as z:
+        z.writestr("metadata.json", b'{"keras_version": "3.15.1", "date_saved": "2026-01-01@00:00:00"}')
+        z.writestr("config.json", config)
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(64))
+    return buf.getvalue()
+
+
+def _seed_zips() -> list[bytes]:
+    import zipfile
+
+    config = json.dumps(SEEDS["seed_keras.json"]).encode()
+    return [keras_zip_bytes(config, zipfile.ZIP_DEFLATED), keras_zip_bytes(config, zipfile.ZIP_STORED)]
+
+
+_ZIPS = _seed_zips()
+
+
+@st.composite
+def damaged_keras_zips(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """(bytes of a .keras file, damage applied): flipped bytes, other compression methods, truncation."""
+    data = bytearray(draw(st.sampled_from(_ZIPS)))
+    applied = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["byte", "byte", "method", "truncate", "size"]))
+        applied.append(kind)
+        if not data:
+            break
+        if kind == "byte":
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        elif kind in ("method", "size"):  # compression method (deflate, stored, bzip2, lzma, unknown) or sizes
+            signature, offset = draw(st.sampled_from([(b"PK\x03\x04", 8), (b"PK\x01\x02", 10)]))
+            starts = [i for i in range(len(data) - 30) if data.startswith(signature, i)]
+            if not starts:
+                continue
+            at = draw(st.sampled_from(starts)) + offset
+            if kind == "method":
+                data[at:at + 2] = draw(st.sampled_from([0, 8, 12, 14, 93, 99])).to_bytes(2, "little")
+            else:  # compressed or uncompressed size, 10 or 14 bytes after the method
+                at += 10 + 4 * draw(st.integers(0, 1))
+                data[at:at + 4] = draw(st.sampled_from([0, 1, 2**31, 2**32 - 1, 10**6])).to_bytes(4, "little")
+        else:
+            del data[draw(st.integers(0, len(data) - 1)):]
+    return bytes(data), applied

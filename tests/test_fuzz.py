@@ -6,7 +6,9 @@ Four categories, about 2,000 examples in all (under two minutes):
 * ``keras-json``: random mutations of real Keras 3 JSON (missing keys, wrong types, negative,
   zero and huge sizes, cycles, dangling inputs, duplicate and unicode names);
 * ``expr``: random text for the arithmetic parser ``symcnn.expr.parse``;
-* ``hand-check``: the same text checked as a student's answer by ``symcnn.check``.
+* ``hand-check``: the same text checked as a student's answer by ``symcnn.check``;
+* ``keras-zip``: real ``.keras`` archives with flipped bytes, other compression methods,
+  lying sizes and truncation.
 
 The counts of the run (inputs tried, symcnn errors by class, results, uncaught) are
 written to ``test-output/fuzz-counts.json`` and printed at the end of the module.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import resource
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,7 +27,7 @@ from typing import Any
 
 import pytest
 import sympy
-from fuzz_strategies import expression_texts, keras_json_texts, yaml_texts
+from fuzz_strategies import damaged_keras_zips, expression_texts, keras_json_texts, yaml_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +35,7 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.expr import parse
 
-EXAMPLES = {"yaml": 700, "keras-json": 600, "expr": 500, "hand-check": 200}
+EXAMPLES = {"yaml": 600, "keras-json": 550, "expr": 450, "hand-check": 200, "keras-zip": 200}
 MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
 FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
 
@@ -164,6 +167,19 @@ def test_a_random_hand_calculation_ends_in_a_verdict_or_a_symcnn_error(kind: str
     if quantity == "shape":
         text = f"(None, {text}, 3, 64)"
     outcome("hand-check", lambda: check(model, layer, **{quantity: text}))
+
+
+@settings(FUZZ, max_examples=EXAMPLES["keras-zip"])
+@given(damaged_keras_zips())
+def test_a_damaged_keras_zip_ends_in_a_result_or_a_symcnn_error(case: tuple[bytes, list[str]]) -> None:
+    data, damage = case
+    for name in damage:
+        COUNTS["keras-zip"][f"damage:{name}"] += 1
+    with tempfile.TemporaryDirectory(prefix="symcnn-fuzz-") as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        outcome("keras-zip", lambda: _exercise(symcnn.load(path)))
+        assert [p.name for p in Path(folder).iterdir()] == ["model.keras"]  # nothing extracted
 
 
 def test_fuzzing_stayed_within_its_memory_budget() -> None:
