@@ -210,3 +210,12 @@ def test_pages_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_a_model_with_an_unknown_size_still_gets_a_page(tmp_path: Path) -> None:
+    src = tmp_path / "varlen.yaml"
+    src.write_text(json.dumps({"name": "varlen", "input": [None, 8], "layers": [
+        {"LSTM": {"units": 4, "return_sequences": True}}, {"Dense": {"units": 2}}]}), encoding="utf-8")
+    page = render_site([load(src)])["docs/models/varlen.md"].decode()
+    assert "cannot be counted" in page and "unknown (fvcore)" in page
+    assert "(4 \\times 2) + 2" in page  # the Dense parameters are still worked out

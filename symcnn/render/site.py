@@ -208,6 +208,7 @@ def _layer_context(work: LayerWork, index: int, previous: str | None = None) -> 
         "trainable": Markup(_plain(rec.trainable)),
         "non_trainable": Markup(_plain(rec.non_trainable)),
         "params": Markup(_plain(rec.params)),
+        "macs": Markup(_safe_number(lambda: rec.macs_by("torchinfo"))),
         "shared_with": rec.shared_with,
         "symbolic": work.symbolic,
         "summary_inputs": Markup("<br>".join(
@@ -344,6 +345,21 @@ def _open_input_totals(model: Model) -> list[tuple[str, str]]:
     return rows
 
 
+def _safe_number(value: Any) -> str:
+    """A total that may be uncountable (a MAC count through an unknown size): 'unknown' then."""
+    try:
+        return _number(value())
+    except SymcnnError:
+        return "unknown"
+
+
+def _mac_forms(model: Model) -> list[tuple[Markup, Markup]]:
+    try:
+        return [(Markup(rf"\text{{MACs ({c})}}"), Markup(latex(model.macs(c)))) for c in ("torchinfo", "fvcore")]
+    except SymcnnError:
+        return []
+
+
 def _previous(model: Model) -> list[str | None]:
     """For each non-input layer, the name of the record before it (None if that is an input)."""
     out: list[str | None] = []
@@ -384,18 +400,17 @@ def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, 
         "total_params": Markup(_number(model.total_params)),
         "trainable_params": Markup(_number(model.trainable_params)),
         "non_trainable_params": Markup(_number(model.non_trainable_params)),
-        "macs_torchinfo": Markup(_number(model.macs("torchinfo"))),
-        "macs_fvcore": Markup(_number(model.macs("fvcore"))),
+        "macs_torchinfo": Markup(_safe_number(lambda: model.macs("torchinfo"))),
+        "macs_fvcore": Markup(_safe_number(lambda: model.macs("fvcore"))),
         "free_symbols": Markup(", ".join(f"${latex(s)}$" for s in free)),
         "symbolic": bool(free),
         "closed_forms": [
             (Markup(r"\text{parameters}"), Markup(latex(model.total_params))),
             (Markup(r"\text{trainable}"), Markup(latex(model.trainable_params))),
-            (Markup(r"\text{MACs (torchinfo)}"), Markup(latex(model.macs("torchinfo")))),
-            (Markup(r"\text{MACs (fvcore)}"), Markup(latex(model.macs("fvcore")))),
+            *_mac_forms(model),
         ] if free else [],
         "defaults": [(Markup(s), Markup(v)) for s, v in symbol_table(defaults)],
-        "at_defaults": (Markup(_number(numeric.total_params)), Markup(_number(numeric.macs("torchinfo"))))
+        "at_defaults": (Markup(_number(numeric.total_params)), Markup(_safe_number(lambda: numeric.macs("torchinfo"))))
         if numeric is not None and defaults else None,
         "open_input": [(Markup(a), Markup(b)) for a, b in _open_input_totals(model)],
         "charts": chart_refs,

@@ -344,6 +344,10 @@ class _Builder:
             self._macs()
         except (SymcnnError, TypeError, ValueError, AttributeError, ZeroDivisionError, IndexError):
             self._fallback()
+        uncountable = {c: p for c in ("torchinfo", "fvcore") if (p := _macs_problem(rec, c)) is not None}
+        if uncountable:
+            notes = [f"MACs ({c}) cannot be counted: {md_escape(p)}." for c, p in uncountable.items()]
+            work.mac_note = " ".join(notes)
         work.symbolic = not self.binder.numeric or not all(
             is_number(d) for d in rec.output_shape[1:] if d is not None
         )
@@ -497,7 +501,7 @@ class _Builder:
             learned = [w for w in self.sym_layer.weights(self.sym_inputs) if w.kind == "param"]
         else:
             learned = []
-        actual_ti = rec.macs_by("torchinfo")
+        actual_ti = rec.macs_by("torchinfo") if _macs_problem(rec, "torchinfo") is None else 0
         if learned and actual_ti != 0:
             positions = self.sym_layer.torchinfo_positions(self.sym_inputs, self.named_output)
             terms = [_weight_term(w) for w in learned]
@@ -510,7 +514,7 @@ class _Builder:
             work.mac_steps.append(Step("MACs (torchinfo: every learned parameter, at every output position)",
                                        b.formula(display), b.substituted(display) if b.numeric else None,
                                        latex(actual_ti), r"\text{MACs}"))
-        actual_fv = rec.macs_by("fvcore")
+        actual_fv = rec.macs_by("fvcore") if _macs_problem(rec, "fvcore") is None else 0
         if actual_fv != 0:
             engine = self.sym_layer.fvcore_macs(self.sym_inputs, self.named_output)
             display = arrange(engine, b.rank)
@@ -530,9 +534,20 @@ class _Builder:
         if rec.params != 0:
             work.param_steps.append(Step("Parameters", latex(rec.params), None, latex(rec.params), r"\text{total}"))
         for conv in ("torchinfo", "fvcore"):
+            if _macs_problem(rec, conv) is not None:
+                continue
             v = rec.macs_by(conv)
             if v != 0:
                 work.mac_steps.append(Step(f"MACs ({conv})", latex(v), None, latex(v), r"\text{MACs}"))
+
+
+def _macs_problem(record: LayerRecord, convention: str) -> str | None:
+    """Why the record's MACs cannot be counted under ``convention`` (an unknown size), or None."""
+    try:
+        record.macs_by(convention)
+    except SymcnnError as exc:
+        return exc.problem
+    return None
 
 
 def layer_work(record: LayerRecord) -> LayerWork:
