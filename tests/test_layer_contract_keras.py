@@ -634,3 +634,53 @@ def test_cudnn_layers_count_keras_rnn_plus_cudnns_second_bias(
     record = symcnn_record(name, config, shape)
     assert record.output_shape == keras_shape
     assert int(record.trainable) == trainable + extra_bias_per_unit * units
+
+
+@st.composite
+def reshaping_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], Shape]:
+    name = draw(st.sampled_from(["ZeroPadding2D", "Cropping2D", "UpSampling2D", "ConvLSTM1D", "GroupNormalization"]))
+    side = st.integers(0, 6)
+    channels_first = draw(st.booleans())
+    h, w, c = draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(1, 8))
+    kwargs: dict[str, Any]
+    if name in ("ZeroPadding2D", "Cropping2D"):
+        form = draw(st.sampled_from(["int", "pair", "pairs"]))
+        value: Any = draw(side) if form == "int" else (draw(side), draw(side)) if form == "pair" else (
+            (draw(side), draw(side)), (draw(side), draw(side)))
+        kwargs = {"padding" if name == "ZeroPadding2D" else "cropping": value}
+    elif name == "UpSampling2D":
+        kwargs = {"size": (draw(st.integers(1, 4)), draw(st.integers(1, 4)))}
+    elif name == "ConvLSTM1D":
+        kwargs = {"filters": draw(st.integers(1, 4)), "kernel_size": draw(st.integers(1, 5)),
+                  "strides": draw(st.integers(1, 3)), "padding": draw(st.sampled_from(["valid", "same"])),
+                  "return_sequences": draw(st.booleans())}
+        shape: Shape = (None, draw(st.integers(1, 4)), c, h) if channels_first else (None, draw(st.integers(1, 4)), h, c)
+        return name, {**kwargs, "data_format": "channels_first" if channels_first else "channels_last"}, shape
+    else:
+        kwargs = {"groups": draw(st.sampled_from([-1, 1, 2, 3, 4, 8])), "axis": 1 if channels_first else -1}
+        return name, kwargs, ((None, c, h, w) if channels_first else (None, h, w, c))
+    kwargs["data_format"] = "channels_first" if channels_first else "channels_last"
+    return name, kwargs, ((None, c, h, w) if channels_first else (None, h, w, c))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reshaping_cases())
+def test_random_padding_cropping_upsampling_convlstm_groupnorm_agree_with_keras(
+    case: tuple[str, dict[str, Any], Shape],
+) -> None:
+    name, kwargs, shape = case
+    try:
+        keras_layer, keras_shape, trainable, non_trainable = keras_truth(name, kwargs, shape)
+        keras_refused = min(d for d in keras_shape if d is not None) < 1
+    except (ValueError, TypeError):
+        keras_layer, keras_refused = None, True
+    config = keras_layer.get_config() if keras_layer is not None else json.loads(json.dumps(kwargs))
+    try:
+        record = symcnn_record(name, config, shape)
+        symcnn_refused = False
+    except (ArgumentError, ShapeError):
+        symcnn_refused = True
+    assert symcnn_refused == keras_refused, (name, kwargs, shape)
+    if not keras_refused:
+        assert record.output_shape == keras_shape
+        assert (int(record.trainable), int(record.non_trainable)) == (trainable, non_trainable)
