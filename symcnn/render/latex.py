@@ -38,8 +38,9 @@ class FormulaPrinter(LatexPrinter):
     around tall content (fractions), which reads better in Latin Modern Math.
     """
 
-    def __init__(self, names: Mapping[sympy.Symbol, str] | None = None) -> None:
+    def __init__(self, names: Mapping[sympy.Symbol, str] | None = None, *, floors: bool = True) -> None:
         super().__init__({"mul_symbol": "times", "order": "none", "symbol_names": dict(names or {})})
+        self.floors = floors  # False: print floor(x) as x, the tutorial's form with the floor left implicit
 
     # ---- brackets ------------------------------------------------------------------
     def _paren(self, tex: str) -> str:
@@ -48,6 +49,8 @@ class FormulaPrinter(LatexPrinter):
         return "(" + tex + ")"
 
     def _print_floor(self, expr: sympy.Expr, exp: Any = None) -> str:
+        if not self.floors:
+            return self._print(expr.args[0])
         return r"\left\lfloor " + self._print(expr.args[0]) + r" \right\rfloor"
 
     def _print_ceiling(self, expr: sympy.Expr, exp: Any = None) -> str:
@@ -109,8 +112,10 @@ class FormulaPrinter(LatexPrinter):
 class ValuePrinter(FormulaPrinter):
     """Prints each bound symbol as its value: the substitution step of a worked solution."""
 
-    def __init__(self, values: Mapping[sympy.Symbol, Any], names: Mapping[sympy.Symbol, str] | None = None) -> None:
-        super().__init__(names)
+    def __init__(
+        self, values: Mapping[sympy.Symbol, Any], names: Mapping[sympy.Symbol, str] | None = None, *, floors: bool = True
+    ) -> None:
+        super().__init__(names, floors=floors)
         self.values = dict(values)
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:

@@ -432,7 +432,7 @@ class _Builder:
             pads = [b.symbol(f"p_{{\\text{{{s}}}}}", 0, f"padding {s}", "pad", listed=False) for s in sides]
             candidate = conv_output_length(n, kernel[i], stride, dilation, pads)
             if isinstance(candidate, sympy.Basic) and _same(candidate.xreplace({p: 0 for p in pads}), expr):
-                return candidate, self._floor_note(candidate)
+                return candidate, self._floor_note(candidate, stride)
             for p in pads:
                 del b.names[p], b.values[p], b.rank[p]
             return expr, ""
@@ -445,15 +445,20 @@ class _Builder:
             return expr, note
         return expr, ""
 
-    def _floor_note(self, display: Any) -> str:
+    def _floor_note(self, display: Any, stride: Any) -> str:
+        """What the floor does here, next to the tutorial's form that leaves it implicit."""
         b = self.binder
-        if not b.numeric:
+        step = b.values.get(stride, stride) if isinstance(stride, sympy.Symbol) else stride
+        if not b.numeric or step == 1:
             return ""
+        arranged = arrange(display, b.rank)
+        unfloored = ValuePrinter(b.values, b.names, floors=False).doprint(arranged)
         exact = simplify_int(evaluated(display).replace(sympy.floor, lambda x: x).xreplace(b.values))
+        result = latex(b.value(display))
         if isinstance(exact, sympy.Rational) and not exact.is_Integer:
-            return (f"Without the floor this is ${latex(exact)} = {float(exact):g}$: a window must fit entirely, "
-                    f"so the incomplete last one is dropped and the floor gives ${latex(b.value(display))}$.")
-        return ""
+            return (f"Without the floor, as the formula is often written, ${unfloored} = {float(exact):g}$: "
+                    f"only whole windows fit, so the floor gives ${result}$.")
+        return f"The division comes out even here, ${unfloored} = {result}$, so the floor changes nothing."
 
     # -- parameters ------------------------------------------------------------------------
     def _params(self) -> None:
