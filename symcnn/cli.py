@@ -51,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--params", metavar="EXPR")
     what.add_argument("--shape", metavar="DIMS")
     what.add_argument("--macs", metavar="EXPR")
+    what.add_argument("--trainable", metavar="EXPR", help="the trainable parameters only")
+    what.add_argument("--non-trainable", metavar="EXPR", help="the non-trainable parameters only")
     what.add_argument("--table", metavar="FILE", help="a CSV or Markdown table: layer, output shape, params")
+    p.add_argument("--convention", choices=("torchinfo", "fvcore"), default="torchinfo", help="for --macs")
 
     p = sub.add_parser("docs", help="write (and build) a worked-solution mkdocs site")
     p.add_argument("models", nargs="+", metavar="MODEL")
@@ -166,12 +169,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         from .check import check_command
 
-        if args.table is None and (args.layer is None or not (args.params or args.shape or args.macs)):
-            raise ArgumentError("check needs --layer NAME with one of --params, --shape, --macs, or --table FILE")
+        given = (args.params, args.shape, args.macs, args.trainable, args.non_trainable)
+        if args.table is None and (args.layer is None or all(v is None for v in given)):
+            raise ArgumentError(
+                "check needs --layer NAME with one of --params, --shape, --macs, --trainable, --non-trainable, or --table FILE"
+            )
         # symbols stay open: a formula is checked for all values; a number is checked at the defaults
         model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
         text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
-                                     macs=args.macs, table=args.table)
+                                     macs=args.macs, table=args.table, trainable=args.trainable,
+                                     non_trainable=args.non_trainable, convention=args.convention)
         print(text)
         return status
     if args.command == "docs":
