@@ -131,6 +131,11 @@ def torch_pool_output_length(
     reach = dilation * (kernel - 1) + 1 - pad
     if is_number(reach) and is_number(stride) and stride <= reach:
         return out
+    # The last start obeys i·s ≤ span + s − 1 (ceil) and i·s ≤ n + pad − 1 (starts inside); with numeric
+    # kernel, stride, padding and dilation the two bounds differ by a constant, so one floor says it.
+    offset = sympy.Min(2 * pad - dilation * (kernel - 1) + stride - 2, pad - 1)
+    if offset.is_Integer:
+        return simplify_int(floor_div(n + int(offset), stride) + 1)
     return sympy.Piecewise((out - 1, sympy.Ge(last_start, n + pad)), (out, True))
 
 
