@@ -717,6 +717,12 @@ MALFORMED = [
     ),
     ("merge of mismatched shapes", _set(keras3_functional, 2, padding="valid"), ShapeError, "add"),
     ("nested too deep", _nest(40), LimitError, None),
+    (
+        "too many layers",
+        _mutate(keras2_sequential, lambda s: _layers(s).__setitem__(slice(2, 2), [{"class_name": "Dropout"}] * 20_001)),
+        LimitError,
+        None,
+    ),
 ]
 
 

@@ -54,6 +54,7 @@ MAX_COMPRESSION_RATIO = 200  # a config.json packed tighter than this is a zip b
 MAX_ZIP_MEMBERS = 10_000
 MAX_NESTING = 32  # models inside models
 MAX_INT = 2**63  # larger whole numbers in a config are refused, not multiplied out
+MAX_CALLS = 20_000  # layers and layer calls in one file, nested models included (big real models use ~1,000)
 
 _FUNCTIONAL = ("Functional", "Model")
 _SEQUENTIAL = ("Sequential",)
@@ -176,8 +177,15 @@ def _zip_config(path: str | Path) -> str:
                 data = fh.read(MAX_CONFIG_BYTES + 1)  # never trust the header alone
     except SymcnnError as exc:
         raise exc.within(file=source) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, zlib.error,
-            lzma.LZMAError) as exc:  # damaged compressed data raises the decompressor's own error
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        ValueError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:  # damaged compressed data raises the decompressor's own error
         raise ParseError(f"not a readable .keras zip: {exc}", file=source) from None
     except RuntimeError as exc:  # encrypted member
         raise ParseError(f"cannot read config.json from the .keras zip: {exc}", file=source) from None
@@ -204,6 +212,12 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.current: str | None = None  # the layer being read, for error context
+        self.calls = 0
+
+    def count(self, n: int = 1) -> None:
+        self.calls += n
+        if self.calls > MAX_CALLS:
+            raise LimitError(f"the file holds more than {MAX_CALLS:,} layers and layer calls; that is symcnn's limit")
 
     # ---- models ----
     def model(self, spec: Any, depth: int) -> Model:
@@ -271,6 +285,7 @@ class _Reader:
             if not isinstance(inbound, list):
                 raise ParseError(f"'inbound_nodes' must be a list, got {_kind(inbound)}")
             for index, raw in enumerate(inbound):
+                self.count()
                 specs[(name, index)] = _node_spec(name, index, raw)
         self.current = None
         inputs = _refs(config.get("input_layers"), "input_layers")
@@ -390,6 +405,7 @@ class _Reader:
         if not isinstance(name, str) or not name:
             raise ArgumentError(f"layer #{position + 1} ({class_name}) has a name that is not text: {name!r}")
         self.current = name
+        self.count()
         _check_ints(config, "config")
         return class_name, config if isinstance(config, dict) else {"layers": config}, name
 
