@@ -293,6 +293,8 @@ class _OpExpandDims(_Op, register=False):
         axis = [len(shape)] if self.axis is None else self.axis
         items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
         axes = _axes(items, len(shape) + len(items), self.class_name)
+        if len(set(axes)) != len(axes):
+            raise ShapeError(f"ExpandDims: axis {self.axis} repeats an axis")
         _keep_batch(self, axes, "moves")
         it = iter(shape)
         return tuple(1 if i in axes else next(it) for i in range(len(shape) + len(items)))
@@ -331,6 +333,8 @@ class _OpStack(_Op, register=False):
 
     def __init__(self, axis: Any = 0, **base: Any) -> None:
         super().__init__(**base)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
         self.axis = axis
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
@@ -399,6 +403,8 @@ class _OpMatmul(_Op, register=False):
     def _operands(self, inputs: list[Shape]) -> list[Shape]:
         if not self.operands:
             return self._inputs(inputs, 2)
+        if any(isinstance(o, int) and o >= len(inputs) for o in self.operands):
+            raise ShapeError(f"Matmul: the call names tensor inputs the graph does not give ({len(inputs)} given)")
         ops = [inputs[o] if isinstance(o, int) else o for o in self.operands]
         if len(ops) != 2:
             raise ShapeError(f"Matmul takes two operands, got {len(ops)}")

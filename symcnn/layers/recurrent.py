@@ -293,6 +293,8 @@ class RNN(Layer):
     def __init__(self, cell: Any = None, return_sequences: bool = False, return_state: bool = False, **base: Any) -> None:
         super().__init__(**base)
         self.cells = _cells(cell)
+        if not self.cells:
+            raise ArgumentError(f"RNN needs at least one cell, got cell={cell!r}")
         self.return_sequences = flag(return_sequences, "return_sequences")
         if flag(return_state, "return_state"):
             raise ArgumentError(
