@@ -684,3 +684,36 @@ def test_random_padding_cropping_upsampling_convlstm_groupnorm_agree_with_keras(
     if not keras_refused:
         assert record.output_shape == keras_shape
         assert (int(record.trainable), int(record.non_trainable)) == (trainable, non_trainable)
+
+
+# ---- hostile settings: whatever a config holds, only symcnn's own errors come out ----------------------
+
+_MINE = ("norm", "recurrent", "reshape", "embedding", "keras_extra")
+_MY_CLASSES = sorted(k for k, c in Layer.registry.items() if c.__module__.rsplit(".", 1)[-1] in _MINE)
+_ODD_VALUES = st.sampled_from([
+    None, True, 0, -1, 1, 3, 2.5, "x", "", "2*F", [], [1], [1, 2], [[1, 2], [3]], [[1, 2], [3, 4]], (1, 2, 3),
+    [None], [-1, 4], "same", "channels_first", {"a": 1}, {"class_name": "LSTM", "config": {"units": 2}},
+    {"class_name": "Dense", "config": "x"}, {"class_name": "StackedRNNCells", "config": {"cells": []}},
+])
+_SHAPES = st.sampled_from([(None, 5), (None, 5, 4), (None, 5, 4, 3), (None, 6, 5, 4, 3), (2, 3, 6, 5, 4, 3),
+                           (None, None, 3), (None, 4, None, 3)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_MY_CLASSES), st.data())
+def test_odd_settings_raise_only_symcnn_errors(name: str, data: st.DataObject) -> None:
+    from symcnn.layers.base import _accepted_arguments
+
+    cls = Layer.registry[name]
+    args = sorted(_accepted_arguments(cls) - {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape"})
+    keys = data.draw(st.lists(st.sampled_from(args), max_size=3, unique=True)) if args else []
+    config = {k: data.draw(_ODD_VALUES) for k in keys}
+    inputs = data.draw(st.lists(_SHAPES, min_size=1, max_size=2))
+    try:
+        layer = cls.from_config(config)
+        output = layer.output_shape(inputs)
+        layer.weights(inputs)
+        for convention in ("torchinfo", "fvcore"):
+            layer.macs(inputs, output, convention)
+    except SymcnnError:
+        pass
