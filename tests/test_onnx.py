@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from symcnn.errors import LimitError, ParseError, SymcnnError, UnknownLayerError
 
@@ -752,3 +754,61 @@ def test_cli_summary_reads_onnx_and_reports_bad_files_in_one_line(tmp_path: Path
         assert "Conv2d" in out
     else:
         assert err.count("\n") == 1 and "not an ONNX model" in err
+
+
+# ---- random layer chains (hypothesis) -------------------------------------------------------------
+
+
+@st.composite
+def _layer(draw: Any, channels: int) -> tuple[nn.Module, int]:
+    kind = draw(st.sampled_from(["conv", "conv", "convT", "maxpool", "avgpool", "upsample", "pad"]))
+    k = draw(st.integers(1, 5))
+    s = draw(st.integers(1, 3))
+    if kind == "conv":
+        groups = draw(st.sampled_from([g for g in (1, 2, channels) if channels % g == 0]))
+        out = groups * draw(st.integers(1, 3))
+        pad = draw(st.integers(0, 2))
+        dil = draw(st.integers(1, 2)) if s == 1 else 1
+        return nn.Conv2d(channels, out, k, s, pad, dil, groups, bias=draw(st.booleans())), out
+    if kind == "convT":
+        out = draw(st.integers(1, 4))
+        op = draw(st.integers(0, s - 1))
+        return nn.ConvTranspose2d(channels, out, k, s, draw(st.integers(0, (k - 1) // 2)), op), out
+    if kind in ("maxpool", "avgpool"):
+        k = max(k, 2)
+        cls = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
+        return cls(k, s, draw(st.integers(0, k // 2)), ceil_mode=draw(st.booleans())), channels
+    if kind == "upsample":
+        return nn.Upsample(scale_factor=draw(st.sampled_from([2, 3]))), channels
+    return nn.ZeroPad2d(tuple(draw(st.integers(0, 3)) for _ in range(4))), channels
+
+
+@st.composite
+def _chain(draw: Any) -> tuple[nn.Module, tuple[int, int, int]]:
+    channels = draw(st.integers(1, 4))
+    shape = (channels, draw(st.integers(6, 40)), draw(st.integers(6, 40)))
+    layers = []
+    for _ in range(draw(st.integers(1, 4))):
+        layer, channels = draw(_layer(channels))
+        layers.append(layer)
+    return nn.Sequential(*layers), shape
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_chain(), st.tuples(st.integers(9, 47), st.integers(9, 47)))
+def test_random_layer_chains_match_torch_at_the_export_size_and_another(tmp_path_factory: Any, case: Any,
+                                                                         other: tuple[int, int]) -> None:
+    model, shape = case
+    model = randomise(model)
+    try:
+        want = truth(model, shape)
+        again = truth(model, (shape[0], *other))
+    except RuntimeError:  # the input is too small for this chain: torch refuses it too
+        assume(False)
+    path = export(model, shape, tmp_path_factory.mktemp("chain") / "c.onnx", dynamic=True)
+    got = from_onnx(path)
+    for (h, w), expected in [(shape[1:], want), (other, again)]:
+        values = {"N": 1, "H": h, "W": w}
+        assert got.total_params == expected["params"]
+        assert tuple(at(d, values) for d in got.output_shapes[0]) == expected["shape"], (model, h, w)
+        assert at(got.macs("torchinfo"), values) == expected["macs"], (model, h, w)
