@@ -348,3 +348,57 @@ class SpectralNormalization(Layer):
         new = super().subs(mapping)
         new.layer = self.layer.subs(mapping)  # type: ignore[attr-defined]
         return new
+
+
+class CategoryEncoding(Layer):
+    """Integer ids → ``num_tokens``-wide encodings (keras/src/layers/preprocessing/category_encoding.py).
+
+    one_hot appends an axis (or replaces a last axis of 1); multi_hot and count replace the last axis.
+    """
+
+    def __init__(self, num_tokens: Any = None, output_mode: str = "multi_hot", **base: Any) -> None:
+        super().__init__(**base)
+        self.num_tokens = as_dim(num_tokens, "num_tokens")
+        self.output_mode = choice(output_mode, "output_mode", ("one_hot", "multi_hot", "count"))
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"num_tokens": self.num_tokens, "output_mode": self.output_mode}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        if self.output_mode == "one_hot" and (shape[-1] != 1 or len(shape) == 1):
+            return (*shape, self.num_tokens)
+        if len(shape) < 2:
+            raise ShapeError(f"CategoryEncoding ({self.output_mode}) would encode the batch axis of {format_shape(shape)}")
+        return (*shape[:-1], self.num_tokens)
+
+
+class Discretization(Layer):
+    """Buckets values by ``bin_boundaries`` (or ``num_bins``); ``output_mode`` as Keras computes the shape."""
+
+    def __init__(
+        self, bin_boundaries: Any = None, num_bins: Any = None, output_mode: str = "int", sparse: Any = False,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        if (bin_boundaries is None) == (num_bins is None):
+            raise ArgumentError(
+                f"give exactly one of bin_boundaries and num_bins, got bin_boundaries={bin_boundaries!r}, num_bins={num_bins!r}"
+            )
+        if bin_boundaries is not None and not isinstance(bin_boundaries, (list, tuple)):
+            raise ArgumentError(f"bin_boundaries must be a list of numbers, got {bin_boundaries!r}")
+        self.depth: Dim = len(bin_boundaries) + 1 if bin_boundaries is not None else as_dim(num_bins, "num_bins")
+        self.output_mode = choice(output_mode, "output_mode", ("int", "one_hot", "multi_hot", "count"))
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"bins": self.depth, "output_mode": self.output_mode}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        if self.output_mode == "int":
+            return shape
+        if self.output_mode == "one_hot":
+            return (*shape[:-1], self.depth) if shape[-1] == 1 and len(shape) > 1 else (*shape, self.depth)
+        if len(shape) < 2:
+            raise ShapeError(f"Discretization ({self.output_mode}) would encode the batch axis of {format_shape(shape)}")
+        return (shape[0], *shape[2:], self.depth)
