@@ -727,3 +727,23 @@ def test_odd_settings_raise_only_symcnn_errors(name: str, data: st.DataObject) -
             layer.macs(inputs, output, convention)
     except SymcnnError:
         pass
+
+
+def test_yaml_wrappers_and_cells_take_the_short_class_form(tmp_path: Any) -> None:
+    from symcnn.io import load
+
+    path = tmp_path / "short.yaml"
+    path.write_text(
+        "name: short\ninput: [9, 3]\nlayers:\n"
+        "  - Bidirectional: {layer: {LSTM: {units: 4, return_sequences: true}}}\n"
+        "  - TimeDistributed: {layer: {Dense: {units: 5}}}\n"
+        "  - RNN: {cell: [{GRUCell: {units: 2}}, {SimpleRNNCell: {units: 3}}]}\n"
+    )
+    ours = load(str(path))
+    x = keras.Input((9, 3))
+    y = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))(x)
+    y = keras.layers.TimeDistributed(keras.layers.Dense(5))(y)
+    y = keras.layers.RNN([keras.layers.GRUCell(2), keras.layers.SimpleRNNCell(3)])(y)
+    theirs = keras.Model(x, y)
+    assert [tuple(s) for s in ours.output_shapes] == [tuple(y.shape)]
+    assert int(ours.total_params) == theirs.count_params()

@@ -145,9 +145,14 @@ class CuDNNGRU(GRU):
 
 
 def nested_layer(value: Any, arg: str) -> Layer:
-    """A wrapped layer: a symcnn Layer, or a Keras serialisation {"class_name", "config"}."""
+    """A wrapped layer: a symcnn Layer, a Keras serialisation {"class_name", "config"}, or YAML's {ClassName: {...}}."""
     if isinstance(value, Layer):
         return value
+    if isinstance(value, Mapping) and len(value) == 1 and "class_name" not in value:
+        # the YAML form, as in a model's layer list: {LSTM: {units: 8}}
+        ((name, config),) = value.items()
+        if isinstance(name, str) and (config is None or isinstance(config, Mapping)):
+            value = {"class_name": name, "config": config or {}}
     if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
         raise ArgumentError(f"{arg} must be a layer or a {{class_name, config}} mapping, got {value!r}")
     name = value["class_name"]
@@ -267,6 +272,9 @@ def _cells(value: Any) -> list[_RNN]:
         return [value]
     if isinstance(value, (list, tuple)):
         return [c for v in value for c in _cells(v)]
+    if isinstance(value, Mapping) and len(value) == 1 and "class_name" not in value:
+        ((name, config),) = value.items()  # YAML's {LSTMCell: {units: 8}}
+        value = {"class_name": name, "config": config or {}}
     if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
         raise ArgumentError(f"cell must be a Keras cell {{class_name, config}}, got {value!r}")
     name, config = value["class_name"], value.get("config") or {}
