@@ -288,6 +288,43 @@ def test_more_keras_graphs_match_keras(build: Any) -> None:
     compare_with_keras(model_from_keras_json(truth["json"], "graph.json"), truth)
 
 
+def keras_lambdas(size: int | None) -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    x = keras.Input((size, size, 3), name="x")
+    y = layers.Lambda(lambda t: t * 2, name="scale")(x)  # shape-preserving
+    z = layers.Conv2D(4, 3, name="c")(y)
+    if size is None:
+        return keras.Model(x, layers.Dense(2, name="d")(z))
+    w = layers.Lambda(lambda t: t[:, ::2, ::2, :], name="sub")(z)  # only the recorded shape is known
+    last = layers.Lambda(lambda t: t[:, :1], output_shape=(1, size, 3), name="first")(x)  # a model output
+    return keras.Model(x, [layers.Dense(2, name="d")(w), last])
+
+
+@pytest.mark.slow
+def test_lambda_layers_take_the_shapes_keras_recorded() -> None:
+    from truth.keras_truth import keras_truth
+
+    truth = keras_truth(keras_lambdas(8))
+    model = model_from_keras_json(truth["json"], "lambda.json")
+    compare_with_keras(model, truth)
+    H = sympy.Symbol("H", integer=True, positive=True)
+    with pytest.raises(UnknownLayerError, match="opaque") as info:
+        _ = model.with_input((None, 10, 10, 3)).records
+    assert info.value.layer == "sub"
+    symbolic = model_from_keras_json(keras_lambdas(None).to_json(), "lambda.json")
+    assert symbolic.get_layer("scale").output_shape == (None, H, sympy.Symbol("W", integer=True, positive=True), 3)
+
+
+def test_lambda_without_a_recorded_shape_is_refused() -> None:
+    spec = keras2_functional()
+    _layers(spec)[4].update(class_name="Lambda", config={"name": "flat", "function": ["code", None, None]})
+    with pytest.raises(UnknownLayerError, match="records no output shape") as info:
+        model_from_keras_json(json.dumps(spec), "lambda2.json")
+    assert info.value.layer == "flat"
+
+
 @pytest.mark.slow
 def test_a_second_output_of_a_layer_is_refused_by_name() -> None:
     keras = pytest.importorskip("keras")

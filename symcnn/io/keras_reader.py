@@ -44,7 +44,7 @@ from typing import Any
 
 from ..errors import ArgumentError, GraphError, LimitError, ParseError, ShapeError, SymcnnError, UnknownLayerError
 from ..expr import dim_symbol
-from ..layers.base import Layer
+from ..layers.base import Layer, Shape, format_shape
 from ..layers.core import InputLayer
 from ..model import MAX_LAYERS, Model, Node, Sequential
 from . import MAX_FILE_BYTES, read_bytes
@@ -206,6 +206,52 @@ class _NodeSpec:
     refs: list[tuple[str, int, int]]  # (layer name, node index, tensor index) of each input tensor
     args: Any = ()
     kwargs: Any = None
+    shapes: list[Any] | None = None  # the shape Keras 3 records for each input tensor
+
+
+class _Recorded(Layer, register=False):
+    """A Lambda: its function is opaque code, but the file records the shape it gave.
+
+    It has no weights. A call whose recorded output equals its recorded input passes any
+    input through (so it stays symbolic); otherwise the recorded output holds only for the
+    recorded input shape.
+    """
+
+    arity = None
+
+    def __init__(self, kind: str, recorded_in: list[Any], recorded_out: list[Any], **base: Any) -> None:
+        super().__init__(**base)
+        self.kind = kind
+        self.recorded_in = [tuple(shape) if isinstance(shape, list) else None for shape in recorded_in]
+        self.recorded_out = tuple(recorded_out)
+
+    @property
+    def class_name(self) -> str:
+        return self.kind
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) == 1 and self.recorded_in and self.recorded_in[0] == self.recorded_out:
+            if len(inputs[0]) != len(self.recorded_out):
+                raise ShapeError(
+                    f"{self.kind} was recorded on rank {len(self.recorded_out)}, got {format_shape(inputs[0])}"
+                )
+            return inputs[0]
+        for got, want in zip(inputs, self.recorded_in):
+            if (
+                want is None
+                or len(got) != len(want)
+                or any(w is not None and g != w for g, w in zip(got[1:], want[1:]))
+            ):
+                raise UnknownLayerError(
+                    f"{self.kind} is opaque code; the file records its output only for input "
+                    f"{format_shape(want) if want else '(unrecorded)'}, not {format_shape(got)}"
+                )
+        if any(d is None for d in self.recorded_out[1:]):
+            raise UnknownLayerError(
+                f"{self.kind} is opaque code and the file leaves its output size open: "
+                f"{format_shape(self.recorded_out)}"
+            )
+        return (inputs[0][0] if inputs else None, *self.recorded_out[1:])
 
 
 class _Reader:
@@ -297,6 +343,11 @@ class _Reader:
                 raise GraphError(f"input_layers names {ref[0]!r}, which is not an InputLayer of this model")
         outputs = _skip_builtin_nodes(specs, table, outputs)
         order = self.order(specs, table, inputs, outputs)
+        recorded: dict[tuple[str, int], Any] = {}
+        for other in specs.values():
+            for ref, shape in zip(other.refs, other.shapes or []):
+                if ref[2] == 0 and isinstance(shape, list):
+                    recorded.setdefault((ref[0], ref[1]), shape)
 
         input_names = [ref[0] for ref in inputs]
         input_names += [n for n, (_, _, cls, _) in table.items() if cls == "InputLayer" and n not in input_names]
@@ -314,6 +365,8 @@ class _Reader:
                 layer = self.input_layer(layer_config, spec.layer, suffix)
             elif _from_call(class_name, entry) is not None:
                 layer = self.layer(entry, class_name, layer_config, spec.layer, depth, spec)
+            elif class_name == "Lambda" and _layer_class(class_name, entry) is None:
+                layer = _lambda(spec, layer_config, recorded.get(key))
             else:
                 if spec.layer not in layers:
                     layers[spec.layer] = self.layer(entry, class_name, layer_config, spec.layer, depth, spec)
@@ -638,8 +691,9 @@ def _node_spec(layer: str, index: int, raw: Any) -> _NodeSpec:
         kwargs = raw.get("kwargs", {})
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise ParseError(f"call #{index}: 'args' must be a list and 'kwargs' an object")
-        refs = [_history(t) for t in _tensors([args, kwargs])]
-        return _NodeSpec(layer, index, refs, args, kwargs)
+        tensors = list(_tensors([args, kwargs]))
+        shapes = [_get(t, "config", "shape") for t in tensors]
+        return _NodeSpec(layer, index, [_history(t) for t in tensors], args, kwargs, shapes)
     if isinstance(raw, list):
         return _keras2_node(layer, index, raw)
     raise ParseError(f"call #{index}: expected an object with 'args' or a list of inputs, got {_kind(raw)}")
@@ -676,6 +730,22 @@ def _skip_builtin_nodes(
     for spec in specs.values():
         spec.refs = [shift(r) for r in spec.refs]
     return [shift(r) for r in outputs]
+
+
+def _lambda(spec: _NodeSpec, config: dict[str, Any], recorded: Any) -> Layer:
+    """A Lambda call from the shapes the file records (Keras 3), or from its ``output_shape`` setting."""
+    if recorded is None and isinstance(config.get("output_shape"), list):
+        recorded = [None, *config["output_shape"]]
+    if recorded is None:
+        raise UnknownLayerError("a Lambda layer is opaque code, and the file records no output shape for it")
+    out = [_size(d, "the recorded output shape") if i else None for i, d in enumerate(recorded)]
+    ins = [
+        [_size(d, "a recorded input shape") if i else None for i, d in enumerate(shape)]
+        if isinstance(shape, list)
+        else None
+        for shape in (spec.shapes or [None] * len(spec.refs))
+    ]
+    return _Recorded("Lambda", ins, out, name=spec.layer)
 
 
 def _is_ref(value: Any) -> bool:
