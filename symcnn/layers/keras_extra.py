@@ -171,7 +171,7 @@ class _Elementwise(_Op, register=False):
     @classmethod
     def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
         layer = cls.from_config(config)
-        values = [*(args or ()), *((kwargs or {}).values())]
+        values = [*(args or ()), *(v for k, v in (kwargs or {}).items() if k != "name")]
         layer.constants = tuple(  # type: ignore[attr-defined]
             constant_shape(v, layer.class_name) for v in values if v is not None and not _is_tensor(v)
         )
@@ -394,7 +394,7 @@ class _OpMatmul(_Op, register=False):
     @classmethod
     def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
         layer = cls.from_config(config)
-        values = [*(args or ()), *((kwargs or {}).values())]
+        values = [*(args or ()), *(v for k, v in (kwargs or {}).items() if k != "name")]
         layer.operands = tuple(  # type: ignore[attr-defined]
             v.index if _is_tensor(v) else constant_shape(v, "Matmul") for v in values
         )
