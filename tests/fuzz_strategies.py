@@ -421,3 +421,26 @@ def damaged_keras_zips(draw: st.DrawFn) -> tuple[bytes, list[str]]:
         else:
             del data[draw(st.integers(0, len(data) - 1)):]
     return bytes(data), applied
+
+
+# ---- byte-level damage to a real ONNX file ------------------------------------------------------------
+
+ONNX_SEED = (HOSTILE / "seed.onnx").read_bytes()  # torch.onnx.export of a small CNN (Conv, BatchNorm, Gemm)
+
+
+@st.composite
+def damaged_onnx(draw: st.DrawFn) -> bytes:
+    """The seed ONNX file with a few bytes replaced, inserted or cut: protobuf fields change meaning."""
+    data = bytearray(ONNX_SEED)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.sampled_from(["replace", "replace", "replace", "insert", "cut"]))
+        if kind == "replace":
+            data[at] = draw(st.integers(0, 255))
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=4))
+        else:
+            del data[at:at + draw(st.integers(1, 8))]
+        if not data:
+            break
+    return bytes(data)

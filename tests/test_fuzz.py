@@ -8,7 +8,8 @@ Four categories, about 2,000 examples in all (under two minutes):
 * ``expr``: random text for the arithmetic parser ``symcnn.expr.parse``;
 * ``hand-check``: the same text checked as a student's answer by ``symcnn.check``;
 * ``keras-zip``: real ``.keras`` archives with flipped bytes, other compression methods,
-  lying sizes and truncation.
+  lying sizes and truncation;
+* ``onnx``: a real ONNX file (from ``torch.onnx.export``) with bytes replaced, inserted or cut.
 
 The counts of the run (inputs tried, symcnn errors by class, results, uncaught) are
 written to ``test-output/fuzz-counts.json`` and printed at the end of the module.
@@ -27,7 +28,7 @@ from typing import Any
 
 import pytest
 import sympy
-from fuzz_strategies import damaged_keras_zips, expression_texts, keras_json_texts, yaml_texts
+from fuzz_strategies import damaged_keras_zips, damaged_onnx, expression_texts, keras_json_texts, yaml_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.expr import parse
 
-EXAMPLES = {"yaml": 600, "keras-json": 550, "expr": 450, "hand-check": 200, "keras-zip": 200}
+EXAMPLES = {"yaml": 550, "keras-json": 500, "expr": 450, "hand-check": 200, "keras-zip": 150, "onnx": 150}
 MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
 FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
 
@@ -180,6 +181,16 @@ def test_a_damaged_keras_zip_ends_in_a_result_or_a_symcnn_error(case: tuple[byte
         path.write_bytes(data)
         outcome("keras-zip", lambda: _exercise(symcnn.load(path)))
         assert [p.name for p in Path(folder).iterdir()] == ["model.keras"]  # nothing extracted
+
+
+@settings(FUZZ, max_examples=EXAMPLES["onnx"])
+@given(damaged_onnx())
+def test_a_damaged_onnx_file_ends_in_a_result_or_a_symcnn_error(data: bytes) -> None:
+    pytest.importorskip("onnx")
+    with tempfile.TemporaryDirectory(prefix="symcnn-fuzz-") as folder:
+        path = Path(folder) / "model.onnx"
+        path.write_bytes(data)
+        outcome("onnx", lambda: _exercise(symcnn.load(path)))
 
 
 def test_fuzzing_stayed_within_its_memory_budget() -> None:
