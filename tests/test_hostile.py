@@ -262,6 +262,26 @@ def test_missing_file_and_directory_say_so(capsys: pytest.CaptureFixture[str], t
     assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=words)
 
 
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_device_named_like_a_model_is_refused_without_blocking(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, suffix: str
+) -> None:
+    import signal
+
+    path = tmp_path / f"model{suffix}"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    else:
+        path.symlink_to("/dev/zero")  # reading it would never end
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail(f"symcnn blocked on a {kind}"))
+    signal.alarm(20)
+    try:
+        assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=("regular file",))
+    finally:
+        signal.alarm(0)
+
+
 @pytest.mark.parametrize("name", ["model.txt", "model", "model.h5", "model.pt"])
 def test_an_unknown_file_type_is_refused_by_name(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                  name: str) -> None:
