@@ -20,6 +20,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -521,15 +522,52 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     assert_user_error(cli(capsys, "summary", str(path)), file=path)
 
 
-def test_the_file_size_limits_are_the_documented_ones() -> None:
-    from symcnn.io import MAX_FILE_BYTES
-    from symcnn.io.yaml_reader import MAX_YAML_BYTES
-    from symcnn.model import MAX_LAYERS
+def _mib(n: int) -> str:
+    return f"{n // 2**20} MiB"
 
-    security = (REPO / "SECURITY.md").read_text(encoding="utf-8")
-    for value in (MAX_FILE_BYTES, MAX_YAML_BYTES):
-        assert f"{value // 2**20} MiB" in security
-    assert f"{MAX_LAYERS:,}" in security
+
+@pytest.mark.parametrize(
+    ("module", "constant", "shown"),
+    [
+        ("symcnn.io", "MAX_FILE_BYTES", _mib),
+        ("symcnn.io.yaml_reader", "MAX_YAML_BYTES", _mib),
+        ("symcnn.io.yaml_reader", "MAX_YAML_VALUES", "{:,}".format),
+        ("symcnn.io.keras_reader", "MAX_CONFIG_BYTES", _mib),
+        ("symcnn.io.keras_reader", "MAX_COMPRESSION_RATIO", "{}:1".format),
+        ("symcnn.io.keras_reader", "MAX_ZIP_MEMBERS", "{:,}".format),
+        ("symcnn.io.keras_reader", "MAX_NESTING", "{} deep".format),
+        ("symcnn.io.keras_reader", "MAX_INT", lambda v: f"2^{v.bit_length() - 1}"),
+        ("symcnn.io.onnx_reader", "MAX_ONNX_BYTES", _mib),
+        ("symcnn.io.onnx_reader", "MAX_ONNX_NODES", "{:,}".format),
+        ("symcnn.model", "MAX_LAYERS", "{:,}".format),
+        ("symcnn.expr", "MAX_LENGTH", "{:,} characters".format),
+        ("symcnn.expr", "MAX_DEPTH", "nesting {} deep".format),
+        ("symcnn.expr", "MAX_EXPONENT", "between -{0} and {0}".format),
+        ("symcnn.expr", "MAX_RESULT_BITS", "{:,} bits".format),
+        ("symcnn.expr", "MAX_NAME", "names up to {} characters".format),
+        ("symcnn.errors", "MAX_MESSAGE", "{:,} characters".format),
+    ],
+)
+def test_security_md_states_each_limit_as_the_code_has_it(module: str, constant: str, shown: Any) -> None:
+    import importlib
+
+    try:
+        value = getattr(importlib.import_module(module), constant)
+    except (ImportError, AttributeError):
+        pytest.skip(f"{module}.{constant} is not there (the module is missing or renamed)")
+    security = " ".join((REPO / "SECURITY.md").read_text(encoding="utf-8").split())
+    assert shown(value) in security, f"SECURITY.md should state {module}.{constant} = {shown(value)}"
+    assert constant in security
+
+
+@pytest.mark.parametrize("constant", ["MAX_TABLE_BYTES", "MAX_TABLE_ROWS"])
+def test_security_md_states_the_check_table_limits(constant: str) -> None:
+    check = pytest.importorskip("symcnn.check")
+    value = getattr(check, constant, None)
+    if value is None:
+        pytest.skip(f"symcnn.check.{constant} is not there")
+    security = " ".join((REPO / "SECURITY.md").read_text(encoding="utf-8").split())
+    assert (_mib(value) if "BYTES" in constant else f"{value:,} rows") in security
 
 
 def test_a_yaml_model_over_the_layer_limit_is_refused_quickly(tmp_path: Path) -> None:
@@ -902,6 +940,17 @@ def test_names_cannot_inject_into_mkdocs_yml(tmp_path: Path, name: str) -> None:
     models_nav = next(item["Models"] for item in parsed["nav"] if "Models" in item)
     assert len(models_nav) == 1 and all(isinstance(k, str) and "\n" not in k for k in models_nav[0])
     assert not marker.exists()
+
+
+def test_names_are_never_rendered_as_templates(tmp_path: Path) -> None:
+    from symcnn.docs import write_site
+
+    path = write(tmp_path, model("Dense: {units: 2, name: '{{ 123456 * 1000 }}'}", input="[4]",
+                                 extra="description: '{% for i in range(3) %}loop{{ i }}{% endfor %}'\n"))
+    write_site([symcnn.load(path)], tmp_path / "site")
+    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*.md"))
+    assert "123456000" not in text and "loop0" not in text
+    assert "123456" in text
 
 
 @pytest.mark.parametrize("where", ["model", "layer", "description"])
