@@ -32,13 +32,22 @@ class _Merge(Layer, register=False):
     arity = None
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
-        if len(inputs) < 2:
-            raise ShapeError(f"{self.class_name} needs at least two inputs, got {len(inputs)}")
-        return broadcast(inputs, self.class_name)
+        # Keras (base_merge.compute_output_shape): the batch axes are set aside, the other axes
+        # broadcast right-aligned, so (N, 4, 5, 3) + (N, 5, 3) is (N, 4, 5, 3).
+        if len(inputs) < 1:
+            raise ShapeError(f"{self.class_name} needs at least one input, got {len(inputs)}")
+        batches = {s[0] for s in inputs if s} - {None}
+        if len(batches) > 1:
+            raise ShapeError(f"{self.class_name} inputs have different batch sizes: {', '.join(format_shape(s) for s in inputs)}")
+        rest = broadcast([tuple(s[1:]) for s in inputs], self.class_name)
+        return (next(iter(batches)) if batches else None, *rest)
 
 
 for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
-    globals()[_name] = type(_name, (_Merge,), {"__doc__": f"Keras {_name}: element-wise, shapes broadcast."})
+    globals()[_name] = type(_name, (_Merge,), {
+        "__doc__": f"Keras {_name}: element-wise, shapes broadcast.",
+        **({"arity": 2} if _name == "Subtract" else {}),  # Keras: exactly two inputs
+    })
 
 
 class Concatenate(Layer):
