@@ -30,6 +30,7 @@ class _Conv(Layer, register=False):
     rank: ClassVar[int] = 2
     conv_like = True
     paddings: ClassVar[tuple[str, ...]] = ("valid", "same")
+    refuses_strided_dilation: ClassVar[bool] = True  # Keras's base_conv/base_conv_transpose check
 
     def __init__(
         self,
@@ -54,7 +55,7 @@ class _Conv(Layer, register=False):
         self.dilation_rate = dim_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = as_dim(groups, "groups")
         self.use_bias = flag(use_bias, "use_bias")
-        if any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
+        if self.refuses_strided_dilation and any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
             if all(is_number(v) for v in (*self.strides, *self.dilation_rate)):
                 raise ArgumentError("strides > 1 cannot be combined with dilation_rate > 1")
         if is_number(self.filters) and is_number(self.groups) and self.filters % self.groups:
@@ -131,6 +132,8 @@ class Conv3D(_Conv):
 class _DepthwiseConv(_Conv, register=False):
     """Keras ``DepthwiseConv{rank}D``: one filter bank of ``depth_multiplier`` per input channel."""
 
+    refuses_strided_dilation = False  # Keras 3's base_depthwise_conv accepts strides with dilation
+
     def __init__(self, kernel_size: Any = None, depth_multiplier: Any = 1, **kwargs: Any) -> None:
         self.depth_multiplier = as_dim(depth_multiplier, "depth_multiplier")
         super().__init__(filters=None, kernel_size=kernel_size, **kwargs)
@@ -166,6 +169,8 @@ class DepthwiseConv2D(_DepthwiseConv):
 
 class _SeparableConv(_Conv, register=False):
     """Keras ``SeparableConv{rank}D``: a depthwise conv, then a 1×1 conv to ``filters``."""
+
+    refuses_strided_dilation = False  # Keras 3's base_separable_conv accepts strides with dilation
 
     def __init__(self, filters: Any = None, kernel_size: Any = None, depth_multiplier: Any = 1, **kwargs: Any) -> None:
         self.depth_multiplier = as_dim(depth_multiplier, "depth_multiplier")
