@@ -46,6 +46,8 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 3}, (None, 12, 10, 4)),
     ("DepthwiseConv2D", {"kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False}, (None, 13, 13, 5)),
     ("DepthwiseConv1D", {"kernel_size": 3, "depth_multiplier": 2}, (None, 12, 4)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "strides": 2, "dilation_rate": 2}, (None, 11, 10, 2)),
+    ("SeparableConv2D", {"filters": 3, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (None, 11, 10, 2)),
     ("SeparableConv2D", {"filters": 9, "kernel_size": 3, "depth_multiplier": 2}, (None, 14, 14, 4)),
     ("SeparableConv1D", {"filters": 9, "kernel_size": 3, "padding": "same"}, (None, 14, 4)),
     ("Conv2DTranspose", {"filters": 6, "kernel_size": 3, "strides": 2}, (None, 7, 9, 4)),
@@ -209,6 +211,9 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("Average", {}, [(None, 2, 6), (None, 2, 6)]),
     ("Maximum", {}, [(None, 6), (None, 6)]),
     ("Minimum", {}, [(None, 3, 6), (None, 3, 6)]),
+    ("Add", {}, [(None, 4, 5, 3), (None, 5, 3)]),  # batch set aside, other axes right-aligned
+    ("Multiply", {}, [(None, 4, 1), (None, 1, 6)]),
+    ("Add", {}, [(None, 4)]),  # Keras 3 merges a list of one
     ("Concatenate", {"axis": -2}, [(None, 4, 5, 3), (None, 4, 2, 3)]),
     ("Concatenate", {}, [(None, 4, 5, 3), (None, 4, 5, 2)]),
     ("Concatenate", {"axis": 1}, [(None, 4, 5, 3), (None, 2, 5, 3), (None, 1, 5, 3)]),
@@ -231,6 +236,7 @@ REFUSED: list[tuple[str, dict[str, Any], Any]] = [
     ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 4}), "merge_mode": "max"}, (None, 9, 3)),
     ("Concatenate", {"axis": 1}, [(None, 4, 5, 3), (None, 2, 4, 3)]),
     ("Add", {}, [(None, 4, 5, 3), (None, 4, 5, 2)]),
+    ("Subtract", {}, [(None, 4), (None, 4), (None, 4)]),
     ("Normalization", {"mean": 1.0}, (None, 6)),
     ("Discretization", {"bin_boundaries": [0.0, 1.0], "num_bins": 3}, (None, 4)),
     ("CategoryEncoding", {"num_tokens": 0}, (None, 4)),
