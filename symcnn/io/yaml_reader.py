@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError
 from ..expr import dim_symbol, is_identifier, parse
-from ..layers.base import Layer
+from ..layers.torch_layers import lookup
 from ..layers.core import InputLayer
 from ..model import MAX_LAYERS, Model, Node
 from . import read_bytes
@@ -210,7 +210,7 @@ def _item(item: Any, index: int) -> tuple[str, dict[str, Any]]:
 
 
 def _layer_node(cls_name: str, config: dict[str, Any], nodes: dict[str, Node], previous: Node, convention: str) -> Node:
-    cls = Layer.registry.get(cls_name)
+    cls = lookup(cls_name, convention)  # a torch-convention file means torch's Flatten, not Keras's
     if cls is None or cls is InputLayer:
         raise UnknownLayerError(f"unknown layer type {cls_name!r}")
     inputs = config.pop("inputs", None)
