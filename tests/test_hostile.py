@@ -1025,3 +1025,28 @@ def test_a_built_site_keeps_an_injection_in_a_layer_name_inert(tmp_path: Path, t
         dom = browser.render_dom(page)
         assert _inert(dom, shown=page in shown), f"{page.name}: the injected markup ran or became an element"
     (test_output_dir / "hostile-site-dom.html").write_text(browser.render_dom(shown[0]), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("container", [".json", ".keras"])
+def test_a_keras_lambda_layer_is_never_run(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                            container: str) -> None:
+    """Keras serialises a Lambda's Python bytecode (marshal + base64); symcnn must never load or run it."""
+    keras = pytest.importorskip("keras")
+    marker = tmp_path / "lambda-ran"
+    x = keras.Input((4,), name="x")
+    where = str(marker)  # a closure value Keras can serialise
+    y = keras.layers.Lambda(lambda t: (open(where, "w").close(), t)[1], name="evil")(x)
+    text = keras.Model(x, keras.layers.Dense(2, name="d")(y)).to_json()
+    marker.unlink(missing_ok=True)  # Keras itself ran it while building the graph
+    assert '"__lambda__"' in text
+    path = tmp_path / f"model{container}"
+    if container == ".json":
+        path.write_text(text)
+    else:
+        _keras_zip(path, {"config.json": text.encode(), "metadata.json": b"{}"})
+    run = cli(capsys, "summary", str(path))
+    assert run.status in (0, 2), run.err
+    if run.status == 2:
+        assert_user_error(run, file=path)
+    assert not marker.exists(), "symcnn ran the Lambda's code"
