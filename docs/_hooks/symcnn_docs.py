@@ -25,7 +25,7 @@ from symcnn.render.worked import layer_work
 
 ROOT = Path(__file__).resolve().parents[2]
 GALLERY = ["seed", "lenet5", "alexnet", "vgg16", "resnet50", "mobilenetv2", "seed_symbolic"]
-_PLACEHOLDER = re.compile(r"\{\{\s*symcnn:([a-z_]+)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*symcnn:([a-z0-9_]+)\s*\}\}")
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -59,8 +59,31 @@ def _values() -> dict[str, str]:
         "seed_macs_fvcore": f"{int(seed.macs('fvcore')):,}",
         "seed_macs_table": _mac_table(seed),
         "layer_formulas": _layer_formulas(),
+        **_resnet50_torch(),
     }
     return values
+
+
+def _resnet50_torch() -> dict[str, str]:
+    """ResNet-50 with torch's conventions: closed-form MACs in H and W, and their values at a few sizes."""
+    import sympy
+
+    model = load(ROOT / "examples" / "resnet50_torch.yaml")
+    macs = model.macs("torchinfo")
+    H, W = sorted(macs.free_symbols, key=lambda s: s.name)
+    rows = ["| input | MACs (torchinfo convention) |", "|---|--:|"]
+    for size in (64, 96, 128, 224, 352):
+        rows.append(f"| {size}×{size} | {int(macs.subs({H: size, W: size})):,} |")
+    def readable(term: Any) -> str:  # ⌊(H + 31)/32⌋ rather than ⌊H/32 + 31/32⌋
+        return sympy.latex(term.replace(sympy.floor, lambda x: sympy.floor(sympy.together(x), evaluate=False)))
+
+    terms = sorted(sympy.Add.make_args(macs), key=lambda t: -len(t.free_symbols))
+    lines = " \\\\\n".join(("&= " if i == 0 else "&\\quad + ") + readable(t) for i, t in enumerate(terms))
+    return {
+        "resnet50_torch_macs": "\\begin{aligned}\n\\mathrm{MACs}(H, W) " + lines + "\n\\end{aligned}",
+        "resnet50_torch_params": f"{int(model.total_params):,}",
+        "resnet50_torch_table": "\n".join(rows),
+    }
 
 
 def _mac_table(model: Any) -> str:
