@@ -150,7 +150,8 @@ YAML_CASES = [
     ("reshape-two-unknowns", model("Reshape: {target_shape: [-1, -1], name: r}"), "r", ("-1",), E.ArgumentError),
     ("groups-not-dividing", model("Conv2D: {filters: 4, kernel_size: 3, groups: 2, name: c}"), "c",
      ("groups",), E.ShapeError),
-    ("merge-one-input", model("Add: {name: a}"), "a", ("input",), E.ShapeError),
+    ("subtract-three-inputs", ("inputs: {x: [8, 3], y: [8, 3], z: [8, 3]}\nlayers:\n"
+     "  - Subtract: {inputs: [x, y, z], name: s}\n"), "s", ("2 input",), E.ShapeError),
     ("merge-mismatched", "inputs: {x: [8, 3], y: [9, 4]}\nlayers:\n  - Add: {inputs: [x, y], name: a}\n",
      "a", ("Add",), E.ShapeError),
     ("concat-axis-out-of-range", ("inputs: {x: [8, 3], y: [8, 4]}\nlayers:\n"
