@@ -1,0 +1,158 @@
+"""A layer's value under each mistake: its own, or one made upstream and carried forward."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any
+
+from ..errors import SymcnnError
+from ..formulas import prod, simplify_int
+from ..layers.base import Shape, Weight
+from ..model import LayerRecord, to_expr
+from .fmt import Value, _fmt
+from .mistakes import MISTAKES, Mistake
+from .weight_mistakes import _learned
+
+MAX_UPSTREAM = 30  # ancestors searched for a shape mistake carried forward
+
+
+def _measure(
+    q: str, rec: LayerRecord, ins: list[Shape], out: Shape, convention: str, weights: list[Weight] | None = None
+) -> Value:
+    if q == "shape":
+        return tuple(out)
+    if q == "macs":
+        if weights is None:
+            return to_expr(simplify_int(rec.layer.macs(ins, out, convention)))
+        if convention != "torchinfo":
+            return None
+        learned = _learned(weights)
+        return to_expr(prod([rec.layer.torchinfo_positions(ins, out), learned]))
+    ws = rec.layer.weights(ins) if weights is None else weights
+    probe = LayerRecord(rec.name, rec.layer, rec.inputs, ins, out, ws, rec.shared_with)
+    return {"params": probe.params, "trainable": probe.trainable, "non_trainable": probe.non_trainable}[q]
+
+
+_SAFE = (SymcnnError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _record_alternatives(q: str, rec: LayerRecord) -> Iterator[tuple[Value, str]]:
+    """Mistakes about how a call is counted: a shared layer counted again, a frozen layer taken as trainable."""
+    if q not in ("params", "trainable", "non_trainable"):
+        return
+    if rec.shared_with is not None:
+        unshared = LayerRecord(rec.name, rec.layer, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights)
+        owner = "its first call" if rec.shared_with == rec.name else rec.shared_with
+        yield (
+            getattr(unshared, q),
+            (
+                f"shared weights counted twice: this call of {rec.name} reuses the weights of {owner}, "
+                "where they are already counted"
+            ),
+        )
+    if not rec.layer.trainable and q in ("trainable", "non_trainable"):
+        thawed = copy.copy(rec.layer)
+        thawed.trainable = True
+        probe = LayerRecord(
+            rec.name, thawed, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights, rec.shared_with
+        )
+        yield getattr(probe, q), (f"{rec.name} is frozen (trainable=False): all its weights count as non-trainable")
+
+
+def _own_alternatives(q: str, rec: LayerRecord, convention: str, primary: bool) -> Iterator[tuple[Value, str]]:
+    layer, ins, out = rec.layer, rec.input_shapes, rec.output_shape
+    if primary:
+        yield from _record_alternatives(q, rec)
+    for mistake in MISTAKES:
+        if mistake.primary != primary or not mistake.applies_to(layer):
+            continue
+        if mistake.kind == "weights" and q in ("params", "trainable", "non_trainable", "macs"):
+            if q == "macs" and mistake.name == "bias left out":
+                continue  # said better as the MAC convention that leaves the bias out
+            yield from _guarded(partial(_weights_values, mistake, q, rec, convention))
+        elif mistake.kind == "shape" and q in ("shape", "macs"):
+            yield from _guarded(partial(_shape_values, mistake, q, rec, convention))
+        elif mistake.kind == "macs" and q == "macs":
+            yield from _guarded(partial(mistake.compute, layer, ins, out, convention))
+
+
+def _weights_values(mistake: Mistake, q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str]]:
+    for ws, msg in mistake.compute(rec.layer, rec.input_shapes):
+        yield _measure(q, rec, rec.input_shapes, rec.output_shape, convention, ws), msg
+
+
+def _shape_values(mistake: Mistake, q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str]]:
+    for alt, msg in mistake.compute(rec.layer, rec.input_shapes, rec.output_shape):
+        yield _measure(q, rec, rec.input_shapes, alt, convention), msg
+
+
+def _guarded(run: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """Alternatives are our own computations on odd sizes: one that fails is simply not a candidate."""
+    try:
+        items = list(run())
+    except _SAFE:
+        return
+    yield from items
+
+
+def _ancestors(records: list[LayerRecord], index: int) -> list[int]:
+    where = {r.name: i for i, r in enumerate(records)}
+    seen: set[int] = set()
+    stack = [where[n] for n in records[index].inputs if n in where]
+    while stack:
+        i = stack.pop()
+        if i not in seen:
+            seen.add(i)
+            stack.extend(where[n] for n in records[i].inputs if n in where)
+    return sorted(seen, reverse=True)
+
+
+def _carry(records: list[LayerRecord], start: int, alt_out: Shape, target: int) -> tuple[list[Shape], Shape] | None:
+    """The target's input and output shapes when layer ``start`` outputs ``alt_out`` instead."""
+    changed: dict[str, Shape] = {records[start].name: alt_out}
+    for i in range(start + 1, target + 1):
+        rec = records[i]
+        if not any(n in changed for n in rec.inputs):
+            continue
+        ins = [changed.get(n, s) for n, s in zip(rec.inputs, rec.input_shapes)]
+        out = rec.layer.output_shape(ins)
+        if i == target:
+            return ins, out
+        changed[rec.name] = out
+    return None
+
+
+def _upstream_alternatives(
+    q: str, records: list[LayerRecord], index: int, i: int, convention: str, primary: bool
+) -> Iterator[tuple[Value, str]]:
+    """The target's value under each shape mistake made at layer ``i`` upstream, carried forward."""
+    target, up = records[index], records[i]
+    was = ", ".join(_fmt(s) for s in target.input_shapes)
+    for mistake in MISTAKES:
+        if mistake.kind != "shape" or mistake.primary != primary or not mistake.applies_to(up.layer):
+            continue
+        for value, ins, msg in _guarded(partial(_carried_values, mistake, q, records, index, i, convention)):
+            got = ", ".join(_fmt(s) for s in ins)
+            yield (
+                value,
+                (
+                    f"an upstream error carried forward, starting at {up.name} ({up.type}): {msg}; "
+                    f"so {target.name} was fed {got} instead of {was}"
+                ),
+            )
+
+
+def _carried_values(
+    mistake: Mistake, q: str, records: list[LayerRecord], index: int, i: int, convention: str
+) -> Iterator[tuple[Value, list[Shape], str]]:
+    up = records[i]
+    for alt_out, msg in mistake.compute(up.layer, up.input_shapes, up.output_shape):
+        try:
+            carried = _carry(records, i, alt_out, index)
+            if carried is not None:
+                ins, out = carried
+                yield _measure(q, records[index], ins, out, convention), ins, msg
+        except _SAFE:
+            continue
