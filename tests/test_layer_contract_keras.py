@@ -366,10 +366,17 @@ def _ops_models() -> list[tuple[str, Any]]:
         model("get_item", [a], a[:, 1:7:2, ..., None]),
         model("get_item_int", [a], a[:, -3:, 2]),
         model("argmax", [a], ops.argmax(a, axis=-1)),
+        model("moveaxis_swapaxes", [a], ops.swapaxes(ops.moveaxis(a, 3, 1), 2, 3)),
+        model("repeat_tile", [a], ops.tile(ops.repeat(a, 3, axis=2), (1, 2, 1, 1))),
+        model("cumsum_one_hot", [v], ops.one_hot(ops.cast(ops.cumsum(v, axis=1), "int32"), 7)),
+        model("where", [a, b], ops.where(ops.greater(a, b), a, 0.0)),
+        model("einsum", [a, b], ops.einsum("bhwc,bxwc->bhx", a, b)),
+        model("einsum_ellipsis_constant", [a], ops.einsum("...c,cd->...d", a, np.ones((4, 9), "float32"))),
+        model("broadcast_to", [v], ops.broadcast_to(ops.expand_dims(v, 1), (2, 3, 5))),
     ]
 
 
-@pytest.mark.parametrize("index", range(17))
+@pytest.mark.parametrize("index", range(24))
 def test_keras_ops_read_back_match_keras(index: int) -> None:
     from truth.keras_truth import keras_truth as model_truth
 

@@ -516,6 +516,226 @@ def _slice_length(n: Dim | None, s: slice) -> Dim | None:
     return simplify_int(sympy.Max(0, sympy.ceiling((stop - start) / step)))
 
 
+class _OpMoveaxis(_Op, register=False):
+    op_name = "Moveaxis"
+
+    def __init__(self, source: Any = None, destination: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.source = source if isinstance(source, (list, tuple)) else [source]
+        self.destination = destination if isinstance(destination, (list, tuple)) else [destination]
+        if len(self.source) != len(self.destination):
+            raise ArgumentError(f"source and destination must have as many axes, got {source!r} and {destination!r}")
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._inputs(inputs)[0])
+        src = _axes(self.source, len(shape), self.class_name)
+        dst = _axes(self.destination, len(shape), self.class_name)
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ShapeError(f"Moveaxis: repeated axes in {self.source} or {self.destination}")
+        order = [i for i in range(len(shape)) if i not in src]
+        for d, a in sorted(zip(dst, src)):
+            order.insert(d, a)
+        if order[0] != 0:
+            raise ShapeError("Moveaxis moves the batch axis; symcnn keeps the batch axis first")
+        return tuple(shape[i] for i in order)
+
+
+class _OpSwapaxes(_Op, register=False):
+    op_name = "Swapaxes"
+
+    def __init__(self, axis1: Any = None, axis2: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.axis1, self.axis2 = axis1, axis2
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._inputs(inputs)[0])
+        a, b = _axes([self.axis1, self.axis2], len(shape), self.class_name)
+        _keep_batch(self, [a, b] if a != b else [], "moves")
+        shape[a], shape[b] = shape[b], shape[a]
+        return tuple(shape)
+
+
+class _OpRepeat(_Op, register=False):
+    """``keras.ops.repeat(x, repeats, axis)``: one count for every element, or one per element of the axis."""
+
+    op_name = "Repeat"
+
+    def __init__(self, repeats: Any = None, axis: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        items = repeats if isinstance(repeats, (list, tuple)) else [repeats]
+        self.repeats = [as_dim(r, "repeats", allow_zero=True) for r in items]
+        if axis is None:
+            raise ArgumentError("Repeat without an axis flattens the batch axis away; give axis")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._inputs(inputs)[0])
+        (axis,) = _axes(self.axis, len(shape), self.class_name)
+        n = shape[axis]
+        if len(self.repeats) == 1:
+            shape[axis] = None if n is None else prod([n, self.repeats[0]])
+        elif n is not None:
+            if is_number(n) and n != len(self.repeats):
+                raise ShapeError(f"Repeat: {len(self.repeats)} counts for an axis of size {n}")
+            shape[axis] = simplify_int(sum(self.repeats, start=0))
+        if axis == 0 and shape[0] is not None and not _same(shape[0], inputs[0][0]):
+            raise ShapeError("Repeat changes the batch axis; symcnn keeps the batch axis first")
+        return tuple(shape)
+
+
+class _OpTile(_Op, register=False):
+    op_name = "Tile"
+
+    def __init__(self, repeats: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        items = repeats if isinstance(repeats, (list, tuple)) else [repeats]
+        self.repeats = [as_dim(r, "repeats", allow_zero=True) for r in items]
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._inputs(inputs)[0])
+        if len(self.repeats) > len(shape):
+            raise ShapeError(f"Tile: {len(self.repeats)} counts for rank {len(shape)} add axes before the batch axis")
+        reps = [1] * (len(shape) - len(self.repeats)) + list(self.repeats)
+        return tuple(None if d is None else prod([d, r]) for d, r in zip(shape, reps))
+
+
+class _OpBroadcastTo(_Op, register=False):
+    op_name = "BroadcastTo"
+
+    def __init__(self, shape: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        if not isinstance(shape, (list, tuple)):
+            raise ArgumentError(f"shape must be a list of sizes, got {shape!r}")
+        self.shape = tuple(None if d is None else as_dim(d, "shape") for d in shape)
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        broadcast_shapes([self._inputs(inputs)[0], self.shape], self.class_name)
+        return self.shape
+
+
+class _OpCumulative(_Op, register=False):
+    """Cumsum / Cumprod along ``axis`` (shape unchanged); without an axis Keras flattens, batch included."""
+
+    def __init__(self, axis: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        if axis is None:
+            raise ArgumentError(f"{self.class_name} without an axis flattens the batch axis away; give axis")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._inputs(inputs)[0]
+        _axes(self.axis, len(shape), self.class_name)
+        return shape
+
+
+class _OpOneHot(_Op, register=False):
+    op_name = "OneHot"
+
+    def __init__(self, num_classes: Any = None, axis: Any = -1, sparse: Any = False, **base: Any) -> None:
+        super().__init__(**base)
+        self.num_classes = as_dim(num_classes, "num_classes")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ArgumentError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = list(self._inputs(inputs)[0])
+        if self.axis == -1:
+            return (*shape, self.num_classes)
+        if not 0 <= self.axis < len(shape):
+            raise ShapeError(f"OneHot: axis must be -1 or in [0, {len(shape)}), got {self.axis}")
+        _keep_batch(self, [self.axis], "moves")
+        shape.insert(self.axis, self.num_classes)
+        return tuple(shape)
+
+
+class _OpEinsum(_Op, register=False):
+    """``keras.ops.einsum(subscripts, *operands)``, shapes by Keras's rule; fvcore counts every index combination."""
+
+    op_name = "Einsum"
+
+    def __init__(self, subscripts: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        if not isinstance(subscripts, str) or len(subscripts) > 200:
+            raise ArgumentError(f"subscripts must be an einsum text like 'bij,jk->bik', got {subscripts!r}")
+        text = subscripts.replace(" ", "")
+        lhs, arrow, rhs = text.partition("->")
+        self.specs = lhs.split(",")
+        for spec in [*self.specs, rhs]:
+            letters = spec.replace("...", "")
+            if not all(c.isalpha() for c in letters) or "." in letters:
+                raise ArgumentError(f"subscripts: cannot read {subscripts!r}")
+        if not arrow:
+            once = sorted(c for c in set(lhs) if c.isalpha() and lhs.count(c) == 1)
+            rhs = ("..." if "..." in lhs else "") + "".join(once)
+        self.output = rhs
+        self.subscripts = subscripts
+        self.operands: tuple[Any, ...] = ()
+
+    @classmethod
+    def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
+        layer = cls.from_config(config)
+        values = [*(args or ()), *(v for k, v in (kwargs or {}).items() if k != "name")]
+        layer.operands = tuple(  # type: ignore[attr-defined]
+            v.index if _is_tensor(v) else constant_shape(v, "Einsum") for v in values
+        )
+        return layer
+
+    def _solve(self, inputs: list[Shape]) -> tuple[dict[str, Any], Shape, Shape]:
+        if self.operands:
+            if any(isinstance(o, int) and o >= len(inputs) for o in self.operands):
+                raise ShapeError("Einsum: the call names tensor inputs the graph does not give")
+            shapes = [inputs[o] if isinstance(o, int) else o for o in self.operands]
+        else:
+            shapes = self._inputs(inputs, None)
+        if len(shapes) != len(self.specs):
+            raise ShapeError(f"Einsum: {self.subscripts!r} takes {len(self.specs)} operands, got {len(shapes)}")
+        sizes: dict[str, Any] = {}
+        wildcards: list[Shape] = []
+        for spec, shape in zip(self.specs, shapes):
+            before, dots, after = spec.partition("...")
+            if not dots and len(spec) != len(shape) or dots and len(before) + len(after) > len(shape):
+                raise ShapeError(f"Einsum: {spec!r} does not fit an operand of shape {format_shape(tuple(shape))}")
+            tail = len(shape) - len(after)
+            wildcards.append(tuple(shape[len(before):tail]) if dots else ())
+            for letter, d in [*zip(before, shape[: len(before)]), *zip(after, shape[tail:])]:
+                known = sizes.get(letter)
+                if known is None or known == 1:
+                    sizes[letter] = d if known is None or d is not None else known
+                elif d is not None and d != 1 and not _same(known, d):
+                    raise ShapeError(f"Einsum: index {letter!r} is {known} in one operand and {d} in another")
+        wild = broadcast_shapes(wildcards, "Einsum") if any(wildcards) else ()
+        if "..." in self.output:
+            first, rest = self.output.split("...", 1)
+            out = [*(sizes.get(c, 1) for c in first), *wild, *(sizes.get(c, 1) for c in rest)]
+        else:
+            out = [sizes.get(c, 1) for c in self.output]
+        return sizes, tuple(out), wild if "..." in self.output else ()
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self._solve(inputs)[1]
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        sizes, _, wild = self._solve(inputs)
+        return prod(1 if d is None else d for d in [*sizes.values(), *wild])
+
+
+_register(_OpMoveaxis, "Moveaxis")
+_register(_OpSwapaxes, "Swapaxes")
+_register(_OpRepeat, "Repeat")
+_register(_OpTile, "Tile")
+_register(_OpBroadcastTo, "BroadcastTo")
+for _name in ("Cumsum", "Cumprod"):
+    _register(type(f"_Op{_name}", (_OpCumulative,), {"op_name": _name}, register=False), _name)
+_register(_OpOneHot, "OneHot")
+_register(_OpEinsum, "Einsum")
+_make(_Elementwise, ("Where",), "select, operands broadcast")
+
+
 _register(_OpReshape, "Reshape")
 _register(_OpTranspose, "Transpose")
 _register(_OpExpandDims, "ExpandDims")
