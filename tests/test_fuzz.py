@@ -42,6 +42,7 @@ FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthC
 
 COUNTS: dict[str, Counter[str]] = {c: Counter() for c in EXAMPLES}
 START: dict[str, float] = {}
+SLOWEST: dict[str, float] = dict.fromkeys(EXAMPLES, 0.0)  # seconds, per category
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +53,7 @@ def _peak_mb() -> float:
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_report(request: pytest.FixtureRequest, test_output_dir: Path) -> Iterator[None]:
     """After the module: write test-output/fuzz-counts.json and print one summary line per category."""
+    _warm_up()
     start_peak, start = _peak_mb(), time.monotonic()
     START["peak"] = start_peak
     yield
@@ -59,14 +61,14 @@ def fuzz_report(request: pytest.FixtureRequest, test_output_dir: Path) -> Iterat
     report = {
         "seconds": round(time.monotonic() - start, 1),
         "peak_memory_growth_mb": round(growth, 1),
-        "categories": {c: dict(sorted(n.items())) for c, n in COUNTS.items()},
+        "categories": {c: {**dict(sorted(n.items())), "slowest_ms": round(SLOWEST[c] * 1000)} for c, n in COUNTS.items()},
     }
     (test_output_dir / "fuzz-counts.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     lines = []
     for category, n in COUNTS.items():
         errors = ", ".join(f"{k[6:]} {v}" for k, v in sorted(n.items()) if k.startswith("error:"))
         lines.append(f"fuzz {category}: {n['inputs']} inputs, {n['results']} results, {n['symcnn_errors']} symcnn "
-                     f"errors ({errors or 'none'}), {n['uncaught']} uncaught")
+                     f"errors ({errors or 'none'}), {n['uncaught']} uncaught, slowest {SLOWEST[category] * 1000:.0f} ms")
     lines.append(f"fuzz: {report['seconds']} s, peak memory growth {growth:.0f} MB -> test-output/fuzz-counts.json")
     _print_past_capture(request, lines)
 
@@ -83,13 +85,30 @@ def _print_past_capture(request: pytest.FixtureRequest, lines: list[str]) -> Non
             reporter.write_line(line)
 
 
+def _warm_up() -> None:
+    """Import the readers and printers and run each once, so the first example is not charged for imports."""
+    import importlib
+
+    for module in ("symcnn.io.yaml_reader", "symcnn.io.keras_reader", "symcnn.io.onnx_reader", "symcnn.render.summary",
+                   "symcnn.check"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+    _exercise(symcnn.load(REPO / "examples" / "seed.yaml"))
+    _exercise(symcnn.load(REPO / "tests" / "fixtures" / "hostile" / "seed_functional.json"))
+    parse("(3² × 64 × 1) + 64")
+
+
 def outcome(category: str, run: Callable[[], Any]) -> Any:
     """Run one input: count a result or a symcnn error; anything else is counted and re-raised."""
     counts = COUNTS[category]
     counts["inputs"] += 1
+    start = time.perf_counter()
     try:
         result = run()
     except SymcnnError as exc:
+        SLOWEST[category] = max(SLOWEST[category], time.perf_counter() - start)
         counts["symcnn_errors"] += 1
         counts[f"error:{type(exc).__name__}"] += 1
         message = str(exc)
@@ -98,6 +117,7 @@ def outcome(category: str, run: Callable[[], Any]) -> Any:
     except BaseException:
         counts["uncaught"] += 1
         raise
+    SLOWEST[category] = max(SLOWEST[category], time.perf_counter() - start)
     counts["results"] += 1
     return result
 
