@@ -47,7 +47,11 @@ def _expr(x: Dim) -> sympy.Expr:
 
 
 def broadcast_shapes(shapes: Sequence[Shape], who: str) -> Shape:
-    """Keras ops broadcasting (operation_utils.broadcast_shapes): None meets d gives d."""
+    """Keras ops broadcasting (operation_utils.broadcast_shapes): None meets d gives d.
+
+    >>> broadcast_shapes([(None, 4, 1), (5,), (None, 1, 1)], "Add")
+    (None, 4, 5)
+    """
     out: list[Any] = []
     rank = max(len(s) for s in shapes)
     for axis in zip(*[(1,) * (rank - len(s)) + tuple(s) for s in shapes]):
@@ -68,7 +72,11 @@ def _is_tensor(value: Any) -> bool:
 
 
 def constant_shape(value: Any, who: str) -> Shape:
-    """The shape of a constant argument: a number, a nested list, or Keras's __numpy__/__tensor__ record."""
+    """The shape of a constant argument: a number, a nested list, or Keras's __numpy__/__tensor__ record.
+
+    >>> constant_shape(2.0, "Add"), constant_shape({"class_name": "__numpy__", "config": {"value": [[1, 2, 3]]}}, "Add")
+    ((), (1, 3))
+    """
     if isinstance(value, (bool, int, float)):
         return ()
     if isinstance(value, Mapping) and value.get("class_name") in ("__numpy__", "__tensor__"):

@@ -19,7 +19,11 @@ from .base import Layer, Shape, Weight, as_dim, choice, data_format_is_last, fla
 
 
 def axis_list(value: Any, arg: str = "axis", *, allow_none: bool = False) -> tuple[int, ...]:
-    """An int or a list of ints (Keras accepts both) as a tuple of ints."""
+    """An int or a list of ints (Keras accepts both) as a tuple of ints.
+
+    >>> axis_list(-1), axis_list([1, 2])
+    ((-1,), (1, 2))
+    """
     if value is None and allow_none:
         return ()
     items = list(value) if isinstance(value, (list, tuple)) else [value]

@@ -145,7 +145,11 @@ class CuDNNGRU(GRU):
 
 
 def nested_layer(value: Any, arg: str) -> Layer:
-    """A wrapped layer: a symcnn Layer, a Keras serialisation {"class_name", "config"}, or YAML's {ClassName: {...}}."""
+    """A wrapped layer: a symcnn Layer, a Keras serialisation {"class_name", "config"}, or YAML's {ClassName: {...}}.
+
+    >>> nested_layer({"LSTM": {"units": 8}}, "layer")
+    LSTM(units=8)
+    """
     if isinstance(value, Layer):
         return value
     if isinstance(value, Mapping) and len(value) == 1 and "class_name" not in value:

@@ -17,7 +17,11 @@ _ORDINALS = ("1st", "2nd", "3rd")
 
 
 def side_pairs(value: Any, rank: int, arg: str) -> tuple[tuple[Dim, Dim], ...]:
-    """Keras's padding/cropping forms as ``rank`` (before, after) pairs."""
+    """Keras's padding/cropping forms as ``rank`` (before, after) pairs.
+
+    >>> side_pairs(1, 2, "padding"), side_pairs((1, 2), 2, "padding"), side_pairs(((0, 1), (2, 3)), 2, "padding")
+    (((1, 1), (1, 1)), ((1, 1), (2, 2)), ((0, 1), (2, 3)))
+    """
     if rank == 1:
         return (dim_tuple(value, 2, arg, allow_zero=True),)  # type: ignore[return-value]
     if not isinstance(value, (list, tuple)):
