@@ -444,3 +444,30 @@ def damaged_onnx(draw: st.DrawFn) -> bytes:
         if not data:
             break
     return bytes(data)
+
+
+# ---- command lines ---------------------------------------------------------------------------------------
+
+_NAMES = st.one_of(st.sampled_from(SYMBOLS + ["Q", "F1", "", " F", "F "]), junk_text)
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    """Options for ``symcnn summary|formula MODEL``: --set, --input, --format, --convention, with junk values."""
+    argv: list[str] = []
+    for _ in range(draw(st.integers(0, 4))):
+        option = draw(st.sampled_from(["--set", "--set", "--input", "--format", "--convention", "junk"]))
+        if option == "--set":
+            argv += ["--set", f"{draw(_NAMES)}={draw(expression_texts)}"]
+        elif option == "--input":
+            dims = draw(st.lists(st.one_of(expression_texts, st.sampled_from(["None", "?", "null", ""])),
+                                 min_size=1, max_size=5))
+            argv.append(f"--input={','.join(dims)}")
+        elif option == "--format":
+            argv += ["--format", draw(st.one_of(st.sampled_from(["table", "json", "markdown", "latex", "text"]),
+                                                junk_text))]
+        elif option == "--convention":
+            argv += ["--convention", draw(st.one_of(st.sampled_from(["torchinfo", "fvcore"]), junk_text))]
+        else:
+            argv.append(draw(st.one_of(st.sampled_from(["--", "-", "--set", "--input", "-h"]), junk_text)))
+    return argv

@@ -9,7 +9,9 @@ Four categories, about 2,000 examples in all (under two minutes):
 * ``hand-check``: the same text checked as a student's answer by ``symcnn.check``;
 * ``keras-zip``: real ``.keras`` archives with flipped bytes, other compression methods,
   lying sizes and truncation;
-* ``onnx``: a real ONNX file (from ``torch.onnx.export``) with bytes replaced, inserted or cut.
+* ``onnx``: a real ONNX file (from ``torch.onnx.export``) with bytes replaced, inserted or cut;
+* ``cli``: random ``--set``, ``--input``, ``--format`` and ``--convention`` values through
+  ``symcnn.cli.main``: exit status 0 or 2 (one line on stderr), never a traceback.
 
 The counts of the run (inputs tried, symcnn errors by class, results, uncaught) are
 written to ``test-output/fuzz-counts.json`` and printed at the end of the module.
@@ -28,7 +30,14 @@ from typing import Any
 
 import pytest
 import sympy
-from fuzz_strategies import damaged_keras_zips, damaged_onnx, expression_texts, keras_json_texts, yaml_texts
+from fuzz_strategies import (
+    command_lines,
+    damaged_keras_zips,
+    damaged_onnx,
+    expression_texts,
+    keras_json_texts,
+    yaml_texts,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +45,8 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.expr import parse
 
-EXAMPLES = {"yaml": 550, "keras-json": 500, "expr": 450, "hand-check": 200, "keras-zip": 150, "onnx": 150}
+EXAMPLES = {"yaml": 550, "keras-json": 500, "expr": 350, "hand-check": 200, "keras-zip": 150, "onnx": 150,
+            "cli": 100}
 MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
 FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
 
@@ -68,7 +78,8 @@ def fuzz_report(request: pytest.FixtureRequest, test_output_dir: Path) -> Iterat
     for category, n in COUNTS.items():
         errors = ", ".join(f"{k[6:]} {v}" for k, v in sorted(n.items()) if k.startswith("error:"))
         lines.append(f"fuzz {category}: {n['inputs']} inputs, {n['results']} results, {n['symcnn_errors']} symcnn "
-                     f"errors ({errors or 'none'}), {n['uncaught']} uncaught, slowest {SLOWEST[category] * 1000:.0f} ms")
+                     f"errors ({errors or 'none'}), {n['uncaught']} uncaught, slowest {SLOWEST[category] * 1000:.0f} ms"
+                     + "".join(f", {k} {v}" for k, v in sorted(n.items()) if k.startswith("exit-")))
     lines.append(f"fuzz: {report['seconds']} s, peak memory growth {growth:.0f} MB -> test-output/fuzz-counts.json")
     _print_past_capture(request, lines)
 
@@ -211,6 +222,47 @@ def test_a_damaged_onnx_file_ends_in_a_result_or_a_symcnn_error(data: bytes) -> 
         path = Path(folder) / "model.onnx"
         path.write_bytes(data)
         outcome("onnx", lambda: _exercise(symcnn.load(path)))
+
+
+_OPEN_MODEL = """name: open
+input: [H, W, C]
+symbols: {F: 8}
+layers:
+  - Conv2D: {filters: F, kernel_size: 3, name: c}
+  - MaxPooling2D: {pool_size: 2}
+  - Flatten
+  - Dense: {units: 4, name: d}
+"""
+
+
+@settings(FUZZ, max_examples=EXAMPLES["cli"])
+@given(st.sampled_from(["summary", "formula"]), command_lines())
+def test_random_command_lines_exit_0_or_2_with_one_line(command: str, options: list[str]) -> None:
+    import contextlib
+    import io
+
+    from symcnn.cli import main
+
+    with tempfile.TemporaryDirectory(prefix="symcnn-fuzz-") as folder:
+        path = Path(folder) / "open.yaml"
+        path.write_text(_OPEN_MODEL, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+
+        def run() -> int:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    return main([command, str(path), *options])
+                except SystemExit as exc:  # argparse's --help
+                    return int(exc.code or 0)
+
+        status = outcome("cli", run)
+    assert status in (0, 2), f"exit {status}:\n{err.getvalue()}"
+    if status == 2:
+        lines = err.getvalue().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("symcnn: error: "), err.getvalue()
+        COUNTS["cli"]["exit-2"] += 1
+    else:
+        COUNTS["cli"]["exit-0"] += 1
 
 
 def test_fuzzing_stayed_within_its_memory_budget() -> None:
