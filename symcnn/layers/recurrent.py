@@ -180,13 +180,15 @@ class Bidirectional(Layer):
         super().__init__(**base)
         self.forward = nested_layer(layer, "layer")
         self.backward = self.forward if backward_layer is None else nested_layer(backward_layer, "backward_layer")
-        if not isinstance(self.forward, _RNN) or not isinstance(self.backward, _RNN):
-            raise ArgumentError(f"Bidirectional wraps a recurrent layer, got {self.forward.class_name}")
+        recurrent = (_RNN, RNN, _ConvLSTM)
+        for wrapped in (self.forward, self.backward):
+            if not isinstance(wrapped, recurrent):
+                raise ArgumentError(f"Bidirectional wraps a recurrent layer, got {wrapped.class_name}")
         if merge_mode is None:
             raise ArgumentError("Bidirectional: merge_mode=None gives two outputs; symcnn needs one (use concat, sum, ave or mul)")
         if merge_mode not in ("concat", "sum", "ave", "mul"):
             raise ArgumentError(f"merge_mode must be one of 'concat', 'sum', 'ave', 'mul', got {merge_mode!r}")
-        if self.forward.return_sequences != self.backward.return_sequences:
+        if self.forward.return_sequences != self.backward.return_sequences:  # type: ignore[attr-defined]
             raise ArgumentError("Bidirectional: forward and backward layers must agree on return_sequences")
         self.merge_mode = merge_mode
 
