@@ -181,6 +181,17 @@ CASES: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ),
     ("GRU", {"input_size": 4, "hidden_size": 6, "num_layers": 2, "batch_first": True}, (3, 10, 4)),
     ("GRU", {"input_size": 4, "hidden_size": 6, "bidirectional": True, "dropout": 0.0}, (10, 3, 4)),
+    ("RNNCell", {"input_size": 5, "hidden_size": 7}, (3, 5)),
+    ("LSTMCell", {"input_size": 5, "hidden_size": 7, "bias": False}, (3, 5)),
+    ("GRUCell", {"input_size": 4, "hidden_size": 6}, (2, 4)),
+    ("SyncBatchNorm", {"num_features": 3}, (2, 3, 5, 7)),
+    ("LPPool2d", {"norm_type": 2, "kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 3, 14, 11)),
+    ("LPPool1d", {"norm_type": 1, "kernel_size": 4}, (1, 3, 19)),
+    ("PixelShuffle", {"upscale_factor": 3}, (2, 18, 5, 7)),
+    ("PixelUnshuffle", {"downscale_factor": 2}, (2, 3, 10, 14)),
+    ("ChannelShuffle", {"groups": 2}, (1, 4, 3, 3)),
+    ("LocalResponseNorm", {"size": 3}, (1, 4, 5, 5)),
+    ("Softmax2d", {}, (1, 4, 5, 5)),
 ]
 
 

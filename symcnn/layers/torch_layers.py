@@ -469,6 +469,10 @@ class BatchNorm3d(_NormNd):
     ranks = (5,)
 
 
+class SyncBatchNorm(_NormNd):
+    ranks = (2, 3, 4, 5, 6)
+
+
 class InstanceNorm1d(_NormNd):
     ranks = (3,)
     default_affine = False
@@ -632,6 +636,68 @@ class AvgPool2d(_PoolNd):
 class AvgPool3d(_PoolNd):
     rank = 3
     dilated = False
+
+
+class _LPPoolNd(_PoolNd, register=False):
+    """Power-average pooling: windows as AvgPool's without padding."""
+
+    dilated = False
+
+    def __init__(self, norm_type: Any = 2, kernel_size: Any = None, stride: Any = None, ceil_mode: bool = False,
+                 **base: Any) -> None:  # fmt: skip
+        super().__init__(kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode, **base)
+
+
+class LPPool1d(_LPPoolNd):
+    rank = 1
+
+
+class LPPool2d(_LPPoolNd):
+    rank = 2
+
+
+class LPPool3d(_LPPoolNd):
+    rank = 3
+
+
+class PixelShuffle(_TorchLayer):
+    """(N, C·r², H, W) → (N, C, H·r, W·r)."""
+
+    def __init__(self, upscale_factor: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.upscale_factor = as_dim(upscale_factor, "upscale_factor")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"upscale_factor": self.upscale_factor}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 4)
+        r = self.upscale_factor
+        c = shape[1]
+        if is_number(c) and is_number(r) and c % (r * r):
+            raise ShapeError(f"PixelShuffle needs channels divisible by {r}², got {c}")
+        return (shape[0], _div(c, r * r), simplify_int(shape[2] * r), simplify_int(shape[3] * r))
+
+
+class PixelUnshuffle(_TorchLayer):
+    """(N, C, H·r, W·r) → (N, C·r², H, W)."""
+
+    def __init__(self, downscale_factor: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.downscale_factor = as_dim(downscale_factor, "downscale_factor")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"downscale_factor": self.downscale_factor}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 4)
+        r = self.downscale_factor
+        for n in shape[2:]:
+            if is_number(n) and is_number(r) and n % r:
+                raise ShapeError(f"PixelUnshuffle needs height and width divisible by {r}, got {format_shape(shape)}")
+        return (shape[0], simplify_int(shape[1] * r * r), _div(shape[2], r), _div(shape[3], r))
 
 
 class _AdaptivePoolNd(_TorchLayer, register=False):
@@ -817,6 +883,10 @@ _SAME_MODULES = (
     "LogSoftmax",
     "Softmin",
     "Threshold",
+    "Softmax2d",
+    "ChannelShuffle",
+    "LocalResponseNorm",
+    "CrossMapLRN2d",
 )
 for _name in _SAME_MODULES:
     globals()[_name] = type(_name, (_Same,), {"__doc__": f"torch.nn.{_name}: shape unchanged, no parameters."})
@@ -1140,4 +1210,63 @@ class LSTM(_RNNBase):
 
 
 class GRU(_RNNBase):
+    gates = 3
+
+
+class _CellBase(_TorchLayer, register=False):
+    """One recurrent step on (N, I): weight_ih (g·H, I), weight_hh (g·H, H), and biases.
+
+    torchinfo counts these parameters (named weight_ih ...) × the output's first two axes,
+    which for a step's (N, H) output is N·H.
+    """
+
+    gates: ClassVar[int] = 1
+
+    def __init__(self, input_size: Any = None, hidden_size: Any = None, bias: bool = True, nonlinearity: str = "tanh",
+                 **base: Any) -> None:  # fmt: skip
+        super().__init__(**base)
+        self.input_size = None if input_size is None else as_dim(input_size, "input_size")
+        self.hidden_size = as_dim(hidden_size, "hidden_size")
+        self.bias = flag(bias, "bias")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"input_size": self.input_size, "hidden_size": self.hidden_size}
+
+    def _in(self, inputs: list[Shape]) -> Dim:
+        shape = inputs[0]
+        require_rank(self, shape, 2)
+        if self.input_size is None:
+            return shape[1]
+        if not _same(shape[1], self.input_size):
+            raise ShapeError(f"{self.class_name} expects input_size={self.input_size}, got {format_shape(shape)}")
+        return self.input_size
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        self._in(inputs)
+        return (inputs[0][0], self.hidden_size)
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        g, h = self.gates, self.hidden_size
+        ws = [Weight("weight_ih", (g * h, self._in(inputs))), Weight("weight_hh", (g * h, h))]
+        return ws + [Weight("bias_ih", (g * h,)), Weight("bias_hh", (g * h,))] if self.bias else ws
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        return prod([1 if d is None else d for d in output[:2]])
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        matrices = sum((w.size for w in self.weights(inputs) if w.name.startswith("weight")), start=0)
+        return prod([batch_of(output), matrices])
+
+
+class RNNCell(_CellBase):
+    arity = None  # the input and an optional hidden state
+
+
+class LSTMCell(_CellBase):
+    arity = None
+    gates = 4
+
+
+class GRUCell(_CellBase):
+    arity = None
     gates = 3

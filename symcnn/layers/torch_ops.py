@@ -160,7 +160,7 @@ class _Reduce(_TorchLayer, register=False):
 
 
 class mean(_Reduce):
-    aliases = ("sum", "amax", "amin", "std", "var")
+    aliases = ("sum", "amax", "amin", "std", "var", "argmax", "argmin", "prod", "logsumexp")
 
 
 class permute(_TorchLayer):
@@ -465,3 +465,25 @@ class _ConvFn(_TorchLayer, register=False):
 
 for _rank in (1, 2, 3):
     globals()[f"conv{_rank}d"] = type(f"conv{_rank}d", (_ConvFn,), {"rank": _rank, "__doc__": _ConvFn.__doc__})
+
+
+class stack(_TorchLayer):
+    """torch.stack(tensors, dim): equal shapes joined along a new axis."""
+
+    arity = None
+
+    def __init__(self, dim: Any = 0, **base: Any) -> None:
+        super().__init__(**base)
+        self.dim = _int(dim, "dim")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"dim": self.dim}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if not inputs:
+            raise ShapeError("stack needs at least one tensor")
+        first = inputs[0]
+        if any(len(s) != len(first) or not all(map(_same, s, first)) for s in inputs[1:]):
+            raise ShapeError(f"stack needs tensors of one shape, got {', '.join(format_shape(s) for s in inputs)}")
+        axis = _axis(self.dim, len(first) + 1, "stack")
+        return (*first[:axis], len(inputs), *first[axis:])
