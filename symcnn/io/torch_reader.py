@@ -42,6 +42,7 @@ from ..layers.torch_layers import TORCH_LAYERS, _RNNBase, _TorchLayer
 from ..model import Model, Node
 
 UNKNOWN_OPS = ("error", "ignore")
+_INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
 _BASE_ARGS = {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype"}
 
 
@@ -331,6 +332,8 @@ class _Reader:
         result = self.add(layer, tensors, target)
         if isinstance(layer, _RNNBase):
             return _RNNResult(self, result, layer, type(layer).__name__ == "LSTM")
+        if type(layer).__name__ == "LSTMCell":
+            return _Passthrough(result)  # (h, c): both (N, hidden_size)
         if type(layer).__name__ == "MultiheadAttention":
             return _FirstOnly(result, "MultiheadAttention's attention weights")
         return result
@@ -537,6 +540,8 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
             value = value is not None
         if isinstance(value, torch.Tensor):
             continue
+        if arg in _INFERRED and value == 0:  # a lazy module before its first call
+            continue
         kwargs[arg] = value
     if cls.__name__ == "MultiheadAttention":  # torch keeps these as tensors, not flags
         kwargs["add_bias_kv"] = getattr(module, "bias_k", None) is not None
@@ -669,6 +674,19 @@ _SAME_OPS = frozenset(
         "normalize",
         "stochastic_depth",
         "drop_path",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "rand_like",
+        "randn_like",
+        "masked_fill",
+        "where",
+        "roll",
+        "flip",
+        "tril",
+        "triu",
+        "cumsum",
     )
 )
 _POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
@@ -691,7 +709,7 @@ _OPS: dict[str, Callable[[_Call], Any]] = {
     "unsqueeze": lambda c: ops.unsqueeze(dim=c.get(1, "dim")),
     "squeeze": lambda c: ops.squeeze(dim=c.get(1, "dim")),
     "pad": lambda c: ops.pad(pad=c.get(1, "pad")),
-    **{k: _reduce for k in ("mean", "sum", "amax", "amin")},
+    **{k: _reduce for k in ("mean", "sum", "amax", "amin", "argmax", "argmin", "prod", "logsumexp")},
     **{f"max_pool{r}d": _from_signature(TORCH_LAYERS[f"MaxPool{r}d"], _POOL_ARGS) for r in (1, 2, 3)},
     **{f"avg_pool{r}d": _from_signature(TORCH_LAYERS[f"AvgPool{r}d"], _AVG_ARGS) for r in (1, 2, 3)},
     **{
@@ -843,6 +861,7 @@ _OPS.update(
         "split": _pieces,
         "unbind": _pieces,
         "narrow": lambda c: ops.narrow(dim=c.get(1, "dim"), start=c.get(2, "start"), length=c.get(3, "length")),
+        "stack": lambda c: ops.stack(dim=c.get(1, "dim", 0)),
         "expand": _expand,
         "expand_as": _expand,
         "linear": lambda c: ops.linear(),
