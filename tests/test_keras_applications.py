@@ -142,3 +142,26 @@ def test_every_application_json_layer_becomes_one_record() -> None:
         model = model_from_keras_json(truth["json"], f"{name}.json")
         assert len(model.records) == len(truth["layers"]), name
         assert [as_list(s) for s in model.output_shapes] == [truth["layers"][-1]["output_shape"]], name
+
+
+@functools.cache
+def _built(name: str, input_shape: tuple[int | None, ...] | None) -> dict[str, Any]:
+    """Truth for an application outside truth.keras_truth.APPLICATIONS (built with its head)."""
+    import keras
+    from truth.keras_truth import keras_truth
+
+    return keras_truth(getattr(keras.applications, name)(weights=None, input_shape=input_shape))
+
+
+@pytest.mark.parametrize("size", [(160, 96), (64, 64)], ids=["160x96", "64x64"])
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "MobileNetV3Large"])
+def test_application_with_head_at_unknown_size_is_a_closed_form(name: str, size: tuple[int, int]) -> None:
+    """MobileNetV3 keeps its head at (None, None, 3) (it ends in global pooling): counts exact, shapes in H, W."""
+    h, w = size
+    text = _built(name, None)["json"]
+    symbolic = model_from_keras_json(text, f"{name}.json")
+    assert symbolic.input_shapes == [(None, H, W, 3)]
+    assert int(symbolic.total_params) == _built(name, None)["total_params"]
+    truth = _built(name, (h, w, 3))
+    names = dict(zip(json_layer_names(text), json_layer_names(truth["json"])))
+    compare_with_keras(symbolic.subs({H: h, W: w}), truth, names)
