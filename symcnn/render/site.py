@@ -122,8 +122,12 @@ def _number(value: Any) -> str:
 
 
 def _plain_title(text: str) -> str:
-    """A title for places mkdocs prints without escaping (nav, <title>): no markup characters."""
-    return re.sub(r"[<>&\"'`\\]", "", " ".join(text.split())) or "model"
+    """A title for places mkdocs prints without escaping (nav, <title>): no markup or control characters.
+
+    Control characters (DEL, C1, bidi overrides) would also make mkdocs.yml invalid YAML.
+    """
+    printable = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    return re.sub(r"[<>&\"'`\\]", "", printable).strip() or "model"
 
 
 # ---- what a page shows ----------------------------------------------------------------------
