@@ -471,3 +471,30 @@ def command_lines(draw: st.DrawFn) -> list[str]:
         else:
             argv.append(draw(st.one_of(st.sampled_from(["--", "-", "--set", "--input", "-h"]), junk_text)))
     return argv
+
+
+# ---- names that end up in generated pages --------------------------------------------------------------
+
+MARKUP = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "</textarea>", "`", "```", "$x$", "\\(x\\)",
+          "[a](javascript:alert(1))", "{{ 7*7 }}", "{% raw %}", "---", "|", "<!--", "&amp;", "\n# heading", "*",
+          "_", "\\", "..", "/", "'", '"', ":", "- ", "!!python/name:os.system", "]]>", "\u202e", "\x00", "\x1b[31m"]
+page_names = st.one_of(
+    st.lists(st.one_of(st.sampled_from(MARKUP), st.text(max_size=6)), min_size=1, max_size=4).map("".join),
+    st.text(min_size=1, max_size=30),
+)
+
+
+@st.composite
+def named_models(draw: st.DrawFn) -> str:
+    """A small valid YAML model whose model name, layer names and description are hostile text."""
+    spec = {
+        "name": draw(page_names),
+        "description": draw(page_names),
+        "input": [8, 8, 1],
+        "layers": [
+            {"Conv2D": {"filters": 2, "kernel_size": 3, "name": draw(page_names)}},
+            "Flatten",
+            {"Dense": {"units": 2, "name": draw(page_names)}},
+        ],
+    }
+    return yaml.safe_dump(spec, allow_unicode=True)

@@ -11,7 +11,9 @@ Four categories, about 2,000 examples in all (under two minutes):
   lying sizes and truncation;
 * ``onnx``: a real ONNX file (from ``torch.onnx.export``) with bytes replaced, inserted or cut;
 * ``cli``: random ``--set``, ``--input``, ``--format`` and ``--convention`` values through
-  ``symcnn.cli.main``: exit status 0 or 2 (one line on stderr), never a traceback.
+  ``symcnn.cli.main``: exit status 0 or 2 (one line on stderr), never a traceback;
+* ``site``: models with hostile model, layer and description text written by ``symcnn docs``:
+  files stay inside the folder, ``mkdocs.yml`` stays plain data, no name appears unescaped.
 
 The counts of the run (inputs tried, symcnn errors by class, results, uncaught) are
 written to ``test-output/fuzz-counts.json`` and printed at the end of the module.
@@ -36,6 +38,7 @@ from fuzz_strategies import (
     damaged_onnx,
     expression_texts,
     keras_json_texts,
+    named_models,
     yaml_texts,
 )
 from hypothesis import HealthCheck, given, settings
@@ -45,8 +48,8 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.expr import parse
 
-EXAMPLES = {"yaml": 550, "keras-json": 500, "expr": 350, "hand-check": 200, "keras-zip": 150, "onnx": 150,
-            "cli": 100}
+EXAMPLES = {"yaml": 500, "keras-json": 500, "expr": 350, "hand-check": 150, "keras-zip": 150, "onnx": 150,
+            "cli": 100, "site": 100}
 MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
 FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
 
@@ -263,6 +266,37 @@ def test_random_command_lines_exit_0_or_2_with_one_line(command: str, options: l
         COUNTS["cli"]["exit-2"] += 1
     else:
         COUNTS["cli"]["exit-0"] += 1
+
+
+@settings(FUZZ, max_examples=EXAMPLES["site"])
+@given(named_models())
+def test_hostile_names_stay_inert_text_in_a_written_site(text: str) -> None:
+    import yaml
+
+    from symcnn.docs import write_site
+    from symcnn.io.yaml_reader import model_from_yaml
+
+    with tempfile.TemporaryDirectory(prefix="symcnn-fuzz-") as folder:
+        root = Path(folder)
+        out = root / "site"
+
+        def run() -> Path:
+            return write_site([model_from_yaml(text, source="fuzz.yaml")], out)
+
+        config = outcome("site", run)
+        files = [p for p in root.rglob("*") if p.is_file()]
+        assert all(out in p.parents for p in files), "a file was written outside the site folder"
+        if config is None:
+            return
+        yaml.safe_load(config.read_text(encoding="utf-8"))  # plain data, no tags
+        spec = yaml.safe_load(text)
+        names = [spec["name"], spec["description"], spec["layers"][0]["Conv2D"]["name"],
+                 spec["layers"][2]["Dense"]["name"]]
+        raw = [n for n in names if any(c in n for c in "<>&`")]
+        for page in out.rglob("*.md"):
+            prose = "".join(page.read_text(encoding="utf-8").split("```")[::2])  # outside code fences
+            for name in raw:
+                assert name not in prose, f"{name!r} appears unescaped in {page.name}"
 
 
 def test_fuzzing_stayed_within_its_memory_budget() -> None:
