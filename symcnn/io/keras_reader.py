@@ -5,7 +5,14 @@ Functional models, several inputs and outputs, shared layers (one layer object
 called at several nodes, so its weights count once), models nested as layers,
 and ``keras.ops`` calls in a functional graph. Layer classes are looked up in
 ``Layer.registry`` by their Keras ``class_name``; ops first as ``"ops." +
-class_name`` (see ``_layer_class``).
+class_name`` (see ``_layer_class``); a tf.keras ``TFOpLambda`` by the function
+it names. A ``Lambda`` is opaque code: it takes the output shape Keras recorded
+for it. A layer output other than the first (an LSTM's states) is refused.
+
+Limits (each a LimitError): JSON or config.json over 64 MiB, a config.json
+packed more than 200 times smaller than it unpacks, more than 20,000 layers and
+calls, models nested more than 32 deep, whole numbers of 2**63 or more. Only
+``config.json`` is read from a zip, in memory; nothing is extracted.
 
 Unknown sizes. Keras writes an unknown size as ``null``. The batch axis stays
 ``None``; every other unknown axis of an input becomes a symbol (a positive
