@@ -19,7 +19,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_keras_reader import as_list, compare_with_keras
+from test_keras_reader import as_list, compare_with_keras, torchinfo_macs_from_keras
 from truth.keras_truth import keras_truth
 
 from symcnn.errors import ShapeError
@@ -118,6 +118,9 @@ def test_random_stack_formulas_equal_keras_or_fail_at_the_same_layer(
     # 1. the stack read at its size: every layer's shape and counts, and the totals
     fixed = model_from_keras_json(truth["json"], "fixed.json")
     compare_with_keras(fixed, truth)
+    for record, row in zip(fixed.records, truth["layers"]):  # torchinfo's MAC rule on Keras's own numbers
+        assert record.name == row["name"]
+        assert int(record.macs) == torchinfo_macs_from_keras(row), record.name
     # 2. the closed forms in H, W evaluated at the size, layer by layer
     rows = {r["name"]: r for r in truth["layers"]}
     for record in symbolic.records:
