@@ -12,9 +12,10 @@ from __future__ import annotations
 from . import layers
 from .errors import SymcnnError
 from .io import load
+from .io.onnx_reader import from_onnx
 from .io.torch_reader import from_torch
 from .model import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Sequential", "SymcnnError", "from_torch", "layers", "load", "__version__"]
+__all__ = ["Model", "Sequential", "SymcnnError", "from_onnx", "from_torch", "layers", "load", "__version__"]
