@@ -463,7 +463,7 @@ class _Reader:
         if name is None:
             name = f"{class_name.lower()}_{position}"
         if not isinstance(name, str) or not name:
-            raise ArgumentError(f"layer #{position + 1} ({class_name}) has a name that is not text: {name!r}")
+            raise ArgumentError(f"layer #{position + 1} ({class_name}) needs a non-empty text name, got {name!r}")
         self.current = name
         self.count()
         _check_ints(config, "config")
