@@ -338,3 +338,42 @@ def test_weight_read_through_functional_linear_counts_once() -> None:
     assert model.get_layer("embed.weight").tied_weights == {"embed.weight": "embed.weight"}
     assert model.total_macs == stats.total_mult_adds
     assert model.get_layer("linear").macs_by("fvcore") == 2 * 7 * 50 * 8
+
+
+def _conv_and_matmul_macs(net: Any, shape: tuple[int, ...]) -> int:
+    """fvcore's count, derived from the real forward: conv and linear products, no bias.
+
+    A convolution costs out.numel() × (C_in/groups · k…); a transposed one is counted over
+    its input, in.numel() × (C_out/groups · k…); a Linear costs out.numel() × in_features.
+    (fvcore 0.1.5 itself gives these numbers for these nets.)
+    """
+    total = 0
+
+    def hook(module: Any, inputs: Any, output: Any) -> None:
+        nonlocal total
+        w = module.weight
+        if isinstance(module, nn.Linear):
+            total += output.numel() * module.in_features
+        elif isinstance(module, nn.modules.conv._ConvTransposeNd):
+            total += inputs[0].numel() * (w.numel() // w.shape[0])
+        else:
+            total += output.numel() * (w.numel() // w.shape[0])
+
+    kinds = (nn.Linear, nn.modules.conv._ConvNd)
+    handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, kinds)]
+    with torch.no_grad():
+        net(torch.zeros(shape))
+    for h in handles:
+        h.remove()
+    return total
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [(zoo.resnet18, (2, 3, 64, 64)), (zoo.UNet, (1, 3, 32, 36)), (zoo.LeNet5, (2, 1, 32, 32)),
+     (zoo.MobileNetV2ish, (1, 3, 97, 97)), (zoo.SharedBlock, (1, 3, 11, 13))],
+    ids=["resnet18", "unet", "lenet5", "mobilenet_v2ish", "shared_block"],
+)  # fmt: skip
+def test_fvcore_convention_counts_conv_and_linear_products(make: Any, shape: tuple[int, ...]) -> None:
+    net = make().eval()
+    assert from_torch(net, shape).macs("fvcore") == _conv_and_matmul_macs(net, shape)

@@ -160,7 +160,15 @@ def _input_shapes(input_shape: Any) -> list[Shape]:
         raise ArgumentError(f"input_shape must be a shape like (1, 3, H, W), got {input_shape!r}")
     many = all(isinstance(s, (list, tuple)) for s in input_shape)
     shapes = list(input_shape) if many else [input_shape]
-    return [tuple(as_dim(d, "input_shape") for d in s) for s in shapes]
+    return [tuple(_input_dim(d) for d in s) for s in shapes]
+
+
+def _input_dim(d: Any) -> Dim:
+    if d is None:
+        raise ArgumentError("input_shape sizes must be known: give the batch as a number or a symbol such as N")
+    if not isinstance(d, (bool, int, str, sympy.Basic)) and hasattr(d, "__index__"):
+        d = int(d.__index__())  # numpy integers, torch.Size entries
+    return as_dim(d, "input_shape")
 
 
 def _qualified(node: Any) -> str:
