@@ -317,6 +317,34 @@ def test_lambda_layers_take_the_shapes_keras_recorded() -> None:
     assert symbolic.get_layer("scale").output_shape == (None, H, sympy.Symbol("W", integer=True, positive=True), 3)
 
 
+def keras_sequential_lambdas(size: int | None) -> Any:
+    keras = pytest.importorskip("keras")
+    from keras import layers
+
+    tail = [layers.GlobalAveragePooling2D(name="g")]
+    if size is not None:
+        tail = [
+            layers.Lambda(lambda t: t[:, ::2, ::2], name="sub"),
+            layers.Flatten(name="f"),
+            layers.Dense(2, name="d"),
+        ]
+    return keras.Sequential(
+        [keras.Input((size, size, 3)), layers.Lambda(lambda t: t / 255.0, name="scale"), layers.Conv2D(4, 3, name="c")]
+        + tail
+    )
+
+
+@pytest.mark.slow
+def test_lambda_in_a_sequential_takes_the_next_layers_recorded_input() -> None:
+    from truth.keras_truth import keras_truth
+
+    truth = keras_truth(keras_sequential_lambdas(16))
+    compare_with_keras(model_from_keras_json(truth["json"], "seq_lambda.json"), truth)
+    symbolic = model_from_keras_json(keras_sequential_lambdas(None).to_json(), "seq_lambda.json")
+    H, W = sympy.symbols("H W", integer=True, positive=True)
+    assert symbolic.get_layer("c").output_shape == (None, H - 2, W - 2, 4)
+
+
 def test_lambda_without_a_recorded_shape_is_refused() -> None:
     spec = keras2_functional()
     _layers(spec)[4].update(class_name="Lambda", config={"name": "flat", "function": ["code", None, None]})

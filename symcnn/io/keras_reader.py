@@ -310,7 +310,11 @@ class _Reader:
                     raise GraphError("only the first layer of a Sequential may be an InputLayer")
                 nodes.append(Node(self.input_layer(layer_config, name, 0), [], name))
                 continue
-            layer = self.layer(entry, class_name, layer_config, name, depth, None)
+            if class_name == "Lambda" and nodes and _layer_class(class_name, entry) is None:
+                following = entries[position + 1] if position + 1 < len(entries) else None
+                layer = self.sequential_lambda(nodes, following, layer_config, name)
+            else:
+                layer = self.layer(entry, class_name, layer_config, name, depth, None)
             if not nodes:
                 shape = _declared_input(config, entry, layer_config, layer)
                 input_name = f"{name}_input" if f"{name}_input" not in names else f"input_{position}"
@@ -320,6 +324,16 @@ class _Reader:
         if not nodes:
             raise ParseError("a Sequential model needs layers")
         return self.finish(Sequential, config, nodes, nodes[-1:])
+
+    def sequential_lambda(self, nodes: list[Node], following: Any, config: dict[str, Any], name: str) -> Layer:
+        """A Lambda in a Sequential: its output is the input shape Keras recorded for the next layer."""
+        recorded = _get(following, "build_config", "input_shape")
+        if not (isinstance(recorded, list) and recorded and not isinstance(recorded[0], list)):
+            recorded = None
+        partial = Model(name="partial", nodes=list(nodes), output_nodes=nodes[-1:], source=self.source)
+        computed = [d if isinstance(d, int) else None for d in partial.records[-1].output_shape]
+        spec = _NodeSpec(name, 0, [(str(nodes[-1].name), 0, 0)], shapes=[computed])
+        return _lambda(spec, config, recorded)
 
     def functional(self, config: dict[str, Any], depth: int) -> Model:
         entries = _layer_list(config)
