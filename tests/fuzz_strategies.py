@@ -484,17 +484,21 @@ page_names = st.one_of(
 )
 
 
+CANARY = "Zq9"  # starts every generated name, so a name found verbatim in a page came from the model
+
+
 @st.composite
 def named_models(draw: st.DrawFn) -> str:
     """A small valid YAML model whose model name, layer names and description are hostile text."""
+    name = page_names.map(lambda n: CANARY + n)
     spec = {
-        "name": draw(page_names),
-        "description": draw(page_names),
+        "name": draw(name),
+        "description": draw(name),
         "input": [8, 8, 1],
         "layers": [
-            {"Conv2D": {"filters": 2, "kernel_size": 3, "name": draw(page_names)}},
+            {"Conv2D": {"filters": 2, "kernel_size": 3, "name": draw(name)}},
             "Flatten",
-            {"Dense": {"units": 2, "name": draw(page_names)}},
+            {"Dense": {"units": 2, "name": draw(name) + "2"}},  # never the Conv2D's name
         ],
     }
     return yaml.safe_dump(spec, allow_unicode=True)
