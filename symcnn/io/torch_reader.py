@@ -18,10 +18,21 @@ sizes (``torch.jit.trace``, ``torch.export`` with concrete example inputs) or lo
 module structure (ONNX export). Modules fx cannot trace (data-dependent control flow)
 raise a SymcnnError that says so.
 
+What becomes a layer: a torch.nn module symcnn knows (Conv2d, Linear, LSTM ...) is one
+layer named by its qualified name. A subclass with a ``forward`` of its own (torchvision's
+LayerNorm2d) is traced through; if torchinfo counts it as a leaf with parameters, one
+record after its last op carries its parameters and torchinfo MACs. Functional ops are
+layers from :mod:`symcnn.layers.torch_ops`; size arithmetic (``x.size(0)``,
+``x.shape[2] // 2``) is evaluated on the spot, symbols included; a model's own
+``torch._assert`` fails for a numeric size it rejects and waits for symbolic ones.
+
 Parameters count once per tensor object: a module called twice is one layer at two
-nodes (``shared_with``), and a weight tied between two modules (``b.weight = a.weight``)
-counts at its first use only (the layer's ``tied_weights``). Totals therefore match
-``sum(p.numel() for p in module.parameters())`` for parameters the forward pass uses.
+nodes (``shared_with``, the later calls named ``name#2`` ...), and a weight tied between
+two modules (``b.weight = a.weight``) counts at its first use only (the layer's
+``tied_weights``). Parameters that forward never reads (an auxiliary head used only in
+training) are records of type "... (not called)", so totals match
+``sum(p.numel() for p in module.parameters())``. MACs follow torchinfo per call, so a
+shared module's MACs count at each call, as torchinfo's do.
 """
 
 from __future__ import annotations

@@ -1069,9 +1069,18 @@ class MultiheadAttention(_TorchLayer):
         self.bias = flag(bias, "bias")
         self.add_bias_kv = flag(add_bias_kv, "add_bias_kv")
         self.add_zero_attn = flag(add_zero_attn, "add_zero_attn")
-        self.kdim = self.embed_dim if kdim is None else as_dim(kdim, "kdim")
-        self.vdim = self.embed_dim if vdim is None else as_dim(vdim, "vdim")
+        # None: the same as embed_dim (torch then keeps one packed in_proj_weight)
+        self.kdim = None if kdim is None or as_dim(kdim, "kdim") == self.embed_dim else as_dim(kdim, "kdim")
+        self.vdim = None if vdim is None or as_dim(vdim, "vdim") == self.embed_dim else as_dim(vdim, "vdim")
         self.batch_first = flag(batch_first, "batch_first")
+
+    @property
+    def _k(self) -> Dim:
+        return self.embed_dim if self.kdim is None else self.kdim
+
+    @property
+    def _v(self) -> Dim:
+        return self.embed_dim if self.vdim is None else self.vdim
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"embed_dim": self.embed_dim, "num_heads": self.num_heads}
@@ -1080,18 +1089,18 @@ class MultiheadAttention(_TorchLayer):
         if len(inputs) != 3:
             raise ShapeError(f"MultiheadAttention takes query, key and value, got {len(inputs)} input(s)")
         q, k, v = inputs
-        for shape, size, arg in ((q, self.embed_dim, "embed_dim"), (k, self.kdim, "kdim"), (v, self.vdim, "vdim")):
+        for shape, size, arg in ((q, self.embed_dim, "embed_dim"), (k, self._k, "kdim"), (v, self._v, "vdim")):
             if len(shape) != 3 or not _same(shape[-1], size):
                 raise ShapeError(f"MultiheadAttention expects (L, N, {arg}={size}) inputs, got {format_shape(shape)}")
         return (*q[:2], self.embed_dim)
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         e = self.embed_dim
-        if _same(self.kdim, e) and _same(self.vdim, e) and self.kdim == e and self.vdim == e:
+        if self.kdim is None and self.vdim is None:
             ws = [Weight("in_proj_weight", (3 * e, e))]
         else:
-            ws = [Weight("q_proj_weight", (e, e)), Weight("k_proj_weight", (e, self.kdim)),
-                  Weight("v_proj_weight", (e, self.vdim))]  # fmt: skip
+            ws = [Weight("q_proj_weight", (e, e)), Weight("k_proj_weight", (e, self._k)),
+                  Weight("v_proj_weight", (e, self._v))]  # fmt: skip
         if self.bias:
             ws.append(Weight("in_proj_bias", (3 * e,)))
         if self.add_bias_kv:
@@ -1110,7 +1119,7 @@ class MultiheadAttention(_TorchLayer):
         source = k[1] if self.batch_first else k[0]
         e = self.embed_dim
         keys = source + int(self.add_bias_kv) + int(self.add_zero_attn)  # fvcore's bmm sees the extended keys
-        per_sample = length * e * e + source * (self.kdim + self.vdim) * e + 2 * length * keys * e + length * e * e
+        per_sample = length * e * e + source * (self._k + self._v) * e + 2 * length * keys * e + length * e * e
         return prod([1 if n is None else n, per_sample])
 
 
