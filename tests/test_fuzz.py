@@ -1,6 +1,6 @@
 """Fuzzing: every input ends in a result or a symcnn error, within a second, in bounded memory.
 
-Four categories, about 2,000 examples in all (under two minutes):
+Eight categories, about 2,000 examples in all (under two minutes; ``SYMCNN_FUZZ_SCALE=10`` for more):
 
 * ``yaml``: random YAML models built from ``Layer.registry`` names and arguments, plus junk;
 * ``keras-json``: random mutations of real Keras 3 JSON (missing keys, wrong types, negative,
@@ -22,6 +22,7 @@ written to ``test-output/fuzz-counts.json`` and printed at the end of the module
 from __future__ import annotations
 
 import json
+import os
 import resource
 import tempfile
 import time
@@ -48,8 +49,12 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.expr import parse
 
-EXAMPLES = {"yaml": 500, "keras-json": 500, "expr": 350, "hand-check": 150, "keras-zip": 150, "onnx": 150,
-            "cli": 100, "site": 100}
+# SYMCNN_FUZZ_SCALE=10 runs ten times as many examples (a longer hunt; CI runs the default 1).
+SCALE = float(os.environ.get("SYMCNN_FUZZ_SCALE", "1"))
+EXAMPLES = {c: max(1, round(n * SCALE)) for c, n in {
+    "yaml": 500, "keras-json": 500, "expr": 350, "hand-check": 150, "keras-zip": 150, "onnx": 150, "cli": 100,
+    "site": 100,
+}.items()}
 MEMORY_BUDGET_MB = 512  # growth of the process's peak memory over the whole module
 FUZZ = settings(deadline=1000, database=None, suppress_health_check=list(HealthCheck))
 
