@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -130,8 +131,28 @@ class LayerRecord:
         return repr_markdown(self)
 
 
+MAX_EXPANDED_TERMS = 2000  # a total that would expand to more terms is kept factored (expand is slow)
+
+
 def simplify_expr(e: sympy.Expr) -> sympy.Expr:
-    return e if e.is_Integer else sympy.expand(e) if not e.has(sympy.floor, sympy.Piecewise) else e
+    if e.is_Integer or e.has(sympy.floor, sympy.Piecewise) or expanded_terms(e) > MAX_EXPANDED_TERMS:
+        return e
+    return sympy.expand(e)
+
+
+def expanded_terms(e: sympy.Basic) -> int:
+    """An upper bound on the number of terms ``sympy.expand(e)`` gives: (H+W+C)^64 has 2,145."""
+    if e.is_Add:
+        return sum(expanded_terms(a) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out *= expanded_terms(a)
+        return out
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        n, k = expanded_terms(e.base), int(e.exp)
+        return math.comb(n + k - 1, k) if n > 1 else 1
+    return 1
 
 
 class Model(Layer, register=False):
