@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symcnn.errors import ArgumentError, SymcnnError
 from symcnn.expr import dim_symbol
@@ -336,3 +338,100 @@ def test_from_config_accepts_torch_argument_names() -> None:
     assert layer.output_shape([(1, 3, 10, 10)]) == (1, 8, 8, 8)
     with pytest.raises(ArgumentError, match="filters"):
         TORCH_LAYERS["Conv2d"].from_config({"in_channels": 3, "filters": 8, "kernel_size": 3})
+
+
+# ---- property tests: random arguments and sizes, torch decides -------------------------------------
+
+
+def _agree_or_both_refuse(name: str, kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    """Either torch runs and symcnn gives the same shape, params and MACs, or both refuse."""
+    try:
+        truth = _truth(name, kwargs, shape)
+    except (RuntimeError, ValueError):
+        with pytest.raises(SymcnnError):
+            _record(name, kwargs, shape).output_shape  # noqa: B018
+        return
+    record = _record(name, kwargs, shape)
+    assert (record.output_shape, record.params, record.macs) == (truth["shape"], truth["params"], truth["macs"])
+
+
+_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_SETTINGS
+@given(
+    rank=st.sampled_from([1, 2]),
+    k=st.integers(1, 5), s=st.integers(1, 3), p=st.integers(0, 3), d=st.integers(1, 3),
+    groups=st.sampled_from([1, 2]), n=st.integers(1, 23), same=st.booleans(),
+)  # fmt: skip
+def test_random_convolutions_agree_with_torch(rank: int, k: int, s: int, p: int, d: int, groups: int, n: int,
+                                              same: bool) -> None:  # fmt: skip
+    padding: Any = "same" if same else p
+    kwargs = {"in_channels": 2, "out_channels": 4, "kernel_size": k, "stride": s, "padding": padding,
+              "dilation": d, "groups": groups}  # fmt: skip
+    name = f"Conv{rank}d"
+    try:
+        getattr(torch.nn, name)(**kwargs)
+    except ValueError:
+        with pytest.raises(SymcnnError):
+            TORCH_LAYERS[name](**kwargs)
+        return
+    _agree_or_both_refuse(name, kwargs, (1, 2, *([n] * rank)))
+
+
+@_SETTINGS
+@given(
+    k=st.integers(1, 4), s=st.integers(1, 4), p=st.integers(0, 3), op=st.integers(0, 2), d=st.integers(1, 2),
+    n=st.integers(1, 13),
+)  # fmt: skip
+def test_random_transposed_convolutions_agree_with_torch(k: int, s: int, p: int, op: int, d: int, n: int) -> None:
+    kwargs = {"in_channels": 2, "out_channels": 3, "kernel_size": k, "stride": s, "padding": p,
+              "output_padding": op, "dilation": d}  # fmt: skip
+    try:
+        torch.nn.ConvTranspose1d(**kwargs)(torch.zeros(1, 2, n))
+    except (RuntimeError, ValueError):
+        with pytest.raises(SymcnnError):
+            _record("ConvTranspose1d", kwargs, (1, 2, n)).output_shape  # noqa: B018
+        return
+    _agree_or_both_refuse("ConvTranspose1d", kwargs, (1, 2, n))
+
+
+@_SETTINGS
+@given(
+    kind=st.sampled_from(["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d"]),
+    k=st.integers(1, 5), s=st.integers(1, 4), p=st.integers(0, 2), d=st.integers(1, 3),
+    ceil=st.booleans(), n=st.integers(1, 30),
+)  # fmt: skip
+def test_random_poolings_agree_with_torch(kind: str, k: int, s: int, p: int, d: int, ceil: bool, n: int) -> None:
+    kwargs: dict[str, Any] = {"kernel_size": k, "stride": s, "padding": p, "ceil_mode": ceil}
+    if kind.startswith("Max"):
+        kwargs["dilation"] = d
+    rank = int(kind[-2])
+    _agree_or_both_refuse(kind, kwargs, (1, 2, *([n] * rank)))
+
+
+@_SETTINGS
+@given(
+    kind=st.sampled_from(["MaxPool1d", "AvgPool1d", "Conv1d", "ConvTranspose1d"]),
+    k=st.integers(1, 5), s=st.integers(1, 4), p=st.integers(0, 2), d=st.integers(1, 3),
+    ceil=st.booleans(), n=st.integers(1, 40),
+)  # fmt: skip
+def test_symbolic_length_at_a_random_size_equals_torch(kind: str, k: int, s: int, p: int, d: int, ceil: bool,
+                                                       n: int) -> None:  # fmt: skip
+    kwargs: dict[str, Any] = {"kernel_size": k, "stride": s, "padding": p}
+    if kind.startswith("Conv"):
+        kwargs.update(in_channels=1, out_channels=1, dilation=d)
+        if kind == "ConvTranspose1d":
+            kwargs["output_padding"] = (s - 1) if ceil else 0
+    else:
+        kwargs["ceil_mode"] = ceil
+        if kind == "MaxPool1d":
+            kwargs["dilation"] = d
+    try:
+        with torch.no_grad():
+            want = getattr(torch.nn, kind)(**kwargs)(torch.zeros(1, 1, n)).shape[-1]
+    except (RuntimeError, ValueError):
+        return
+    size = dim_symbol("n")
+    length = _record(kind, kwargs, (1, 1, size)).output_shape[-1]
+    assert sympy.sympify(length).subs(size, n) == want
