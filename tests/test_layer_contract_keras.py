@@ -769,3 +769,70 @@ def test_yaml_wrappers_and_cells_take_the_short_class_form(tmp_path: Any) -> Non
     theirs = keras.Model(x, y)
     assert [tuple(s) for s in ours.output_shapes] == [tuple(y.shape)]
     assert int(ours.total_params) == theirs.count_params()
+
+
+# ---- tf.keras 2 configurations of these layers (keys as tf.keras 2.x writes them) -----------------------
+
+def _tf_keras_json() -> str:
+    init = {"class_name": "GlorotUniform", "config": {"seed": None}}
+    rnn_common = {"trainable": True, "dtype": "float32", "return_state": False, "go_backwards": False,
+                  "stateful": False, "unroll": False, "time_major": False, "activation": "tanh",
+                  "recurrent_activation": "sigmoid", "use_bias": True, "kernel_initializer": init,
+                  "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
+                  "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+                  "recurrent_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                  "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+                  "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2}
+    layers = [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 20], "dtype": "int32", "sparse": False,
+                                                 "ragged": False, "name": "tokens"}},
+        {"class_name": "Embedding", "config": {"name": "embedding", "trainable": True, "batch_input_shape": [None, 20],
+                                               "dtype": "float32", "input_dim": 500, "output_dim": 16,
+                                               "embeddings_initializer": init, "embeddings_regularizer": None,
+                                               "activity_regularizer": None, "embeddings_constraint": None,
+                                               "mask_zero": True, "input_length": 20}},
+        {"class_name": "Bidirectional", "config": {"name": "bidirectional", "trainable": True, "dtype": "float32",
+                                                   "merge_mode": "concat", "layer": {"class_name": "LSTM", "config": {
+                                                       "name": "lstm", "return_sequences": True, "units": 8,
+                                                       "unit_forget_bias": True, **rnn_common}}}},
+        {"class_name": "BatchNormalization", "config": {"name": "batch_normalization", "trainable": True,
+                                                        "dtype": "float32", "axis": [2], "momentum": 0.99,
+                                                        "epsilon": 0.001, "center": True, "scale": True,
+                                                        "beta_initializer": {"class_name": "Zeros", "config": {}},
+                                                        "gamma_initializer": {"class_name": "Ones", "config": {}},
+                                                        "moving_mean_initializer": {"class_name": "Zeros", "config": {}},
+                                                        "moving_variance_initializer": {"class_name": "Ones", "config": {}},
+                                                        "beta_regularizer": None, "gamma_regularizer": None,
+                                                        "beta_constraint": None, "gamma_constraint": None}},
+        {"class_name": "GRU", "config": {"name": "gru", "return_sequences": False, "units": 6, "reset_after": True,
+                                         **rnn_common}},
+        {"class_name": "RepeatVector", "config": {"name": "repeat_vector", "trainable": True, "dtype": "float32", "n": 3}},
+        {"class_name": "TimeDistributed", "config": {"name": "time_distributed", "trainable": True, "dtype": "float32",
+                                                     "layer": {"class_name": "Dense", "config": {
+                                                         "name": "dense", "trainable": True, "dtype": "float32",
+                                                         "units": 2, "activation": "linear", "use_bias": True,
+                                                         "kernel_initializer": init, "bias_initializer": None,
+                                                         "kernel_regularizer": None, "bias_regularizer": None,
+                                                         "activity_regularizer": None, "kernel_constraint": None,
+                                                         "bias_constraint": None}}}},
+    ]
+    return json.dumps({"class_name": "Sequential", "config": {"name": "tf_text", "layers": layers},
+                       "keras_version": "2.15.0", "backend": "tensorflow"})
+
+
+def test_tf_keras_2_configs_read_to_what_keras_3_builds() -> None:
+    from truth.keras_truth import keras_truth as model_truth
+
+    from symcnn.io.keras_reader import model_from_keras_json
+
+    ours = model_from_keras_json(_tf_keras_json(), "tf_text.json")
+    layers = keras.layers
+    theirs = keras.Sequential([
+        keras.Input((20,), dtype="int32"), layers.Embedding(500, 16),
+        layers.Bidirectional(layers.LSTM(8, return_sequences=True)), layers.BatchNormalization(axis=2),
+        layers.GRU(6), layers.RepeatVector(3), layers.TimeDistributed(layers.Dense(2)),
+    ])
+    truth = model_truth(theirs)
+    assert [list(r.output_shape) for r in ours.records] == [row["output_shape"] for row in truth["layers"]]
+    assert (int(ours.trainable_params), int(ours.non_trainable_params)) == (
+        truth["trainable_params"], truth["non_trainable_params"])
