@@ -46,7 +46,8 @@ sizes = st.one_of(
 size_texts = st.one_of(
     st.sampled_from(SYMBOLS),
     st.sampled_from(["2*F", "H-1", "K^2", "(H+1)/2", "F/0", "9^99", "2^64", "H*W*C", "F*", "__import__('os')",
-                     "floor(H/2)", "1e5", "3x3", "-1", "0", "None", "?", "⌊H/2⌋", "H²"]),
+                     "floor(H/2)", "1e5", "3x3", "-1", "0", "None", "?", "⌊H/2⌋", "H²", "(H+W+C+F+K)^64",
+                     "(H+W+C)^12*(F+K+D)^12", "(H-1)^64/(W+1)^64"]),
 )
 scalars = st.one_of(st.none(), st.booleans(), sizes, st.floats(allow_nan=True, allow_infinity=True), junk_text,
                     size_texts)
@@ -158,7 +159,8 @@ _IMAGE_LAYERS: list[tuple[str, dict[str, st.SearchStrategy[Any]]]] = [
     ("BatchNormalization", {}), ("Dropout", {"rate": st.sampled_from([0.1, 0.5])}), ("ReLU", {}), ("PReLU", {}),
 ]
 _FLAT_LAYERS: list[tuple[str, dict[str, st.SearchStrategy[Any]]]] = [
-    ("Dense", {"units": st.one_of(st.integers(1, 8), st.sampled_from(["F", "2*F"])), "use_bias": st.booleans()}),
+    ("Dense", {"units": st.one_of(st.integers(1, 8), st.sampled_from(["F", "2*F", "(H+W+C+F+K)^32"])),
+               "use_bias": st.booleans()}),
     ("Dropout", {}), ("Activation", {"activation": st.just("relu")}),
 ]
 

@@ -449,6 +449,25 @@ def test_huge_sizes_give_exact_counts(tmp_path: Path, units: int) -> None:
     assert m.total_params == (7 + 1) * units  # Keras Dense: (inputs + 1) × units
 
 
+@pytest.mark.parametrize(
+    "layers",
+    [
+        ["Dense: {units: '(H+W+C+F+K)^64', name: d}"],
+        ["Dense: {units: '(H+W+C+F+K)^12', name: d}", "Dense: {units: '(H+W+C+F+K)^12', name: e}"],
+        ["Reshape: {target_shape: ['(H+W+C)^3', -1], name: r}", "Dense: {units: '(F+K+D)^20', name: d}"],
+    ],
+)
+@pytest.mark.parametrize("command", ["summary", "formula"])
+def test_sizes_that_expand_to_millions_of_terms_stay_fast(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          layers: list[str], command: str) -> None:
+    path = write(tmp_path, model(*layers, input="[H, W, C]"))
+    start = time.monotonic()
+    run = cli(capsys, command, str(path))
+    assert time.monotonic() - start < 20
+    assert run.status in (0, 2), run.err
+    assert "Traceback" not in run.err
+
+
 # ---- a real bug still shows its traceback ---------------------------------------------------------------
 
 
