@@ -12,10 +12,12 @@ from .base import Layer, Shape, Weight, as_dim, batch_of, flag
 class Dense(Layer):
     """``units`` outputs: kernel (I, units) and bias (units,)."""
 
-    def __init__(self, units: Any = None, use_bias: bool = True, **base: Any) -> None:
+    def __init__(self, units: Any = None, use_bias: bool = True, lora_rank: Any = None, **base: Any) -> None:
         super().__init__(**base)
         self.units = as_dim(units, "units")
         self.use_bias = flag(use_bias, "use_bias")
+        # Keras's LoRA: the kernel is frozen and two trainable factors (I, r) and (r, units) are added.
+        self.lora_rank = None if lora_rank is None else as_dim(lora_rank, "lora_rank")
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"units": self.units} if self.use_bias else {"units": self.units, "use_bias": False}
@@ -31,9 +33,12 @@ class Dense(Layer):
         return (*inputs[0][:-1], self.units)
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
-        ws = [Weight("kernel", (self._features(inputs), self.units))]
+        features = self._features(inputs)
+        ws = [Weight("kernel", (features, self.units), trainable=self.lora_rank is None)]
         if self.use_bias:
             ws.append(Weight("bias", (self.units,)))
+        if self.lora_rank is not None:
+            ws += [Weight("lora_kernel_a", (features, self.lora_rank)), Weight("lora_kernel_b", (self.lora_rank, self.units))]
         return ws
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
