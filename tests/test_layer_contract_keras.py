@@ -80,6 +80,7 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("Dense", {"units": 7}, (None, 12)),
     ("Dense", {"units": 7}, (None, 5, 12)),
     ("Dense", {"units": 7, "use_bias": False}, (None, 3, 5, 12)),
+    ("Dense", {"units": 7, "lora_rank": 2}, (None, 5, 12)),
     ("Dropout", {"rate": 0.5}, (None, 5, 6)),
     ("Activation", {"activation": "relu"}, (None, 5, 6)),
     ("ReLU", {"max_value": 6.0}, (None, 5, 6)),
