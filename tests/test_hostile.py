@@ -389,6 +389,8 @@ def test_bad_command_lines_are_one_line(capsys: pytest.CaptureFixture[str], tmp_
         (["--layer", "c", "--macs", "(" * 100], ()),
         (["--table", "{missing}"], ()),
         (["--table", "{garbage}"], ()),
+        (["--table", "{fifo}"], ("regular file",)),
+        (["--table", "{folder}"], ("directory",)),
     ],
 )
 def test_check_refuses_bad_values_in_one_line(
@@ -397,7 +399,9 @@ def test_check_refuses_bad_values_in_one_line(
     pytest.importorskip("symcnn.check", reason="the checker has not landed yet")
     path = write(tmp_path, OPEN_MODEL)
     garbage = write(tmp_path, GARBAGE, "table.csv")
-    args = [a.format(missing=tmp_path / "none.csv", garbage=garbage) for a in args]
+    os.mkfifo(tmp_path / "pipe.csv")
+    args = [a.format(missing=tmp_path / "none.csv", garbage=garbage, fifo=tmp_path / "pipe.csv", folder=tmp_path)
+            for a in args]
     assert_user_error(cli(capsys, "check", str(path), *args), problem=problem)
 
 
