@@ -31,6 +31,7 @@ class _Conv(Layer, register=False):
     conv_like = True
     paddings: ClassVar[tuple[str, ...]] = ("valid", "same")
     refuses_strided_dilation: ClassVar[bool] = True  # Keras's base_conv/base_conv_transpose check
+    supports_lora: ClassVar[bool] = True  # Conv1D/2D/3D only
 
     def __init__(
         self,
@@ -42,9 +43,14 @@ class _Conv(Layer, register=False):
         dilation_rate: Any = 1,
         groups: Any = 1,
         use_bias: bool = True,
+        lora_rank: Any = None,
         **base: Any,
     ) -> None:
         super().__init__(**base)
+        if lora_rank is not None and not self.supports_lora:
+            raise ArgumentError(f"{self.class_name} has no argument 'lora_rank'")
+        # Keras's LoRA (base_conv): the kernel is frozen, factors (*k, C_in/groups, r) and (r, filters) learn.
+        self.lora_rank = None if lora_rank is None else as_dim(lora_rank, "lora_rank")
         if kernel_size is None:
             raise ArgumentError(f"{self.class_name} needs kernel_size")
         self.filters = self._filters(filters)
@@ -103,9 +109,14 @@ class _Conv(Layer, register=False):
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         _, _, c_in = self._input(inputs)
         per_group = c_in if self.groups == 1 else simplify_int(sympy.Integer(1) * c_in / self.groups)  # never a float
-        ws = [Weight("kernel", (*self.kernel_size, per_group, self.filters))]
+        ws = [Weight("kernel", (*self.kernel_size, per_group, self.filters), trainable=self.lora_rank is None)]
         if self.use_bias:
             ws.append(Weight("bias", (self.filters,)))
+        if self.lora_rank is not None:
+            ws += [
+                Weight("lora_kernel_a", (*self.kernel_size, per_group, self.lora_rank)),
+                Weight("lora_kernel_b", (self.lora_rank, self.filters)),
+            ]
         return ws
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
@@ -131,6 +142,8 @@ class Conv3D(_Conv):
 
 class _DepthwiseConv(_Conv, register=False):
     """Keras ``DepthwiseConv{rank}D``: one filter bank of ``depth_multiplier`` per input channel."""
+
+    supports_lora = False
 
     refuses_strided_dilation = False  # Keras 3's base_depthwise_conv accepts strides with dilation
 
@@ -170,6 +183,8 @@ class DepthwiseConv2D(_DepthwiseConv):
 class _SeparableConv(_Conv, register=False):
     """Keras ``SeparableConv{rank}D``: a depthwise conv, then a 1×1 conv to ``filters``."""
 
+    supports_lora = False
+
     refuses_strided_dilation = False  # Keras 3's base_separable_conv accepts strides with dilation
 
     def __init__(self, filters: Any = None, kernel_size: Any = None, depth_multiplier: Any = 1, **kwargs: Any) -> None:
@@ -208,6 +223,8 @@ class SeparableConv2D(_SeparableConv):
 
 class _ConvTranspose(_Conv, register=False):
     """Keras ``Conv{rank}DTranspose``: kernel (*k, F, C_in), Keras's deconv length rule."""
+
+    supports_lora = False
 
     def __init__(self, filters: Any = None, kernel_size: Any = None, output_padding: Any = None, **kwargs: Any) -> None:
         super().__init__(filters=filters, kernel_size=kernel_size, **kwargs)
