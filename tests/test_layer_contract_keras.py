@@ -41,6 +41,8 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("Conv2D", {"filters": 6, "kernel_size": 3, "groups": 3, "use_bias": False}, (None, 9, 9, 6)),
     ("Conv2D", {"filters": 7, "kernel_size": 2, "strides": (2, 3), "data_format": "channels_first"}, (None, 3, 11, 13)),
     ("Conv2D", {"filters": 4, "kernel_size": 5, "strides": 3, "padding": "same"}, (None, 7, 11, 2)),
+    ("Conv2D", {"filters": 6, "kernel_size": 3, "groups": 2, "lora_rank": 2}, (None, 9, 9, 4)),
+    ("Conv1D", {"filters": 5, "kernel_size": 3, "lora_rank": 3}, (None, 20, 4)),
     ("Conv3D", {"filters": 4, "kernel_size": 3, "strides": (1, 2, 2)}, (None, 8, 9, 10, 2)),
     ("Conv3D", {"filters": 4, "kernel_size": 2, "padding": "same", "data_format": "channels_first"}, (None, 2, 5, 6, 7)),
     ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 3}, (None, 12, 10, 4)),
