@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symcnn.errors import ArgumentError, GraphError, ShapeError, UnknownLayerError
 from symcnn.layers.core import InputLayer
@@ -377,3 +379,64 @@ def _conv_and_matmul_macs(net: Any, shape: tuple[int, ...]) -> int:
 def test_fvcore_convention_counts_conv_and_linear_products(make: Any, shape: tuple[int, ...]) -> None:
     net = make().eval()
     assert from_torch(net, shape).macs("fvcore") == _conv_and_matmul_macs(net, shape)
+
+
+# ---- property test: random chains, torch decides -------------------------------------------------
+
+_BLOCKS = st.sampled_from(["conv", "dwconv", "pool", "avgpool", "bn", "relu", "convT", "upsample", "pad"])
+
+
+def _chain(kinds: list[str], seeds: list[int], channels: int) -> Any:
+    layers, c = [], channels
+    for kind, seed in zip(kinds, seeds):
+        k, s, p = 1 + seed % 4, 1 + (seed // 4) % 3, (seed // 12) % 2
+        if kind == "conv":
+            layers.append(nn.Conv2d(c, c + 2, k, stride=s, padding=p, bias=seed % 2 == 0))
+            c += 2
+        elif kind == "dwconv":
+            layers.append(nn.Conv2d(c, c, k, stride=s, padding=min(p, k // 2), groups=c))
+        elif kind == "pool":
+            layers.append(nn.MaxPool2d(k, stride=s, padding=min(p, k // 2), ceil_mode=seed % 2 == 1))
+        elif kind == "avgpool":
+            layers.append(nn.AvgPool2d(k, stride=s, padding=min(p, k // 2), ceil_mode=seed % 3 == 1))
+        elif kind == "bn":
+            layers.append(nn.BatchNorm2d(c))
+        elif kind == "relu":
+            layers.append(nn.ReLU())
+        elif kind == "convT":
+            layers.append(nn.ConvTranspose2d(c, c + 1, k, stride=s, padding=p if k > p else 0))
+            c += 1
+        elif kind == "upsample":
+            layers.append(nn.Upsample(scale_factor=1 + seed % 2))
+        else:
+            layers.append(nn.ZeroPad2d((p, seed % 3, 1, 0)))
+    return nn.Sequential(*layers, nn.Flatten(), nn.LazyLinear(3))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kinds=st.lists(_BLOCKS, min_size=1, max_size=6),
+    seeds=st.lists(st.integers(0, 47), min_size=6, max_size=6),
+    side=st.integers(3, 40),
+    batch=st.integers(1, 3),
+)
+def test_random_chains_agree_with_torch_and_torchinfo(
+    kinds: list[str], seeds: list[int], side: int, batch: int
+) -> None:
+    net = _chain(kinds, seeds, 3).eval()
+    shape = (batch, 3, side, side + 1)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = net(torch.zeros(shape))
+    except RuntimeError:
+        with pytest.raises((ShapeError, ArgumentError)):
+            from_torch(net, shape)
+        return
+    model = from_torch(net, shape)
+    assert model.output_shapes == [tuple(out.shape)]
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert model.total_buffers == sum(b.numel() for b in net.buffers())
+    assert model.total_macs == _torchinfo(net, shape).total_mult_adds
+    symbolic = from_torch(net, (batch, 3, H, W))  # the same chain with free sides, before the Linear fixes them
+    assert symbolic.total_macs.subs({H: side, W: side + 1}) == model.total_macs

@@ -48,7 +48,7 @@ from ..formulas import Dim, prod, simplify_int
 from ..layers.base import Layer, Shape, Weight, _accepted_arguments, as_dim
 from ..layers.core import InputLayer
 from ..layers.torch_layers import TORCH_LAYERS, _RNNBase, _TorchLayer
-from ..model import Model, Node
+from ..model import Model, Node, _check_sizes
 from .torch_calls import (
     _OPS,
     _PASS,
@@ -224,6 +224,7 @@ class _Reader:
         node = Node(layer, [t.node for t in inputs], name)
         try:
             shape = layer.output_shape([t.shape for t in inputs])
+            _check_sizes(shape)
         except SymcnnError as exc:
             raise exc.within(layer=name) from None
         self.nodes.append(node)
@@ -240,7 +241,9 @@ class _Reader:
     def model(self, name: str) -> Model:
         if not self.outputs:
             raise GraphError("the module's forward returns no tensor")
-        return Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch")
+        model = Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch")
+        model.records  # noqa: B018 - checks every size now (an input too small fails here, naming the layer)
+        return model
 
     # ---- nodes --------------------------------------------------------------------------------
     def visit(self, node: Any) -> None:
