@@ -114,9 +114,20 @@ def _warm_up() -> None:
             importlib.import_module(module)
         except ImportError:
             pass
-    _exercise(symcnn.load(REPO / "examples" / "seed.yaml"))
+    seed = symcnn.load(REPO / "examples" / "seed.yaml")
+    _exercise(seed)
     _exercise(symcnn.load(REPO / "tests" / "fixtures" / "hostile" / "seed_functional.json"))
     parse("(3² × 64 × 1) + 64")
+    with tempfile.TemporaryDirectory(prefix="symcnn-fuzz-") as folder:
+        from symcnn.docs import write_site
+
+        write_site([seed], Path(folder) / "site")  # compiles the templates once
+    try:
+        from symcnn.check import check
+
+        check(seed, "conv2d", params="640")
+    except ImportError:
+        pass
 
 
 def outcome(category: str, run: Callable[[], Any]) -> Any:
