@@ -17,7 +17,6 @@ import sympy
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, ceil_div, conv_output_length, floor_div, is_number, prod, simplify_int
 from .base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
-from .merge import broadcast
 from .torch_layers import (
     Flatten,
     _axis,
@@ -68,7 +67,26 @@ class _Elementwise(_TorchLayer, register=False):
             raise ShapeError(f"{self.class_name} needs at least one tensor input")
         if len(inputs) == 1:
             return inputs[0]
-        return broadcast(inputs, self.class_name)
+        return torch_broadcast(inputs, self.class_name)
+
+
+def torch_broadcast(shapes: list[Shape], who: str) -> Shape:
+    """Broadcasting as torch does it; symbolic sizes that may be equal are taken to be (the first one wins).
+
+    Sizes known to differ (both numbers, or a difference that is a nonzero number) are an error.
+    """
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    out: list[Any] = []
+    for axis in zip(*padded):
+        sizes = [d for d in axis if d != 1]
+        if not sizes:
+            out.append(1)
+            continue
+        if any(not _same(sizes[0], d) for d in sizes[1:]):
+            raise ShapeError(f"{who} inputs do not broadcast: {', '.join(format_shape(s) for s in shapes)}")
+        out.append(sizes[0])
+    return tuple(out)
 
 
 for _name, _aliases in (
@@ -412,7 +430,9 @@ class matmul(_TorchLayer):
         b2 = (*b, 1) if len(b) == 1 else b
         if not _same(a2[-1], b2[-2]):
             raise ShapeError(f"matmul: {format_shape(a)} @ {format_shape(b)} do not fit")
-        batch = broadcast([tuple(a2[:-2]) or (1,), tuple(b2[:-2]) or (1,)], "matmul") if len(a2) + len(b2) > 4 else ()
+        batch = (
+            torch_broadcast([tuple(a2[:-2]) or (1,), tuple(b2[:-2]) or (1,)], "matmul") if len(a2) + len(b2) > 4 else ()
+        )
         out = (*batch, a2[-2], b2[-1])
         if len(a) == 1:
             out = out[:-2] + out[-1:]
