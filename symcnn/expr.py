@@ -38,6 +38,7 @@ _OPERATOR_ALIASES = {
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
+  | (?P<sci>(?:\d+(?:\.\d*)?|\.\d+)[eE][-+]?\d+(?![A-Za-z_]))
   | (?P<number>\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
@@ -85,6 +86,8 @@ def _tokenize(text: str) -> list[_Tok]:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos + 1} in {text!r}")
         kind = m.lastgroup or ""
         chunk = m.group()
+        if kind == "sci":
+            raise ParseError(f"write {chunk!r} out in full: scientific notation is not accepted, in {text!r}")
         if kind != "space":
             if kind == "op":
                 chunk = _OPERATOR_ALIASES.get(chunk, chunk)

@@ -149,7 +149,7 @@ def test_parser_reads_arithmetic_as_people_write_it(text: str, value: object) ->
 @pytest.mark.parametrize(
     "text",
     ["__import__('os').system('true')", "exec('1')", "1 +", "3 $ 4", "(" * 10000 + "1" + ")" * 10000, "9^9^9^9",
-     "2^100000", "lambda: 1", "a.b", "36 928", ""],
+     "2^100000", "lambda: 1", "a.b", "36 928", "1e4", ""],
 )
 def test_parser_refuses_quickly(text: str) -> None:
     start = time.perf_counter()

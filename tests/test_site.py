@@ -153,6 +153,15 @@ def test_user_templates_override_the_shipped_ones(tmp_path: Path) -> None:
     assert "## The calculations" in files["docs/models/seed.md"].decode()
 
 
+def test_user_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    probe = "{{ ''.__class__.__mro__[1].__subclasses__() }}{{ cycler.__init__.__globals__.os.system('touch %s') }}"
+    (tmp_path / "terminology.md.j2").write_text(probe % marker)
+    with pytest.raises(SymcnnError, match="unsafe"):
+        render_site([load(SEED)], templates=tmp_path)
+    assert not marker.exists()
+
+
 def test_missing_template_folder_is_an_argument_error(tmp_path: Path) -> None:
     with pytest.raises(SymcnnError, match="templates"):
         render_site([load(SEED)], templates=tmp_path / "nope")

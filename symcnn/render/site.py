@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 import sympy
 from markupsafe import Markup
 
@@ -83,7 +84,8 @@ def _finalize(value: Any) -> Any:
 @lru_cache(maxsize=8)
 def _environment(templates: str | None) -> jinja2.Environment:
     folders = ([templates] if templates else []) + [str(package_templates())]
-    env = jinja2.Environment(
+    # Sandboxed: a user's --templates folder can format values but cannot reach Python internals.
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
         finalize=_finalize,
         autoescape=False,
