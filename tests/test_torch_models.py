@@ -440,3 +440,16 @@ def test_random_chains_agree_with_torch_and_torchinfo(
     assert model.total_macs == _torchinfo(net, shape).total_mult_adds
     symbolic = from_torch(net, (batch, 3, H, W))  # the same chain with free sides, before the Linear fixes them
     assert symbolic.total_macs.subs({H: side, W: side + 1}) == model.total_macs
+
+
+def test_frozen_parameters_are_non_trainable_whole_modules_or_single_tensors() -> None:
+    net = zoo.resnet18()
+    for p in net.layer1.parameters():
+        p.requires_grad = False
+    net.fc.bias.requires_grad = False
+    net.bn1.weight.requires_grad = False
+    model = from_torch(net.eval(), (1, 3, 64, 64))
+    assert model.trainable_params == sum(p.numel() for p in net.parameters() if p.requires_grad)
+    assert model.non_trainable_params == sum(p.numel() for p in net.parameters() if not p.requires_grad)
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert model.get_layer("fc").non_trainable == net.fc.bias.numel()

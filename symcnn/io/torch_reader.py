@@ -511,9 +511,12 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
         layer = cls(name=target, **kwargs)
     except TypeError as exc:
         raise ArgumentError(f"{cls.__name__}: {exc}") from None
-    params = list(module.parameters())
-    if params and not any(p.requires_grad for p in params):
+    params = dict(module.named_parameters())
+    frozen = frozenset(name for name, p in params.items() if not p.requires_grad)
+    if params and len(frozen) == len(params):
         layer.trainable = False
+    elif frozen:
+        layer.frozen_weights = frozen  # type: ignore[attr-defined]
     return layer
 
 

@@ -27,6 +27,8 @@ name for a convention.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -62,8 +64,12 @@ class _TorchLayer(Layer, register=False):
     channels_last = False
     counts_stats = False
 
+    frozen_weights: frozenset[str] = frozenset()  # torch parameters with requires_grad=False
+
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(register=False, **kwargs)
+        if "weights" in cls.__dict__:
+            cls.weights = _respecting_frozen(cls.__dict__["weights"])  # type: ignore[method-assign]
         if register and not cls.__name__.startswith("_"):
             for key in (cls.__name__, *cls.aliases):
                 TORCH_LAYERS[key] = cls
@@ -71,6 +77,19 @@ class _TorchLayer(Layer, register=False):
 
     def __init__(self, *, device: Any = None, dtype: Any = None, **base: Any) -> None:
         super().__init__(**base)
+
+
+def _respecting_frozen(method: Any) -> Any:
+    """Wrap a ``weights`` method so the layer's frozen parameters come out non-trainable."""
+
+    @functools.wraps(method)
+    def weights(self: _TorchLayer, inputs: list[Shape]) -> list[Weight]:
+        found = method(self, inputs)
+        if not self.frozen_weights:
+            return found
+        return [dataclasses.replace(w, trainable=False) if w.name in self.frozen_weights else w for w in found]
+
+    return weights
 
 
 # ---- argument helpers ------------------------------------------------------------------
