@@ -136,5 +136,8 @@ class PReLU(Layer):
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         shape = self._one_input(inputs)
+        outside = [a for a in self.shared_axes if a >= len(shape)]
+        if outside:
+            raise ShapeError(f"shared_axes {list(self.shared_axes)} name axis {outside[0]} of a rank-{len(shape)} input")
         alpha: list[Dim] = [1 if i in self.shared_axes else d for i, d in enumerate(shape) if i > 0]
         return [Weight("alpha", tuple(alpha))]
