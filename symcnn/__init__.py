@@ -18,4 +18,4 @@ from .model import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Sequential", "SymcnnError", "from_onnx", "from_torch", "layers", "load", "__version__"]
+__all__ = ["Model", "Sequential", "SymcnnError", "__version__", "from_onnx", "from_torch", "layers", "load"]

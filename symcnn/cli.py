@@ -93,7 +93,7 @@ def load_model(path: str, *, input_dims: str | None = None, sets: Sequence[str] 
             values = {**{s.name: v for s, v in model.defaults.items()}, **values}
         if values:
             model = model.subs(values)
-        model.records  # build now, so shape errors surface here with their layer
+        _ = model.records  # build now, so shape errors surface here with their layer
     except SymcnnError as exc:
         raise exc.within(file=path) from None
     return model
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("symcnn: error: input nested too deeply to process", file=sys.stderr)
         return 2
-    except Exception:
+    except Exception:  # noqa: BLE001  (a bug: show the traceback and ask for a report)
         import traceback
 
         traceback.print_exc()

@@ -18,7 +18,7 @@ from typing import Union
 
 import sympy
 
-Dim = Union[int, sympy.Expr]
+Dim = Union[int, sympy.Expr]  # noqa: UP007  (a runtime alias; mypy reads Union with untyped sympy best)
 
 
 def is_number(x: object) -> bool:

@@ -322,6 +322,7 @@ class Model(Layer, register=False):
             raise ShapeError(f"model has {len(inputs)} input(s), got {len(shapes)} shape(s)")
         memo: dict[int, Node] = {}
         for node in self.nodes:
+            layer: Layer
             if isinstance(node.layer, InputLayer):
                 shape = shapes[inputs.index(node)]
                 layer = InputLayer(batch_shape=tuple(shape), name=node.layer.name)
@@ -493,4 +494,4 @@ def _check_sizes(shape: Shape) -> None:
             raise ShapeError(f"the input is too small: the output shape would be {format_shape(shape)}")
 
 
-__all__ = ["Model", "Sequential", "Tensor", "LayerRecord", "Node", "prod"]
+__all__ = ["LayerRecord", "Model", "Node", "Sequential", "Tensor", "prod"]

@@ -20,8 +20,8 @@ import yaml
 
 from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError
 from ..expr import dim_symbol, is_identifier, parse
-from ..layers.torch_layers import lookup
 from ..layers.core import InputLayer
+from ..layers.torch_layers import lookup
 from ..model import MAX_LAYERS, Model, Node
 from . import read_bytes
 

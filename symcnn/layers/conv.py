@@ -61,9 +61,10 @@ class _Conv(Layer, register=False):
         self.dilation_rate = dim_tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = as_dim(groups, "groups")
         self.use_bias = flag(use_bias, "use_bias")
-        if self.refuses_strided_dilation and any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
-            if all(is_number(v) for v in (*self.strides, *self.dilation_rate)):
-                raise ArgumentError("strides > 1 cannot be combined with dilation_rate > 1")
+        strided_and_dilated = any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate)
+        known = all(is_number(v) for v in (*self.strides, *self.dilation_rate))
+        if self.refuses_strided_dilation and strided_and_dilated and known:
+            raise ArgumentError("strides > 1 cannot be combined with dilation_rate > 1")
         if is_number(self.filters) and is_number(self.groups) and self.filters % self.groups:
             raise ArgumentError(f"filters ({self.filters}) must be divisible by groups ({self.groups})")
 

@@ -21,9 +21,8 @@ def broadcast(shapes: list[Shape], who: str) -> Shape:
         if any(d is None for d in sizes):
             out.append(None)
             continue
-        if len(sizes) > 1:
-            if all(is_number(d) for d in sizes) or len({sympy.simplify(d) for d in sizes}) > 1:
-                raise ShapeError(f"{who} inputs do not match: {', '.join(format_shape(s) for s in shapes)}")
+        if len(sizes) > 1 and (all(is_number(d) for d in sizes) or len({sympy.simplify(d) for d in sizes}) > 1):
+            raise ShapeError(f"{who} inputs do not match: {', '.join(format_shape(s) for s in shapes)}")
         out.append(next(iter(sizes)) if sizes else 1)
     return tuple(out)
 

@@ -28,8 +28,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 import sympy
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import ArgumentError, SymcnnError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 import sympy
@@ -26,14 +27,14 @@ def _rows(model: Any, convention: str, with_inputs: bool) -> list[tuple[str, str
 def _is_chain(model: Any) -> bool:
     """True when every layer takes the one before it: shown without input rows, as Keras shows a Sequential."""
     recs = model.records
-    return bool(recs) and not recs[0].inputs and all(r.inputs == [p.name] for p, r in zip(recs, recs[1:]))
+    return bool(recs) and not recs[0].inputs and all(r.inputs == [p.name] for p, r in pairwise(recs))
 
 
 def table(model: Any, convention: str = "torchinfo") -> str:
     """A Keras-style summary table with a MACs column."""
     graph = not _is_chain(model)
-    header = ("Layer (type)", "Output Shape", "Param #", f"MACs ({convention})")
-    rows = _rows(model, convention, with_inputs=graph)
+    header: tuple[str, ...] = ("Layer (type)", "Output Shape", "Param #", f"MACs ({convention})")
+    rows: list[tuple[str, ...]] = list(_rows(model, convention, with_inputs=graph))
     inputs_col = graph
     if inputs_col:
         header = (*header, "Connected to")
