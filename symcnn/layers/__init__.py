@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 # torch_layers last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
-from . import conv, core, dense, embedding, keras_extra, merge, norm, pool, recurrent, reshape, torch_layers  # noqa: F401
+from . import applications, conv, core, dense, embedding, keras_ops, merge, norm, pool, recurrent, reshape, torch_layers  # noqa: F401
 from .base import Layer, Weight
-from .conv import *  # noqa: F401,F403
+from .conv import *
+from .core import *
 from .core import Input, InputLayer  # noqa: F401
-from .core import *  # noqa: F401,F403
 from .dense import Dense  # noqa: F401
-from .merge import *  # noqa: F401,F403
-from .pool import *  # noqa: F401,F403
+from .merge import *
+from .pool import *
 
 registry = Layer.registry
 
@@ -22,4 +22,4 @@ def __getattr__(name: str) -> type[Layer]:
         raise AttributeError(name) from None
 
 
-__all__ = ["Layer", "Weight", "Input", "registry", *sorted(k for k in Layer.registry if k.isidentifier())]
+__all__ = ["Layer", "Weight", "Input", "registry", *sorted(k for k in Layer.registry if k.isidentifier())]  # noqa: PLE0604
