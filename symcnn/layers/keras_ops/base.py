@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sympy
 
@@ -70,9 +70,9 @@ def constant_shape(value: Any, who: str) -> Shape:
     raise ArgumentError(f"{who}: cannot tell the shape of the argument {value!r}")
 
 
-def _call_values(args: Any, kwargs: Any) -> list[Any]:
+def _call_values(args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Any]:
     """A call's operands: its positional arguments, then its keyword arguments other than ``name``."""
-    return [*(args or ()), *(v for k, v in (kwargs or {}).items() if k != "name")]
+    return [*args, *(v for k, v in kwargs.items() if k != "name")]
 
 
 def _int_axis(axis: Any) -> int:
@@ -123,20 +123,28 @@ class _Op(Layer, register=False):
         return inputs
 
 
-class _OperandOp(_Op, register=False):
-    """An op whose call may mix tensors and constants: ``operands`` holds, per operand, an input index or a shape."""
-
-    def __init__(self, **base: Any) -> None:
-        super().__init__(**base)
-        self.operands: tuple[Any, ...] = ()
+class _CallOp(_Op, register=False):
+    """An op the reader builds from its recorded call: ``from_call`` hands the call's arguments to ``_read_call``."""
 
     @classmethod
     def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
-        layer = cls.from_config(config)
-        layer.operands = tuple(  # type: ignore[attr-defined]
-            v.index if _is_tensor(v) else constant_shape(v, layer.class_name) for v in _call_values(args, kwargs)
-        )
+        layer = cast(_CallOp, cls.from_config(config))
+        layer._read_call(args or (), kwargs or {})
         return layer
+
+    def _read_call(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class _OperandOp(_CallOp, register=False):
+    """An op whose call may mix tensors and constants: ``operands`` holds, per operand, an input index or a shape."""
+
+    operands: tuple[Any, ...] = ()
+
+    def _read_call(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        self.operands = tuple(
+            v.index if _is_tensor(v) else constant_shape(v, self.class_name) for v in _call_values(args, kwargs)
+        )
 
     def _operand_shapes(self, inputs: list[Shape], detail: str = "") -> list[Shape]:
         """The operands' shapes: the recorded call's if there is one, else the tensor inputs in order."""

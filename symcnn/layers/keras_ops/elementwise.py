@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..base import Layer, Shape
-from .base import _BASE_KEYS, _call_values, _is_tensor, _make, _Op, broadcast_shapes, constant_shape
+from .base import _BASE_KEYS, _call_values, _CallOp, _is_tensor, _make, _Op, broadcast_shapes, constant_shape
 
 
 class _Unary(_Op, register=False):
@@ -35,20 +35,15 @@ _make(_Unary, (
 ), "element-wise, shape unchanged")
 
 
-class _Elementwise(_Op, register=False):
+class _Elementwise(_CallOp, register=False):
     """Element-wise on several operands; tensors and constants broadcast (Keras ops rules)."""
 
-    def __init__(self, **base: Any) -> None:
-        super().__init__(**base)
-        self.constants: tuple[Shape, ...] = ()
+    constants: tuple[Shape, ...] = ()
 
-    @classmethod
-    def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
-        layer = cls.from_config(config)
-        layer.constants = tuple(  # type: ignore[attr-defined]
-            constant_shape(v, layer.class_name) for v in _call_values(args, kwargs) if v is not None and not _is_tensor(v)
+    def _read_call(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        self.constants = tuple(
+            constant_shape(v, self.class_name) for v in _call_values(args, kwargs) if v is not None and not _is_tensor(v)
         )
-        return layer
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         self._inputs(inputs, None)

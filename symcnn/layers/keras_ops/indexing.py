@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy
 
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, simplify_int
-from ..base import Layer, Shape, as_dim, format_shape
-from .base import _int_axis, _is_tensor, _keep_batch, _make, _Op, _register
+from ..base import Shape, as_dim, format_shape
+from .base import _CallOp, _int_axis, _is_tensor, _keep_batch, _make, _Op, _register
 from .elementwise import _Elementwise
 
 
-class _OpGetItem(_Op, register=False):
+class _OpGetItem(_CallOp, register=False):
     """``x[...]`` on a tensor: NumPy basic indexing (ints, slices, None, Ellipsis)."""
 
     op_name = "GetItem"
 
-    def __init__(self, **base: Any) -> None:
-        super().__init__(**base)
-        self.key: tuple[Any, ...] = ()
+    key: tuple[Any, ...] = ()
 
-    @classmethod
-    def from_call(cls, config: Mapping[str, Any], args: Any, kwargs: Any) -> Layer:
-        layer = cls.from_config(config)
-        if len(args or ()) != 2 or not _is_tensor(args[0]):
+    def _read_call(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        if len(args) != 2 or not _is_tensor(args[0]):
             raise ArgumentError("GetItem needs a tensor and an index")
         key = args[1] if isinstance(args[1], (list, tuple)) else [args[1]]
         items: list[Any] = []
@@ -39,8 +35,7 @@ class _OpGetItem(_Op, register=False):
                 raise ArgumentError(f"GetItem: index {k!r} is not an int, slice, None or ...")
         if items.count(Ellipsis) > 1:
             raise ArgumentError("GetItem: an index can hold only one ...")
-        layer.key = tuple(items)  # type: ignore[attr-defined]
-        return layer
+        self.key = tuple(items)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._inputs(inputs)[0]
