@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import layers
 from .errors import SymcnnError
 from .io import load
-from .io.onnx_reader import from_onnx
+from .io.onnx import from_onnx
 from .io.torch_reader import from_torch
 from .model import Model, Sequential
 

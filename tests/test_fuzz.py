@@ -108,7 +108,7 @@ def _warm_up() -> None:
     """Import the readers and printers and run each once, so the first example is not charged for imports."""
     import importlib
 
-    for module in ("symcnn.io.yaml_reader", "symcnn.io.keras_reader", "symcnn.io.onnx_reader", "symcnn.render.summary",
+    for module in ("symcnn.io.yaml_reader", "symcnn.io.keras_reader", "symcnn.io.onnx.reader", "symcnn.render.summary",
                    "symcnn.check"):
         try:
             importlib.import_module(module)

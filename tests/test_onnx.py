@@ -1,7 +1,7 @@
 """ONNX files exported by torch read back with the counts torch and torchinfo give.
 
 Each model is a plain ``torch.nn`` module, exported with ``torch.onnx.export`` to a
-temporary file and read with :func:`symcnn.io.onnx_reader.from_onnx`. The truth is
+temporary file and read with :func:`symcnn.io.onnx.from_onnx`. The truth is
 torch itself: ``sum(p.numel())`` for parameters, the buffers' sizes, the shape of a
 real forward pass, and ``torchinfo.summary(...).total_mult_adds`` for MACs. With
 dynamic height and width, the closed forms symcnn finds are evaluated at several
@@ -33,7 +33,7 @@ nn = torch.nn
 F = torch.nn.functional
 
 from symcnn.io import load
-from symcnn.io.onnx_reader import from_onnx
+from symcnn.io.onnx import from_onnx
 
 pytestmark = pytest.mark.slow
 
@@ -611,11 +611,11 @@ def test_malformed_files_raise_symcnn_errors(tmp_path: Path, name: str, make: An
 
 
 def test_files_over_the_size_limit_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from symcnn.io import onnx_reader
+    from symcnn.io import onnx as onnx_package
 
     path = tmp_path / "big.onnx"
     path.write_bytes(_valid_bytes(tmp_path))
-    monkeypatch.setattr(onnx_reader, "MAX_ONNX_BYTES", 100)
+    monkeypatch.setattr(onnx_package, "MAX_ONNX_BYTES", 100)
     with pytest.raises(LimitError):
         from_onnx(path)
 

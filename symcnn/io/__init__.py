@@ -57,7 +57,7 @@ def load(path: str | Path, **options: Any) -> Any:
 
         return load_keras(path, **options)
     if suffix == ".onnx":
-        from .onnx_reader import from_onnx
+        from .onnx import from_onnx
 
         return from_onnx(path, **options)
     raise ParseError(f"unknown model file type {suffix or '(none)'!r}: use .yaml, .json, .keras or .onnx", file=str(path))
