@@ -453,3 +453,18 @@ def test_frozen_parameters_are_non_trainable_whole_modules_or_single_tensors() -
     assert model.non_trainable_params == sum(p.numel() for p in net.parameters() if not p.requires_grad)
     assert model.total_params == sum(p.numel() for p in net.parameters())
     assert model.get_layer("fc").non_trainable == net.fc.bias.numel()
+
+
+class _Plain(nn.Conv2d):
+    """A Conv2d by another name: torchinfo's MAC rule goes by the class name, so this is not "conv-like"."""
+
+
+class _ConvHead(nn.Linear):
+    """A Linear whose class name contains "Conv": torchinfo counts it over output positions."""
+
+
+def test_torchinfo_rule_follows_the_modules_own_class_name() -> None:
+    net = nn.Sequential(_Plain(3, 4, 3), nn.Flatten(2), _ConvHead(49, 5)).eval()
+    shape = (2, 3, 9, 9)
+    model = from_torch(net, shape)
+    assert model.total_macs == _torchinfo(net, shape).total_mult_adds

@@ -511,6 +511,13 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
         layer = cls(name=target, **kwargs)
     except TypeError as exc:
         raise ArgumentError(f"{cls.__name__}: {exc}") from None
+    if (
+        "Conv" in type(module).__name__
+        and not layer.conv_like
+        or layer.conv_like
+        and "Conv" not in type(module).__name__
+    ):
+        layer.conv_like = "Conv" in type(module).__name__  # type: ignore[misc]  # torchinfo goes by the class name
     params = dict(module.named_parameters())
     frozen = frozenset(name for name, p in params.items() if not p.requires_grad)
     if params and len(frozen) == len(params):
