@@ -511,13 +511,9 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
         layer = cls(name=target, **kwargs)
     except TypeError as exc:
         raise ArgumentError(f"{cls.__name__}: {exc}") from None
-    if (
-        "Conv" in type(module).__name__
-        and not layer.conv_like
-        or layer.conv_like
-        and "Conv" not in type(module).__name__
-    ):
-        layer.conv_like = "Conv" in type(module).__name__  # type: ignore[misc]  # torchinfo goes by the class name
+    conv_named = "Conv" in type(module).__name__
+    if layer.conv_like != conv_named:  # a subclass named otherwise: torchinfo's rule goes by the class name
+        layer.conv_like = conv_named  # type: ignore[misc]
     params = dict(module.named_parameters())
     frozen = frozenset(name for name, p in params.items() if not p.requires_grad)
     if params and len(frozen) == len(params):
