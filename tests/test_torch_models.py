@@ -236,9 +236,13 @@ def test_unknown_op_is_named_or_passed_through_with_a_warning() -> None:
 
 
 def test_ignored_unknown_module_passes_its_input_through() -> None:
+    net = _WithEncoder()
     with pytest.warns(UserWarning, match="TransformerEncoderLayer"):
-        model = from_torch(_WithEncoder(), (1, 5, 8), unknown_ops="ignore")
+        model = from_torch(net, (1, 5, 8), unknown_ops="ignore")
     assert model.output_shapes == [(1, 5, 8)]
+    assert model.get_layer("encoder").params == 0
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    assert any("(ignored)" in r.type for r in model.records)
 
 
 @pytest.mark.parametrize(

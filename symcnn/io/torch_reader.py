@@ -214,9 +214,9 @@ class _Reader:
         self.outputs: list[Node] = []
         self.names: set[str] = set()
         self.layers: dict[int, Layer] = {}  # id(torch module) -> its one layer
-        self.calls: dict[int, int] = {}
         self.owners: dict[int, str] = {}  # id(parameter or buffer) -> qualified name of its first use
         self.traced_leaves: set[str] = set()  # modules traced through that torchinfo counts as leaves
+        self.ignored: set[str] = set()  # unknown modules passed through (unknown_ops="ignore")
 
     # ---- graph building ----------------------------------------------------------------------
     def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
@@ -305,7 +305,9 @@ class _Reader:
                 self.owners[id(tensor)] = name
         for path, tensors in groups.items():
             module = self.root.get_submodule(path) if path else self.root
+            ignored = any(path == p or path.startswith(p + ".") for p in self.ignored)
             layer = _ModuleCall(type(module).__name__, tensors, name=path or "(root)", called=False)
+            layer.note = "ignored" if ignored else "not called"
             self.add(layer, [], path or type(module).__name__)
 
     def _call_module(self, node: Any) -> Any:
@@ -319,11 +321,11 @@ class _Reader:
         else:
             cls = _layer_class(module)
             if cls is None:
+                self.ignored.add(str(node.target))
                 return self._unknown(f"module {type(module).__name__}", target, tensors)
             layer = _module_layer(cls, module, target)
             self.layers[id(module)] = layer
             self._tie(layer, dict(module.named_parameters()) | dict(module.named_buffers()), f"{target}.")
-        self.calls[id(module)] = self.calls.get(id(module), 0) + 1
         if isinstance(layer.arity, int) and layer.arity > 0:
             tensors = tensors[: layer.arity]  # masks and other optional tensors do not change shapes
         result = self.add(layer, tensors, target)
@@ -375,7 +377,9 @@ class _Reader:
                 "its input through unchanged"
             )
         warnings.warn(
-            f"from_torch: {what} at {name!r} is unknown; treated as identity with no parameters", stacklevel=4
+            f"from_torch: {what} at {name!r} is unknown; treated as an identity without MACs "
+            "(a module's parameters still count, in a record marked 'ignored')",
+            stacklevel=4,
         )
         return _Passthrough(self.add(TORCH_LAYERS["Identity"](), tensors[:1], name))
 
@@ -396,8 +400,10 @@ class _Reader:
 
         if isinstance(value, fx.Node):
             return self.env[value.name]
-        if isinstance(value, (list, tuple)):
-            return type(value)(self._resolve(v) for v in value)
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._resolve(v) for v in value)
         if isinstance(value, dict):
             return {k: self._resolve(v) for k, v in value.items()}
         if isinstance(value, slice):
@@ -433,10 +439,11 @@ class _ModuleCall(_TorchLayer, register=False):
             for name, t in tensors.items()
         ]  # fmt: skip
         self.arity = 1 if called else 0  # type: ignore[misc]
+        self.note = "not called"
 
     @property
     def class_name(self) -> str:
-        return self.torch_class if self.called else f"{self.torch_class} (not called)"
+        return self.torch_class if self.called else f"{self.torch_class} ({self.note})"
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return inputs[0] if self.called else ()
