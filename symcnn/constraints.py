@@ -51,7 +51,9 @@ def positivity_constraints(records: list[Any]) -> list[Constraint]:
     bounds: dict[sympy.Symbol, tuple[int, str]] = {}
     others: list[Constraint] = []
     seen: set[sympy.Expr] = set()
-    for rec in records:
+    from .model import trimming
+
+    for rec in trimming(records):
         factors = [f for d in rec.output_shape[1:] if isinstance(d, sympy.Basic) for f in sympy.Mul.make_args(d)]
         for d in factors:  # a product of positive sizes is positive when each factor is
             if d.is_number or d.is_Symbol or (d.is_Pow and d.base.is_Symbol) or d in seen:

@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import sympy
 
@@ -192,7 +192,7 @@ class Model(Layer, register=False):
         records: list[LayerRecord] = []
         shapes: dict[int, Shape] = {}
         owner: dict[int, str] = {}
-        for node in self.nodes:
+        for node in trimming(self.nodes):
             try:
                 ins = [shapes[id(n)] for n in node.inputs]
                 if node.layer.arity is not None and node.layer.arity != len(ins) and not isinstance(node.layer, Model):
@@ -233,7 +233,7 @@ class Model(Layer, register=False):
 
     # ---- totals --------------------------------------------------------------------
     def _total(self, values: Iterable[sympy.Expr]) -> sympy.Expr:
-        return sympy.Add(*values)  # no expand here: it is the cost of long chains; `formula` simplifies
+        return sympy.Add(*trimming(values))  # no expand here: it is the cost of long chains; `formula` simplifies
 
     @cached_property
     def trainable_params(self) -> sympy.Expr:
@@ -423,6 +423,22 @@ class Sequential(Model):
         _name_nodes(self.nodes)
         for key in ("records", "trainable_params", "non_trainable_params", "total_params", "total_buffers"):
             self.__dict__.pop(key, None)
+
+
+T = TypeVar("T")
+
+
+def trimming(items: Iterable[T], every: int = 48) -> Iterator[T]:
+    """Yield ``items``, emptying SymPy's expression cache every few dozen of them.
+
+    Sizes after k stride-2 layers carry 2^k, and Python hashes 2^k and 2^(k+61) alike, so
+    in a long chain SymPy's cache fills with colliding keys that it compares term by term:
+    work per layer then grows with the depth. Clearing it now and then keeps it linear.
+    """
+    for i, item in enumerate(items):
+        if i % every == every - 1:
+            sympy.core.cache.clear_cache()
+        yield item
 
 
 def _topological(outputs: Sequence[Node]) -> list[Node]:
