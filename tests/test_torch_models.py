@@ -472,3 +472,24 @@ def test_torchinfo_rule_follows_the_modules_own_class_name() -> None:
     shape = (2, 3, 9, 9)
     model = from_torch(net, shape)
     assert model.total_macs == _torchinfo(net, shape).total_mult_adds
+
+
+class _SelfAttention(nn.Module):
+    """Attention written out: q, k, v from one Linear, split into heads, F.scaled_dot_product_attention."""
+
+    def __init__(self, dim: int = 12, heads: int = 3) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x: Any) -> Any:
+        n, t, c = x.shape
+        q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
+        y = F.scaled_dot_product_attention(q, k, v)
+        return self.proj(y.transpose(1, 2).reshape(n, t, c))
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 12), (1, 13, 12)])
+def test_attention_written_with_functional_ops_matches_torch(shape: tuple[int, ...]) -> None:
+    _check_against_torch(_SelfAttention().eval(), shape)

@@ -405,6 +405,7 @@ _OPS.update(
         "unbind": _pieces,
         "narrow": lambda c: ops.narrow(dim=c.get(1, "dim"), start=c.get(2, "start"), length=c.get(3, "length")),
         "stack": lambda c: ops.stack(dim=c.get(1, "dim", 0)),
+        "scaled_dot_product_attention": lambda c: ops.scaled_dot_product_attention(),
         "expand": _expand,
         "expand_as": _expand,
         "linear": lambda c: ops.linear(),

@@ -507,3 +507,24 @@ class stack(_TorchLayer):
             raise ShapeError(f"stack needs tensors of one shape, got {', '.join(format_shape(s) for s in inputs)}")
         axis = _axis(self.dim, len(first) + 1, "stack")
         return (*first[:axis], len(inputs), *first[axis:])
+
+
+class scaled_dot_product_attention(_TorchLayer):
+    """F.scaled_dot_product_attention(q, k, v): (..., L, E) with (..., S, E) keys gives (..., L, Ev)."""
+
+    arity = None
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) < 3:
+            raise ShapeError("scaled_dot_product_attention takes query, key and value")
+        q, k, v = inputs[:3]
+        if len(q) < 2 or not _same(q[-1], k[-1]) or not _same(k[-2], v[-2]):
+            raise ShapeError(
+                f"scaled_dot_product_attention: query {format_shape(q)}, key {format_shape(k)} and value "
+                f"{format_shape(v)} do not fit"
+            )
+        return (*torch_broadcast([tuple(q[:-2]), tuple(v[:-2])], "scaled_dot_product_attention"), q[-2], v[-1])
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        q, k, _ = inputs[:3]
+        return prod([1 if d is None else d for d in output[:-1]] + [k[-2], q[-1] + output[-1]])
