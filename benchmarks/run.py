@@ -62,7 +62,7 @@ class Table:
         head = ("measure", "measured (median)", "ratio", "target", "met")
         rows = [(*r[:4], "yes" if r[4] else "NO") for r in self.rows]
         widths = [max(len(x) for x in col) for col in zip(head, *rows)]
-        line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+        line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
         print(line(head))
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         for r in rows:
@@ -159,7 +159,7 @@ def bench_growth(table: Table, runs: int) -> None:
             return model.total_params, model.total_macs, model.constraints, model.records[-1].output_shape
 
         t = median_call(build, runs)
-        _, macs, _, shape = build()
+        *_, shape = build()
         return t, sympy.count_ops(shape[1])
 
     times = {n: chain(n) for n in (100, 200, 400, 800)}
