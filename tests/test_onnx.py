@@ -812,3 +812,16 @@ def test_random_layer_chains_match_torch_at_the_export_size_and_another(tmp_path
         assert got.total_params == expected["params"]
         assert tuple(at(d, values) for d in got.output_shapes[0]) == expected["shape"], (model, h, w)
         assert at(got.macs("torchinfo"), values) == expected["macs"], (model, h, w)
+
+
+def test_shape_of_a_tensor_sequence_is_a_clear_error(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6, 6])
+    y = helper.make_tensor_value_info("y", TensorProto.INT64, None)
+    nodes = [helper.make_node("SplitToSequence", ["x"], ["s"], axis=1), helper.make_node("Shape", ["s"], ["y"])]
+    path = tmp_path / "seq.onnx"
+    onnx.save(helper.make_model(helper.make_graph(nodes, "g", [x], [y])), str(path))
+    with pytest.raises(UnknownLayerError, match="sequence"):
+        from_onnx(path)

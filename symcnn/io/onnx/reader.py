@@ -25,7 +25,7 @@ class Reader(LearnedOps, ShapeOps):
             _ = model.records  # every layer's shape and weights, checked here rather than later
         except SymcnnError:
             raise
-        except (*DECODE_ERRORS, ArithmeticError) as exc:  # text fields that are not UTF-8, and the like
+        except DECODE_ERRORS + (ArithmeticError,) as exc:  # text fields that are not UTF-8, and the like
             raise ParseError(f"malformed ONNX content: {type(exc).__name__}: {exc}") from None
         return model
 
@@ -46,7 +46,7 @@ class Reader(LearnedOps, ShapeOps):
                 self._node(i, node)
             except SymcnnError as exc:
                 raise exc.within(layer=label) from None
-            except (*DECODE_ERRORS, ArithmeticError) as exc:
+            except DECODE_ERRORS + (ArithmeticError,) as exc:
                 raise ShapeError(f"ONNX op {node.op_type} could not be read: {type(exc).__name__}: {exc}",
                                  layer=label) from None
         outs = []
@@ -100,10 +100,11 @@ class Reader(LearnedOps, ShapeOps):
         flows = [v for v in ins if isinstance(v, (Flow, FlowSeq))]
         if op == "CastLike" and not isinstance(ins[0], Flow) and flows:
             outs = fold(op, [ins[0], like(flows[0])], attrs)  # only the tensor's type is used
-        elif op == "Shape" and flows:
-            outs = [fold_shape(flows[0].shape, attrs)]
-        elif op == "Size" and flows:
-            outs = [self._size(flows[0])]
+        elif op in ("Shape", "Size") and flows:
+            tensor = flows[0]
+            if not isinstance(tensor, Flow):
+                raise UnknownLayerError(f"ONNX op {op} of a sequence of tensors is not supported")
+            outs = [fold_shape(tensor.shape, attrs)] if op == "Shape" else [self._size(tensor)]
         elif not flows:
             try:
                 outs = fold(op, ins, attrs)
