@@ -1,0 +1,254 @@
+"""torch.nn layers that only reshape: Flatten, Unflatten, PixelShuffle, Upsample and the padding family."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import sympy
+
+from ...errors import ArgumentError, ShapeError
+from ...formulas import Dim, is_number, prod, simplify_int
+from ..base import Shape, as_dim, format_shape, require_rank
+from .base import _axis, _div, _int, _TorchLayer
+
+
+class PixelShuffle(_TorchLayer):
+    """(N, C·r², H, W) → (N, C, H·r, W·r)."""
+
+    def __init__(self, upscale_factor: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.upscale_factor = as_dim(upscale_factor, "upscale_factor")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"upscale_factor": self.upscale_factor}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 4)
+        r = self.upscale_factor
+        c = shape[1]
+        if is_number(c) and is_number(r) and c % (r * r):
+            raise ShapeError(f"PixelShuffle needs channels divisible by {r}², got {c}")
+        return (shape[0], _div(c, r * r), simplify_int(shape[2] * r), simplify_int(shape[3] * r))
+
+
+class PixelUnshuffle(_TorchLayer):
+    """(N, C, H·r, W·r) → (N, C·r², H, W)."""
+
+    def __init__(self, downscale_factor: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.downscale_factor = as_dim(downscale_factor, "downscale_factor")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"downscale_factor": self.downscale_factor}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, 4)
+        r = self.downscale_factor
+        for n in shape[2:]:
+            if is_number(n) and is_number(r) and n % r:
+                raise ShapeError(f"PixelUnshuffle needs height and width divisible by {r}, got {format_shape(shape)}")
+        return (shape[0], simplify_int(shape[1] * r * r), _div(shape[2], r), _div(shape[3], r))
+
+
+def _flatten(shape: Shape, start: int, end: int, who: str) -> Shape:
+    rank = len(shape)
+    if rank == 0:
+        return (1,)
+    s, e = _axis(start, rank, who), _axis(end, rank, who)
+    if s > e:
+        raise ArgumentError(f"{who}: start_dim ({start}) comes after end_dim ({end}) for rank {rank}")
+    middle = shape[s : e + 1]
+    size = None if any(d is None for d in middle) else prod(middle)
+    return (*shape[:s], size, *shape[e + 1 :])
+
+
+class Flatten(_TorchLayer):
+    """Joins axes ``start_dim``..``end_dim`` (default 1..-1) into one."""
+
+    start_default: ClassVar[int] = 1
+
+    def __init__(self, start_dim: Any = None, end_dim: Any = -1, **base: Any) -> None:
+        super().__init__(**base)
+        self.start_dim = _int(self.start_default if start_dim is None else start_dim, "start_dim")
+        self.end_dim = _int(end_dim, "end_dim")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"start_dim": self.start_dim, "end_dim": self.end_dim}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return _flatten(self._one_input(inputs), self.start_dim, self.end_dim, self.class_name)
+
+
+def _fill_minus_one(total: Dim, target: Sequence[Any], who: str) -> tuple[Dim, ...]:
+    """Resolve one -1 in a target shape against ``total`` elements, checking known sizes."""
+    known = prod(d for d in target if d != -1)
+    if sum(1 for d in target if d == -1) > 1:
+        raise ArgumentError(f"{who}: only one dimension can be -1, got {tuple(target)}")
+    if -1 in list(target):
+        if is_number(total) and is_number(known):
+            if known == 0 or total % known:
+                raise ShapeError(f"{who}: cannot reshape {total} values into {tuple(target)}")
+            rest: Dim = int(total) // int(known)  # type: ignore[arg-type]
+        else:
+            rest = simplify_int(sympy.factor(total / known))
+            if isinstance(rest, sympy.Expr) and rest.is_integer is False:
+                raise ShapeError(f"{who}: cannot reshape {total} values into {tuple(target)}")
+        return tuple(rest if d == -1 else d for d in target)
+    if is_number(total) and is_number(known) and total != known:
+        raise ShapeError(f"{who}: cannot reshape {total} values into {tuple(target)} ({known} values)")
+    return tuple(target)
+
+
+class Unflatten(_TorchLayer):
+    """Splits axis ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+
+    def __init__(self, dim: Any = None, unflattened_size: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.dim = _int(dim, "dim")
+        if not isinstance(unflattened_size, (list, tuple)) or not unflattened_size:
+            raise ArgumentError(f"unflattened_size must be a list of sizes, got {unflattened_size!r}")
+        self.unflattened_size = tuple(-1 if d == -1 else as_dim(d, "unflattened_size") for d in unflattened_size)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"dim": self.dim, "unflattened_size": self.unflattened_size}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        axis = _axis(self.dim, len(shape), self.class_name)
+        sizes = _fill_minus_one(shape[axis], self.unflattened_size, self.class_name)
+        return (*shape[:axis], *sizes, *shape[axis + 1 :])
+
+
+class Upsample(_TorchLayer):
+    """Resizes the spatial axes to ``size``, or to ⌊n·scale_factor⌋."""
+
+    def __init__(
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: Any = None,
+        recompute_scale_factor: Any = None,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        if (size is None) == (scale_factor is None):
+            raise ArgumentError("Upsample needs exactly one of size and scale_factor")
+        self.size = None if size is None else _sizes(size, "size")
+        self.scale_factor = None if scale_factor is None else _scales(scale_factor)
+        self.mode = mode
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"size": self.size} if self.size is not None else {"scale_factor": self.scale_factor}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        if len(shape) < 3:
+            raise ShapeError(f"{self.class_name} needs an input (N, C, *spatial), got {format_shape(shape)}")
+        rank = len(shape) - 2
+        given: tuple[Any, ...] = self.size if self.size is not None else self.scale_factor or ()
+        values = given * rank if len(given) == 1 else given
+        if len(values) != rank:
+            what = "size" if self.size is not None else "scale_factor"
+            raise ShapeError(f"{what} {given} does not fit an input of {rank} spatial axes")
+        if self.size is not None:
+            return (*shape[:2], *values)
+        return (*shape[:2], *(_scaled(n, s) for n, s in zip(shape[2:], values)))
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size: Any = None, scale_factor: Any = None, **base: Any) -> None:
+        super().__init__(size=size, scale_factor=scale_factor, mode="nearest", **base)
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size: Any = None, scale_factor: Any = None, **base: Any) -> None:
+        super().__init__(size=size, scale_factor=scale_factor, mode="bilinear", **base)
+
+
+def _sizes(value: Any, arg: str) -> tuple[Dim, ...]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return tuple(as_dim(v, arg) for v in items)
+
+
+def _scales(value: Any) -> tuple[Any, ...]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+            raise ArgumentError(f"scale_factor must be positive numbers, got {value!r}")
+        out.append(int(v) if float(v).is_integer() else float(v))
+    return tuple(out)
+
+
+def _scaled(n: Dim, scale: float) -> Dim:
+    """⌊n · scale⌋ as torch computes it (in double precision for numbers)."""
+    if isinstance(scale, int):
+        return simplify_int(n * scale)
+    if is_number(n):
+        return math.floor(int(n) * scale)  # type: ignore[arg-type]
+    return simplify_int(sympy.floor(n * sympy.Rational(scale)))
+
+
+class _PadNd(_TorchLayer, register=False):
+    """Pads the last ``rank`` axes by ``padding`` = (left, right, top, bottom, front, back); negatives crop."""
+
+    rank: ClassVar[int] = 2
+
+    def __init__(self, padding: Any = None, value: Any = 0.0, **base: Any) -> None:
+        super().__init__(**base)
+        self.padding = _pad_tuple(padding, self.rank)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"padding": self.padding}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        if len(shape) < self.rank + 1:
+            raise ShapeError(f"{self.class_name} needs at least {self.rank + 1} axes, got {format_shape(shape)}")
+        return _padded(shape, self.padding)
+
+
+def _pad_tuple(padding: Any, rank: int | None) -> tuple[Dim, ...]:
+    """A torch pad spec: one size for every side, or pairs from the last axis backwards."""
+    if isinstance(padding, (list, tuple)):
+        items = list(padding)
+        if not items or len(items) % 2 or (rank is not None and len(items) != 2 * rank):
+            want = "an even number of" if rank is None else f"{2 * rank}"
+            raise ArgumentError(f"padding must have {want} values, got {padding!r}")
+    elif rank is not None:
+        items = [padding] * (2 * rank)
+    else:
+        raise ArgumentError(f"pad must be a list of sizes, got {padding!r}")
+    out: list[Dim] = []
+    for p in items:
+        if isinstance(p, int) and not isinstance(p, bool):
+            out.append(p)
+        else:
+            out.append(as_dim(p, "padding", allow_zero=True))
+    return tuple(out)
+
+
+def _padded(shape: Shape, pads: Sequence[Dim]) -> Shape:
+    out = list(shape)
+    for i in range(len(pads) // 2):
+        axis = len(shape) - 1 - i
+        if axis < 1:
+            raise ShapeError(f"padding {tuple(pads)} has more axes than the input {format_shape(shape)}")
+        if out[axis] is not None:
+            out[axis] = simplify_int(out[axis] + pads[2 * i] + pads[2 * i + 1])
+    return tuple(out)
+
+
+_PAD_MODULES = tuple(
+    f"{kind}{rank}d"
+    for rank in (1, 2, 3)
+    for kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+)
+for _cls in _PAD_MODULES:
+    _rank = int(_cls[-2])
+    globals()[_cls] = type(_cls, (_PadNd,), {"rank": _rank, "__doc__": f"torch.nn.{_cls}: pads the last {_rank} axes."})
