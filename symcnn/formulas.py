@@ -18,6 +18,8 @@ from typing import Union
 
 import sympy
 
+from .errors import ShapeError
+
 Dim = Union[int, sympy.Expr]  # noqa: UP007  (a runtime alias; mypy reads Union with untyped sympy best)
 
 
@@ -170,3 +172,37 @@ def same_padding(n: Dim, kernel: Dim, stride: Dim = 1, dilation: Dim = 1) -> tup
 def rnn_gate_params(gates: int, input_dim: Dim, units: Dim, bias_per_gate: int = 1) -> Dim:
     """gates·(I·U + U·U + b·U): the weights of a recurrent cell with ``gates`` gates."""
     return simplify_int(gates * (input_dim * units + units * units + bias_per_gate * units))
+
+
+_TO_THE_END = 2**31 - 1  # ONNX exporters write INT32/INT64 extremes for "to the end"
+
+
+def slice_length(n: Dim, start: Dim | None = None, stop: Dim | None = None, step: Dim | None = 1) -> Dim:
+    """How many items ``x[start:stop:step]`` keeps from an axis of ``n``: Python's clamping for numbers.
+
+    For a symbolic ``n`` the bounds are taken to fall inside the axis (negative ones count from
+    the end; values at or past INT32's range mean "to the end"), as they did when the model was
+    traced or exported.
+
+    >>> slice_length(10, 1, -1), slice_length(10, None, None, -3)
+    (8, 4)
+    """
+    step = 1 if step is None else step
+    if not is_number(step) or step == 0:
+        raise ShapeError(f"a slice step must be a nonzero number, got {step}")
+    if start is None:
+        start = 0 if step > 0 else _TO_THE_END
+    if stop is None:
+        stop = _TO_THE_END if step > 0 else -_TO_THE_END
+    if all(is_number(v) for v in (n, start, stop)):
+        return len(range(*slice(int(start), int(stop), int(step)).indices(int(n))))  # type: ignore[arg-type]
+    big = _TO_THE_END
+    if step > 0:
+        s = start + n if is_number(start) and start < 0 else start
+        e = n if is_number(stop) and stop >= big else stop + n if is_number(stop) and stop < 0 else stop
+    else:
+        s = n - 1 if is_number(start) and start >= big else start + n if is_number(start) and start < 0 else start
+        e = -1 if is_number(stop) and stop <= -big else stop + n if is_number(stop) and stop < 0 else stop
+    span = s - e if step < 0 else e - s
+    width = abs(int(step))  # type: ignore[arg-type]
+    return simplify_int(floor_div(span + width - 1, width))

@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from ..errors import ArgumentError, ShapeError
-from ..formulas import Dim, ceil_div, conv_output_length, floor_div, is_number, prod, simplify_int
+from ..formulas import Dim, ceil_div, conv_output_length, floor_div, is_number, prod, simplify_int, slice_length
 from .base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
 from .torch_layers import (
     Flatten,
@@ -355,20 +355,11 @@ def _index_item(item: Any) -> Any:
 
 
 def _slice_length(n: Dim, start: Any, stop: Any, step: Any) -> Dim:
-    """len(range(n)[start:stop:step]), exact for numbers; for a symbolic n, indices are taken to be in range."""
+    """len(range(n)[start:stop:step]); see formulas.slice_length for symbolic sizes."""
     step = 1 if step is None else _int(step, "step", low=1)
     if n is None:
         return None  # type: ignore[return-value]
-    if is_number(n):
-        return len(range(int(n))[slice(start, stop, step)])  # type: ignore[arg-type]
-
-    def clamp(value: Any, default: Dim) -> Dim:
-        if value is None:
-            return default
-        return value if value >= 0 else simplify_int(n + value)
-
-    first, last = clamp(start, 0), clamp(stop, n)
-    return ceil_div(simplify_int(last - first), step)
+    return slice_length(n, start, stop, step)
 
 
 class expand(_TorchLayer):

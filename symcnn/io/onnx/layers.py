@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ...errors import ShapeError
-from ...formulas import Dim, is_number, prod, simplify_int
+from ...formulas import Dim, is_number, prod, simplify_int, slice_length
 from ...layers.base import Layer, Shape, Weight, format_shape
 from ...layers.merge import broadcast
-from .shape_rules import axis_index, reshape_target, slice_length, squeeze_shape, unsqueeze_shape
+from .shape_rules import axis_index, reshape_target, squeeze_shape, unsqueeze_shape
 
 
 def torch_layer(cls: str, **kwargs: Any) -> Layer:

@@ -14,7 +14,7 @@ from typing import Any
 import sympy
 
 from ...errors import ShapeError
-from ...formulas import Dim, floor_div, is_number, prod, simplify_int
+from ...formulas import is_number, prod, simplify_int
 from ...layers.base import format_shape
 
 
@@ -70,21 +70,3 @@ def reshape_target(shape: Sequence[Any], target: Sequence[Any], allowzero: int =
     return tuple(out)
 
 
-def slice_length(n: Dim, start: Dim, end: Dim, step: Dim) -> Dim:
-    """How many items ``x[start:end:step]`` keeps from ``n`` (Python/ONNX clamping)."""
-    if not is_number(step) or step == 0:
-        raise ShapeError(f"Slice step must be a nonzero number, got {step}")
-    if all(is_number(v) for v in (n, start, end)):
-        return len(range(*slice(int(start), int(end), int(step)).indices(int(n))))
-    # A symbolic axis is taken to be long enough for the bounds the exporter saw: numbers at
-    # or past INT32's range mean "to the end", negative ones count from the end.
-    big = 2**31 - 1
-    if step > 0:
-        s = start + n if is_number(start) and start < 0 else start
-        e = n if is_number(end) and end >= big else end + n if is_number(end) and end < 0 else end
-    else:
-        s = n - 1 if is_number(start) and start >= big else start + n if is_number(start) and start < 0 else start
-        e = -1 if is_number(end) and end <= -big else end + n if is_number(end) and end < 0 else end
-    span = s - e if step < 0 else e - s
-    width = abs(int(step))
-    return simplify_int(floor_div(span + width - 1, width))

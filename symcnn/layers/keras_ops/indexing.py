@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sympy
-
 from ...errors import ArgumentError, ShapeError
-from ...formulas import Dim, is_number, simplify_int
+from ...formulas import Dim, is_number, slice_length
 from ..base import Shape, as_dim, format_shape
 from .base import _CallOp, _int_axis, _is_tensor, _keep_batch, _make, _Op, _register
 from .elementwise import _Elementwise
@@ -77,19 +75,7 @@ def _slice_length(n: Dim | None, s: slice) -> Dim | None:
             raise ArgumentError(f"GetItem: slice bounds must be integers, got {s}")
     if s.step == 0:
         raise ArgumentError("GetItem: slice step cannot be zero")
-    if is_number(n):
-        return len(range(*s.indices(int(n))))  # type: ignore[arg-type]
-    step = s.step or 1
-    if step < 0:
-        raise ShapeError(f"GetItem: a negative slice step on a symbolic size ({n}) is not supported")
-
-    def bound(v: int | None, default: Dim) -> Dim:
-        if v is None:
-            return default
-        return sympy.Max(0, n + v) if v < 0 else sympy.Min(v, n)
-
-    start, stop = bound(s.start, 0), bound(s.stop, n)
-    return simplify_int(sympy.Max(0, sympy.ceiling((stop - start) / step)))
+    return slice_length(n, s.start, s.stop, s.step)
 
 
 class _OpOneHot(_Op, register=False):
