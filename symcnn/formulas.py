@@ -174,6 +174,18 @@ def rnn_gate_params(gates: int, input_dim: Dim, units: Dim, bias_per_gate: int =
     return simplify_int(gates * (input_dim * units + units * units + bias_per_gate * units))
 
 
+def reduced_shape(shape: Sequence[Dim | None], axes: Iterable[int], keepdims: bool) -> tuple[Dim | None, ...]:
+    """The shape after reducing ``axes`` (already normalised to 0..rank-1): dropped, or kept as 1.
+
+    >>> reduced_shape((None, 7, 7, 64), [1, 2], keepdims=False), reduced_shape((2, 3), [1], keepdims=True)
+    ((None, 64), (2, 1))
+    """
+    axes = set(axes)
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
 _TO_THE_END = 2**31 - 1  # ONNX exporters write INT32/INT64 extremes for "to the end"
 
 

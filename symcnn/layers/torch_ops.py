@@ -15,7 +15,17 @@ from typing import Any
 import sympy
 
 from ..errors import ArgumentError, ShapeError
-from ..formulas import Dim, ceil_div, conv_output_length, floor_div, is_number, prod, simplify_int, slice_length
+from ..formulas import (
+    Dim,
+    ceil_div,
+    conv_output_length,
+    floor_div,
+    is_number,
+    prod,
+    reduced_shape,
+    simplify_int,
+    slice_length,
+)
 from .base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
 from .torch_layers import (
     Flatten,
@@ -172,9 +182,7 @@ class _Reduce(_TorchLayer, register=False):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
         axes = set(range(len(shape))) if self.dim is None else {_axis(d, len(shape), self.class_name) for d in self.dim}
-        if self.keepdim:
-            return tuple(1 if i in axes else d for i, d in enumerate(shape))
-        return tuple(d for i, d in enumerate(shape) if i not in axes)
+        return reduced_shape(shape, axes, self.keepdim)
 
 
 class mean(_Reduce):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ...errors import ShapeError
-from ...formulas import Dim, is_number, prod, simplify_int, slice_length
+from ...formulas import Dim, is_number, prod, reduced_shape, simplify_int, slice_length
 from ...layers.base import Layer, Shape, Weight, format_shape
 from ...layers.merge import broadcast
 from .shape_rules import axis_index, reshape_target, squeeze_shape, unsqueeze_shape
@@ -155,9 +155,7 @@ class Reduce(_ShapeOp, register=False):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
         axes = set(range(len(shape))) if self.axes is None else {axis_index(a, len(shape), self.op) for a in self.axes}
-        if self.keepdims:
-            return tuple(1 if i in axes else d for i, d in enumerate(shape))
-        return tuple(d for i, d in enumerate(shape) if i not in axes)
+        return reduced_shape(shape, axes, self.keepdims)
 
 
 class Elementwise(_ShapeOp, register=False):

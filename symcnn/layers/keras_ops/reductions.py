@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import ArgumentError
+from ...formulas import reduced_shape
 from ..base import Shape
 from .base import _axes, _int_axis, _keep_batch, _make, _Op, _register
 
@@ -27,10 +28,9 @@ class _Reduce(_Op, register=False):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = list(self._inputs(inputs)[0])
         axes = list(range(len(shape))) if self.axis is None else _axes(self.axis, len(shape), self.class_name)
-        if self.keepdims:
-            return tuple(1 if i in axes else d for i, d in enumerate(shape))
-        _keep_batch(self, axes, "removes")
-        return tuple(d for i, d in enumerate(shape) if i not in axes)
+        if not self.keepdims:
+            _keep_batch(self, axes, "removes")
+        return reduced_shape(shape, axes, self.keepdims)
 
 
 _make(_Reduce, (
