@@ -8,151 +8,17 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 import sympy
 
 from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
-from .formulas import Dim, is_number, prod, simplify_int
-from .layers.base import CONVENTIONS, Layer, Shape, Weight, format_shape, snake_case
+from .graph import MAX_LAYERS, Node, Tensor, name_nodes, topological, trimming
+from .layers.base import CONVENTIONS, Layer, Shape, Weight
 from .layers.core import InputLayer
-
-MAX_LAYERS = 100_000
-
-
-@dataclass(eq=False)
-class Node:
-    """One call of a layer in the graph."""
-
-    layer: Layer
-    inputs: list[Node]
-    name: str | None = None
-
-
-class Tensor:
-    """The output of a layer call in the functional API (like a KerasTensor)."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    @staticmethod
-    def input(layer: InputLayer) -> Tensor:
-        return Tensor(Node(layer, [], layer.name))
-
-    @staticmethod
-    def apply(layer: Layer, inputs: Any) -> Tensor:
-        items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if not all(isinstance(t, Tensor) for t in items):
-            raise ArgumentError(f"{layer.class_name} must be called on symcnn tensors (from Input)")
-        return Tensor(Node(layer, [t.node for t in items], layer.name))
-
-    def __repr__(self) -> str:
-        return f"<Tensor from {self.node.layer.class_name}>"
-
-
-def to_expr(value: Dim) -> sympy.Expr:
-    return sympy.Integer(value) if isinstance(value, int) else value
-
-
-@dataclass
-class LayerRecord:
-    """What one layer call computes: shapes, weights and counts, all exact."""
-
-    name: str
-    layer: Layer
-    inputs: list[str]
-    input_shapes: list[Shape]
-    output_shape: Shape
-    weights: list[Weight]
-    shared_with: str | None = None  # the first call of a shared layer owns its weights
-    _macs: dict[str, Dim] = field(default_factory=dict, repr=False)
-
-    @property
-    def type(self) -> str:
-        return self.layer.class_name
-
-    def _count(self, pick: Any) -> sympy.Expr:
-        if self.shared_with is not None:
-            return sympy.Integer(0)
-        tied = self.tied_weights
-        return to_expr(simplify_int(sum((w.size for w in self.weights if pick(w) and w.name not in tied), start=0)))
-
-    @property
-    def tied_weights(self) -> dict[str, str]:
-        """Weights this layer uses but another layer owns (torch's tied parameters): name -> owner."""
-        return getattr(self.layer, "tied_weights", None) or {}
-
-    @property
-    def trainable(self) -> sympy.Expr:
-        return self._count(lambda w: w.kind == "param" and w.trainable and self.layer.trainable)
-
-    @property
-    def non_trainable(self) -> sympy.Expr:
-        counts_stats = self.layer.counts_stats
-        return self._count(
-            lambda w: (w.kind == "stat" and counts_stats) or (w.kind == "param" and not (w.trainable and self.layer.trainable))
-        )
-
-    @property
-    def params(self) -> sympy.Expr:
-        return simplify_expr(self.trainable + self.non_trainable)
-
-    @property
-    def buffers(self) -> sympy.Expr:
-        """Moving statistics that are not parameters (PyTorch's buffers)."""
-        return self._count(lambda w: w.kind == "stat" and not self.layer.counts_stats)
-
-    def count_params(self) -> sympy.Expr:
-        return self.params
-
-    def macs_by(self, convention: str = "torchinfo") -> sympy.Expr:
-        if convention not in self._macs:
-            try:
-                macs = self.layer.macs(self.input_shapes, self.output_shape, convention)
-            except TypeError:
-                error = _unknown_size_error(self.layer, [*self.input_shapes, self.output_shape])
-                if error is None:
-                    raise  # no size is unknown: a real bug
-                raise error.within(layer=self.name) from None
-            self._macs[convention] = simplify_int(macs)
-        return to_expr(self._macs[convention])
-
-    @property
-    def macs(self) -> sympy.Expr:
-        return self.macs_by("torchinfo")
-
-    def _repr_markdown_(self) -> str:
-        from .render.worked import repr_markdown
-
-        return repr_markdown(self)
-
-
-MAX_EXPANDED_TERMS = 2000  # a total that would expand to more terms is kept factored (expand is slow)
-
-
-def simplify_expr(e: sympy.Expr) -> sympy.Expr:
-    if e.is_Integer or e.has(sympy.floor, sympy.Piecewise) or expanded_terms(e) > MAX_EXPANDED_TERMS:
-        return e
-    return sympy.expand(e)
-
-
-def expanded_terms(e: sympy.Basic) -> int:
-    """An upper bound on the number of terms ``sympy.expand(e)`` gives: (H+W+C)^64 has 2,145."""
-    if e.is_Add:
-        return sum(expanded_terms(a) for a in e.args)
-    if e.is_Mul:
-        out = 1
-        for a in e.args:
-            out *= expanded_terms(a)
-        return out
-    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
-        n, k = expanded_terms(e.base), int(e.exp)
-        return math.comb(n + k - 1, k) if n > 1 else 1
-    return 1
+from .record import LayerRecord, check_sizes, to_expr, unknown_size_error
 
 
 class Model(Layer, register=False):
@@ -176,7 +42,7 @@ class Model(Layer, register=False):
                 raise ArgumentError("Model needs outputs")
             outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
             output_nodes = [t.node for t in outs]
-            nodes = _topological(output_nodes)
+            nodes = topological(output_nodes)
         self.nodes: list[Node] = list(nodes)
         self.output_nodes: list[Node] = list(output_nodes) if output_nodes else [self.nodes[-1]] if self.nodes else []
         self.defaults: dict[sympy.Symbol, int] = dict(defaults or {})
@@ -184,7 +50,7 @@ class Model(Layer, register=False):
         self.source = source
         if len(self.nodes) > MAX_LAYERS:
             raise GraphError(f"model has {len(self.nodes)} layers; the limit is {MAX_LAYERS}")
-        _name_nodes(self.nodes)
+        name_nodes(self.nodes)
 
     # ---- building ------------------------------------------------------------------
     @cached_property
@@ -199,14 +65,14 @@ class Model(Layer, register=False):
                     raise ShapeError(f"{node.layer.class_name} takes {node.layer.arity} input(s), got {len(ins)}")
                 try:
                     out = node.layer.output_shape(ins)
-                    _check_sizes(out)
+                    check_sizes(out)
                     weights = node.layer.weights(ins)
                     if any(d is None for w in weights for d in w.shape):
-                        raise _unknown_size_error(node.layer, ins) or ShapeError(
+                        raise unknown_size_error(node.layer, ins) or ShapeError(
                             f"{node.layer.class_name} has a weight of unknown size"
                         )
                 except TypeError:
-                    error = _unknown_size_error(node.layer, ins)
+                    error = unknown_size_error(node.layer, ins)
                     if error is None:
                         raise  # no size is unknown: a real bug
                     raise error from None
@@ -420,94 +286,9 @@ class Sequential(Model):
     def add(self, layer: Layer) -> None:
         self._append(self.nodes, layer)
         self.output_nodes = self.nodes[-1:]
-        _name_nodes(self.nodes)
+        name_nodes(self.nodes)
         for key in ("records", "trainable_params", "non_trainable_params", "total_params", "total_buffers"):
             self.__dict__.pop(key, None)
 
 
-T = TypeVar("T")
-
-
-def trimming(items: Iterable[T], every: int = 48) -> Iterator[T]:
-    """Yield ``items``, emptying SymPy's expression cache every few dozen of them.
-
-    Sizes after k stride-2 layers carry 2^k, and Python hashes 2^k and 2^(k+61) alike, so
-    in a long chain SymPy's cache fills with colliding keys that it compares term by term:
-    work per layer then grows with the depth. Clearing it now and then keeps it linear.
-    """
-    for i, item in enumerate(items):
-        if i % every == every - 1:
-            sympy.core.cache.clear_cache()
-        yield item
-
-
-def _topological(outputs: Sequence[Node]) -> list[Node]:
-    order: list[Node] = []
-    state: dict[int, int] = {}  # 1 = visiting, 2 = done
-    for out in outputs:
-        stack: list[tuple[Node, int]] = [(out, 0)]
-        while stack:
-            node, i = stack.pop()
-            if i == 0:
-                if state.get(id(node)) == 2:
-                    continue
-                state[id(node)] = 1
-            if i < len(node.inputs):
-                stack.append((node, i + 1))
-                child = node.inputs[i]
-                if state.get(id(child)) == 1:
-                    raise GraphError(f"the graph has a cycle through {child.name or child.layer.class_name}")
-                if state.get(id(child)) != 2:
-                    stack.append((child, 0))
-            else:
-                state[id(node)] = 2
-                order.append(node)
-    return order
-
-
-def _name_nodes(nodes: list[Node]) -> None:
-    """Give unnamed layers Keras's names: conv2d, conv2d_1, ...; the same layer keeps one name."""
-    taken = {n.name for n in nodes if n.name}
-    by_layer: dict[int, str] = {}
-    counters: dict[str, int] = {}
-    named: dict[str, int] = {}
-    for node in nodes:
-        if node.name:
-            owner = named.setdefault(node.name, id(node.layer))
-            if owner != id(node.layer):
-                raise GraphError(f"two layers are named {node.name!r}")
-            by_layer.setdefault(id(node.layer), node.name)
-            continue
-        if id(node.layer) in by_layer and node.layer.name:
-            node.name = by_layer[id(node.layer)]
-            continue
-        base = snake_case(node.layer.class_name)
-        while True:
-            i = counters.get(base, 0)
-            counters[base] = i + 1
-            candidate = base if i == 0 else f"{base}_{i}"
-            if candidate not in taken:
-                break
-        node.name = candidate
-        taken.add(candidate)
-        by_layer[id(node.layer)] = candidate
-
-
-def _unknown_size_error(layer: Layer, shapes: Sequence[Shape]) -> ShapeError | None:
-    """The error for a formula that met an unknown (None) size; None if no size is unknown (then it is a bug)."""
-    unknown = [s for s in shapes if any(d is None for d in s[1:])]
-    if not unknown:
-        return None
-    return ShapeError(
-        f"{layer.class_name} needs sizes that are known, got {format_shape(unknown[0])}: "
-        "give the unknown (None) size a symbol name such as H instead"
-    )
-
-
-def _check_sizes(shape: Shape) -> None:
-    for d in shape[1:]:
-        if d is not None and is_number(d) and d < 1:
-            raise ShapeError(f"the input is too small: the output shape would be {format_shape(shape)}")
-
-
-__all__ = ["LayerRecord", "Model", "Node", "Sequential", "Tensor", "prod"]
+__all__ = ["MAX_LAYERS", "LayerRecord", "Model", "Node", "Sequential", "Tensor", "to_expr", "trimming"]

@@ -48,7 +48,8 @@ from ..formulas import Dim, prod, simplify_int
 from ..layers.base import Layer, Shape, Weight, _accepted_arguments, as_dim
 from ..layers.core import InputLayer
 from ..layers.torch_layers import TORCH_LAYERS, _RNNBase, _TorchLayer
-from ..model import Model, Node, _check_sizes
+from ..model import Model, Node
+from ..record import check_sizes
 from .torch_calls import (
     _OPS,
     _PASS,
@@ -224,7 +225,7 @@ class _Reader:
         node = Node(layer, [t.node for t in inputs], name)
         try:
             shape = layer.output_shape([t.shape for t in inputs])
-            _check_sizes(shape)
+            check_sizes(shape)
         except SymcnnError as exc:
             raise exc.within(layer=name) from None
         self.nodes.append(node)

@@ -1,0 +1,132 @@
+"""One layer call's results: shapes, weights, counts and MACs, as exact SymPy values."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from .errors import ShapeError
+from .formulas import Dim, is_number, simplify_int
+from .layers.base import Layer, Shape, Weight, format_shape
+
+
+def to_expr(value: Dim) -> sympy.Expr:
+    return sympy.Integer(value) if isinstance(value, int) else value
+
+
+@dataclass
+class LayerRecord:
+    """What one layer call computes: shapes, weights and counts, all exact."""
+
+    name: str
+    layer: Layer
+    inputs: list[str]
+    input_shapes: list[Shape]
+    output_shape: Shape
+    weights: list[Weight]
+    shared_with: str | None = None  # the first call of a shared layer owns its weights
+    _macs: dict[str, Dim] = field(default_factory=dict, repr=False)
+
+    @property
+    def type(self) -> str:
+        return self.layer.class_name
+
+    def _count(self, pick: Any) -> sympy.Expr:
+        if self.shared_with is not None:
+            return sympy.Integer(0)
+        tied = self.tied_weights
+        return to_expr(simplify_int(sum((w.size for w in self.weights if pick(w) and w.name not in tied), start=0)))
+
+    @property
+    def tied_weights(self) -> dict[str, str]:
+        """Weights this layer uses but another layer owns (torch's tied parameters): name -> owner."""
+        return getattr(self.layer, "tied_weights", None) or {}
+
+    @property
+    def trainable(self) -> sympy.Expr:
+        return self._count(lambda w: w.kind == "param" and w.trainable and self.layer.trainable)
+
+    @property
+    def non_trainable(self) -> sympy.Expr:
+        counts_stats = self.layer.counts_stats
+        return self._count(
+            lambda w: (w.kind == "stat" and counts_stats) or (w.kind == "param" and not (w.trainable and self.layer.trainable))
+        )
+
+    @property
+    def params(self) -> sympy.Expr:
+        return simplify_expr(self.trainable + self.non_trainable)
+
+    @property
+    def buffers(self) -> sympy.Expr:
+        """Moving statistics that are not parameters (PyTorch's buffers)."""
+        return self._count(lambda w: w.kind == "stat" and not self.layer.counts_stats)
+
+    def count_params(self) -> sympy.Expr:
+        return self.params
+
+    def macs_by(self, convention: str = "torchinfo") -> sympy.Expr:
+        if convention not in self._macs:
+            try:
+                macs = self.layer.macs(self.input_shapes, self.output_shape, convention)
+            except TypeError:
+                error = unknown_size_error(self.layer, [*self.input_shapes, self.output_shape])
+                if error is None:
+                    raise  # no size is unknown: a real bug
+                raise error.within(layer=self.name) from None
+            self._macs[convention] = simplify_int(macs)
+        return to_expr(self._macs[convention])
+
+    @property
+    def macs(self) -> sympy.Expr:
+        return self.macs_by("torchinfo")
+
+    def _repr_markdown_(self) -> str:
+        from .render.worked import repr_markdown
+
+        return repr_markdown(self)
+
+
+MAX_EXPANDED_TERMS = 2000  # a total that would expand to more terms is kept factored (expand is slow)
+
+
+def simplify_expr(e: sympy.Expr) -> sympy.Expr:
+    if e.is_Integer or e.has(sympy.floor, sympy.Piecewise) or expanded_terms(e) > MAX_EXPANDED_TERMS:
+        return e
+    return sympy.expand(e)
+
+
+def expanded_terms(e: sympy.Basic) -> int:
+    """An upper bound on the number of terms ``sympy.expand(e)`` gives: (H+W+C)^64 has 2,145."""
+    if e.is_Add:
+        return sum(expanded_terms(a) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out *= expanded_terms(a)
+        return out
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        n, k = expanded_terms(e.base), int(e.exp)
+        return math.comb(n + k - 1, k) if n > 1 else 1
+    return 1
+
+
+def unknown_size_error(layer: Layer, shapes: Sequence[Shape]) -> ShapeError | None:
+    """The error for a formula that met an unknown (None) size; None if no size is unknown (then it is a bug)."""
+    unknown = [s for s in shapes if any(d is None for d in s[1:])]
+    if not unknown:
+        return None
+    return ShapeError(
+        f"{layer.class_name} needs sizes that are known, got {format_shape(unknown[0])}: "
+        "give the unknown (None) size a symbol name such as H instead"
+    )
+
+
+def check_sizes(shape: Shape) -> None:
+    for d in shape[1:]:
+        if d is not None and is_number(d) and d < 1:
+            raise ShapeError(f"the input is too small: the output shape would be {format_shape(shape)}")
