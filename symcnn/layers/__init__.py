@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 # torch_layers last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
-from . import applications, conv, core, dense, embedding, keras_ops, merge, norm, pool, recurrent, reshape, torch_layers  # noqa: F401
+from . import (  # noqa: F401
+    applications,
+    conv,
+    core,
+    dense,
+    embedding,
+    keras_ops,
+    merge,
+    norm,
+    pool,
+    preprocessing,
+    recurrent,
+    reshape,
+    torch_layers,
+)
 from .base import Layer, Weight
 from .conv import *
 from .core import *
