@@ -9,7 +9,7 @@ from typing import Any
 import sympy
 
 from ..layers.core import InputLayer
-from .text import expr_text, number_text, shape_text
+from .text import expr_text, md_escape, number_text, shape_text
 
 
 def _rows(model: Any, convention: str, with_inputs: bool) -> list[tuple[str, str, str, str]]:
@@ -105,20 +105,16 @@ def to_json(model: Any, convention: str = "torchinfo") -> str:
     return json.dumps(as_dict(model, convention), indent=2)
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*").replace("_", "\\_")
-
-
 def markdown(model: Any, convention: str = "torchinfo") -> str:
     """A Markdown table of the summary."""
-    out = [f"**Model: {_md_escape(str(model.name))}**", "",
+    out = [f"**Model: {md_escape(str(model.name))}**", "",
            f"| Layer (type) | Output Shape | Param # | MACs ({convention}) |", "|---|---|---:|---:|"]
     for row in _rows(model, convention, with_inputs=True):
-        out.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
-    out += ["", f"Total params: {_md_escape(number_text(model.total_params))}  ",
-            f"Trainable params: {_md_escape(number_text(model.trainable_params))}  ",
-            f"Non-trainable params: {_md_escape(number_text(model.non_trainable_params))}  ",
-            f"Total MACs ({convention}): {_md_escape(number_text(model.macs(convention)))}"]
+        out.append("| " + " | ".join(md_escape(c) for c in row) + " |")
+    out += ["", f"Total params: {md_escape(number_text(model.total_params))}  ",
+            f"Trainable params: {md_escape(number_text(model.trainable_params))}  ",
+            f"Non-trainable params: {md_escape(number_text(model.non_trainable_params))}  ",
+            f"Total MACs ({convention}): {md_escape(number_text(model.macs(convention)))}"]
     return "\n".join(out)
 
 

@@ -41,3 +41,18 @@ def number_text(value: Any) -> str:
 
 def shape_text(shape: Any) -> str:
     return "(" + ", ".join(expr_text(d) for d in shape) + ")"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>&$~\"':^=@")
+
+
+def md_escape(text: Any) -> str:
+    """Escape user text for Markdown *and* HTML: every ASCII punctuation mark becomes an entity.
+
+    >>> md_escape("<script>alert(1)</script>")
+    '&#60;script&#62;alert&#40;1&#41;&#60;&#47;script&#62;'
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        out.append(f"&#{ord(ch)};" if ch in _MD_SPECIAL or ch == "/" else ch)
+    return "".join(out)

@@ -32,6 +32,7 @@ from ..layers.base import Layer, Shape, Weight
 from ..layers.core import InputLayer
 from ..model import LayerRecord, Model
 from .latex import FormulaPrinter, ValuePrinter, arrange, evaluated, latex
+from .text import md_escape
 
 __all__ = ["LayerWork", "Quantity", "Step", "layer_work", "md_escape", "model_work", "repr_markdown"]
 
@@ -566,21 +567,6 @@ def model_work(model: Model) -> list[LayerWork]:
 
 
 # ---- Markdown helpers ---------------------------------------------------------------------
-
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>&$~\"':^=@")
-
-
-def md_escape(text: Any) -> str:
-    """Escape user text for Markdown *and* HTML: every ASCII punctuation mark becomes an entity.
-
-    >>> md_escape("<script>alert(1)</script>")
-    '&#60;script&#62;alert&#40;1&#41;&#60;&#47;script&#62;'
-    """
-    out = []
-    for ch in " ".join(str(text).split()):
-        out.append(f"&#{ord(ch)};" if ch in _MD_SPECIAL or ch == "/" else ch)
-    return "".join(out)
-
 
 def repr_markdown(obj: Model | LayerRecord) -> str:
     """The worked solution of a model or a layer record as Markdown (for Jupyter's ``_repr_markdown_``)."""
