@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# torch_layers last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
+# torch_layers and torch_ops last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
 from . import (  # noqa: F401
     applications,
     conv,
@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     recurrent,
     reshape,
     torch_layers,
+    torch_ops,
 )
 from .base import Layer, Weight
 from .conv import *
