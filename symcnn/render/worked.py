@@ -19,7 +19,6 @@ show arithmetic that disagrees with the engine.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,18 @@ from ..formulas import conv_output_length, is_number, same_padding, simplify_int
 from ..layers.base import Layer, Shape, Weight
 from ..layers.core import InputLayer
 from ..model import LayerRecord, Model
-from .latex import FormulaPrinter, ValuePrinter, arrange, evaluated, latex
+from .latex import ValuePrinter, arrange, evaluated, latex
+from .symbolic import (
+    AXES,
+    AXIS_WORD,
+    LISTING,
+    SIDES,
+    Binder,
+    axis_names,
+    same_value,
+    symbolic_arguments,
+    symbolic_inputs,
+)
 from .text import md_escape
 
 __all__ = ["LayerWork", "Quantity", "Step", "layer_work", "md_escape", "model_work", "repr_markdown"]
@@ -89,154 +99,6 @@ class LayerWork:
         return self.record.type
 
 
-# ---- naming the symbols ---------------------------------------------------------------
-
-_AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
-_AXIS_WORD = {"l": "length", "d": "depth", "h": "height", "w": "width"}
-_SIDES = {"l": ("left", "right"), "d": ("front", "back"), "h": ("top", "bottom"), "w": ("left", "right")}
-_DIM_LETTER = {"l": "L", "d": "D", "h": "H", "w": "W"}
-
-# Roles order the factors and terms of a formula as a person reads them.
-_ROLE = {"out": 0, "kernel": 1, "in": 2, "pad": 3, "filters": 4, "other": 5, "stride": 6, "dilation": 7}
-
-_LISTING = ["in", "kernel", "stride", "dilation", "pad", "filters", "other", "out"]
-
-# Layer arguments that are sizes: argument -> (symbol letter, label, role).
-_SIZE_ARGUMENTS = {
-    "kernel_size": ("k", "kernel", "kernel"),
-    "pool_size": ("k", "pool window", "kernel"),
-    "strides": ("s", "stride", "stride"),
-    "dilation_rate": ("d", "dilation", "dilation"),
-    "filters": ("F", "filters", "filters"),
-    "units": ("n_{\\text{out}}", "units (output size)", "filters"),
-    "depth_multiplier": ("M", "depth multiplier", "other"),
-    "groups": ("g", "groups", "other"),
-    "output_padding": ("o", "output padding", "other"),
-    "size": ("u", "upsampling factor", "other"),
-    "padding": ("p", "padding", "pad"),
-    "cropping": ("c", "cropping", "pad"),
-    # PyTorch's names for the same sizes.
-    "stride": ("s", "stride", "stride"),
-    "dilation": ("d", "dilation", "dilation"),
-    "out_channels": ("F", "output channels (filters)", "filters"),
-    "out_features": ("n_{\\text{out}}", "output features", "filters"),
-    "num_embeddings": ("V", "vocabulary size", "other"),
-    "embedding_dim": ("E", "embedding size", "filters"),
-    "input_dim": ("V", "vocabulary size", "other"),
-    "output_dim": ("E", "embedding size", "filters"),
-}
-
-# Arguments that restate the input's channel count: they share its symbol.
-_INPUT_ALIASES = ("in_channels", "in_features", "num_features", "num_channels")
-
-
-class _Binder:
-    """Makes the local symbols of one layer's formulas and remembers their values."""
-
-    def __init__(self) -> None:
-        self.values: dict[sympy.Symbol, Any] = {}
-        self.names: dict[sympy.Symbol, str] = {}
-        self.rank: dict[sympy.Symbol, int] = {}
-        self.quantities: list[tuple[sympy.Symbol, str]] = []
-        self.roles: dict[sympy.Symbol, str] = {}
-
-    def symbol(self, tex: str, value: Any, label: str, role: str, *, listed: bool = True) -> sympy.Symbol:
-        while tex in self.names.values():
-            tex += "'"
-        sign = {"nonnegative": True} if role == "pad" else {"positive": True}
-        sym = sympy.Symbol(f"_w{len(self.values)}", integer=True, **sign)
-        self.values[sym] = simplify_int(value) if isinstance(value, sympy.Basic) else value
-        self.names[sym] = tex
-        self.rank[sym] = _ROLE[role] * 100 + len(self.values)
-        self.roles[sym] = role
-        if listed:
-            self.quantities.append((sym, label))
-        return sym
-
-    @property
-    def numeric(self) -> bool:
-        return all(is_number(v) for v in self.values.values())
-
-    def formula(self, expr: Any) -> str:
-        return FormulaPrinter(self.names).doprint(expr) if isinstance(expr, sympy.Basic) else str(expr)
-
-    def substituted(self, expr: Any) -> str:
-        return ValuePrinter(self.values, self.names).doprint(expr) if isinstance(expr, sympy.Basic) else str(expr)
-
-    def value(self, expr: Any) -> Any:
-        if not isinstance(expr, sympy.Basic):
-            return expr
-        return simplify_int(evaluated(expr).xreplace(self.values))
-
-
-def _axis_names(rank: int, channels_last: bool) -> list[tuple[str, str, str]]:
-    """(letter, label, axis key) for each non-batch axis of a shape of ``rank`` (batch included)."""
-    n = rank - 1
-    if n == 1:
-        return [("n", "size", "n")]
-    spatial = _AXES.get(n - 1)
-    if spatial is None:
-        return [(f"a_{{{i + 1}}}", f"axis {i + 1}", f"a{i}") for i in range(n)]
-    axes = [(_DIM_LETTER[a], _AXIS_WORD[a], a) for a in spatial]
-    chan = ("C", "channels", "c")
-    return [*axes, chan] if channels_last else [chan, *axes]
-
-
-def _symbolic_inputs(binder: _Binder, shapes: list[Shape], channels_last: bool) -> list[Shape]:
-    out = []
-    for shape in shapes:
-        dims: list[Any] = [shape[0]]
-        for (letter, label, _), d in zip(_axis_names(len(shape), channels_last), shape[1:]):
-            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"input {label}", "in"))
-        out.append(tuple(dims))
-    return out
-
-
-def _symbolic_arguments(binder: _Binder, layer: Layer, channel: Any = None) -> Layer:
-    """A copy of ``layer`` whose size arguments are symbols bound to their values.
-
-    ``channel`` is the symbol of the input's channel axis: arguments that restate
-    it (PyTorch's ``in_channels``) become that symbol.
-    """
-    sym_layer = copy.copy(layer)
-    hyper = layer.hyperparameters()
-    if isinstance(channel, sympy.Symbol):
-        for arg in _INPUT_ALIASES:
-            value = getattr(layer, arg, None)
-            if value is not None and arg in hyper and _same(value, binder.values.get(channel)):
-                setattr(sym_layer, arg, channel)
-    for arg, (letter, label, role) in _SIZE_ARGUMENTS.items():
-        if arg not in hyper or not hasattr(layer, arg):
-            continue
-        value = getattr(layer, arg)
-        if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-            axes = _AXES.get(len(value), ())
-            pairs = []
-            for axis, (before, after) in zip(axes, value):
-                sides = _SIDES[axis]
-                pairs.append(tuple(
-                    binder.symbol(f"{letter}_{{\\text{{{side}}}}}", v, f"{label} {side}", role)
-                    for side, v in zip(sides, (before, after))
-                ))
-            if len(pairs) == len(value):
-                setattr(sym_layer, arg, tuple(pairs))
-        elif isinstance(value, tuple) and value and all(_is_size(v, role == "pad") for v in value):
-            axes = _AXES.get(len(value), tuple(str(i) for i in range(len(value))))
-            setattr(sym_layer, arg, tuple(
-                binder.symbol(f"{letter}_{{{a}}}", v, f"{label} {_AXIS_WORD.get(a, a)}".strip(), role)
-                for a, v in zip(axes, value)
-            ))
-        elif _is_size(value, role == "pad"):
-            setattr(sym_layer, arg, binder.symbol(letter, value, label, role))
-    return sym_layer
-
-
-def _is_size(v: Any, allow_zero: bool = False) -> bool:
-    return (isinstance(v, int) and not isinstance(v, bool) and (v > 0 or (allow_zero and v == 0))) or (
-        isinstance(v, sympy.Expr) and not v.is_number and v.is_positive is not False
-    )
-
-
 # ---- why a layer learns nothing ----------------------------------------------------------
 
 _NOTHING_TO_LEARN = {
@@ -287,34 +149,12 @@ def _weight_term(w: Weight) -> Any:
     return sympy.Mul(*w.shape, evaluate=False)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal as values: structurally, by simplification, or at sample points (floors defeat simplify)."""
-    if a is None or b is None:
-        return a is b
-    x = sympy.Integer(a) if isinstance(a, int) else a
-    y = sympy.Integer(b) if isinstance(b, int) else b
-    if x == y:
-        return True
-    diff = x - y
-    if not diff.free_symbols:
-        return bool(sympy.simplify(diff) == 0)
-    symbols = sorted(diff.free_symbols, key=lambda s: s.name)
-    for base in _SAMPLE_POINTS:
-        point = {s: base + 7 * i for i, s in enumerate(symbols)}
-        if diff.xreplace(point) != 0:
-            return False
-    return True
-
-
-_SAMPLE_POINTS = (97, 128, 211, 256, 1031)
-
-
 def _bracketed(tex: str, wrap: bool) -> str:
     """The tutorial's "(3 × 3 × 1 × 64) + 64": a product among several terms in brackets."""
     return f"({tex})" if wrap else tex
 
 
-def _shape_tex(binder: _Binder, shape: Shape) -> str:
+def _shape_tex(binder: Binder, shape: Shape) -> str:
     return "(" + ", ".join(r"\text{None}" if d is None else binder.formula(d) for d in shape) + ")"
 
 
@@ -326,7 +166,7 @@ class _Builder:
     def __init__(self, record: LayerRecord) -> None:
         self.record = record
         self.layer = record.layer
-        self.binder = _Binder()
+        self.binder = Binder()
         self.work = LayerWork(record)
         self.sym_layer: Layer = self.layer
         self.sym_inputs: list[Shape] = []
@@ -354,7 +194,7 @@ class _Builder:
         )
         work.quantities = [
             Quantity(label, self.binder.names[sym], latex(self.binder.values[sym]))
-            for sym, label in sorted(self.binder.quantities, key=lambda q: _LISTING.index(self.binder.roles[q[0]]))
+            for sym, label in sorted(self.binder.quantities, key=lambda q: LISTING.index(self.binder.roles[q[0]]))
         ]
         if rec.weights == [] or all(w.size == 0 for w in rec.weights):
             work.param_note = _nothing_to_learn(self.layer)
@@ -367,10 +207,10 @@ class _Builder:
         rec = self.record
         if isinstance(self.layer, (InputLayer, Model)) or len(rec.input_shapes) != 1:
             raise ValueError("no symbolic form for this layer")
-        self.sym_inputs = _symbolic_inputs(self.binder, rec.input_shapes, self.layer.channels_last)
+        self.sym_inputs = symbolic_inputs(self.binder, rec.input_shapes, self.layer.channels_last)
         shape = self.sym_inputs[0]
         channel = shape[-1] if self.layer.channels_last or len(shape) < 3 else shape[1]
-        self.sym_layer = _symbolic_arguments(self.binder, self.layer, channel)
+        self.sym_layer = symbolic_arguments(self.binder, self.layer, channel)
         self.sym_output = tuple(self.sym_layer.output_shape(self.sym_inputs))
         if len(self.sym_output) != len(rec.output_shape):
             raise ValueError("symbolic output has another rank")
@@ -378,7 +218,7 @@ class _Builder:
     # -- output shape ---------------------------------------------------------------------
     def _shape(self) -> None:
         rec, b = self.record, self.binder
-        names = _axis_names(len(self.sym_output), self.layer.channels_last)
+        names = axis_names(len(self.sym_output), self.layer.channels_last)
         named: list[Any] = [self.sym_output[0]]
         groups: list[tuple[list[str], Any, Step]] = []
         for (letter, label, axis), expr, actual in zip(names, self.sym_output[1:], rec.output_shape[1:]):
@@ -410,29 +250,29 @@ class _Builder:
         b = self.binder
         display, note = self._padding_form(axis, expr)
         display = arrange(display, b.rank)
-        if not _same(b.value(display), actual):
+        if not same_value(b.value(display), actual):
             raise ValueError(f"shape formula disagrees with the record on axis {axis}")
         substituted = b.substituted(display) if b.numeric else None
-        word = _AXIS_WORD.get(axis, "size")
+        word = AXIS_WORD.get(axis, "size")
         return Step(f"Output {word}", b.formula(display), substituted, latex(actual), b.names[out], note)
 
     def _padding_form(self, axis: str, expr: Any) -> tuple[Any, str]:
         """For 'valid' windows, the formula with explicit zero padding on both sides (checked equal)."""
         layer, sym, b = self.layer, self.sym_layer, self.binder
         padding = getattr(layer, "padding", None)
-        axes = _AXES.get(len(getattr(sym, "strides", ()) or ()), ())
+        axes = AXES.get(len(getattr(sym, "strides", ()) or ()), ())
         if axis not in axes:
             return expr, ""
         i = axes.index(axis)
         kernel = getattr(sym, "kernel_size", None) or getattr(sym, "pool_size", None)
         stride = sym.strides[i]  # type: ignore[attr-defined]
         dilation = getattr(sym, "dilation_rate", (1,) * len(axes))[i]
-        n = self.sym_inputs[0][1:][[a for _, _, a in _axis_names(len(self.sym_inputs[0]), layer.channels_last)].index(axis)]
+        n = self.sym_inputs[0][1:][[a for _, _, a in axis_names(len(self.sym_inputs[0]), layer.channels_last)].index(axis)]
         if padding == "valid" and kernel is not None:
-            sides = _SIDES[axis]
+            sides = SIDES[axis]
             pads = [b.symbol(f"p_{{\\text{{{s}}}}}", 0, f"padding {s}", "pad", listed=False) for s in sides]
             candidate = conv_output_length(n, kernel[i], stride, dilation, pads)
-            if isinstance(candidate, sympy.Basic) and _same(candidate.xreplace({p: 0 for p in pads}), expr):
+            if isinstance(candidate, sympy.Basic) and same_value(candidate.xreplace({p: 0 for p in pads}), expr):
                 return candidate, self._floor_note(candidate, stride)
             for p in pads:
                 del b.names[p], b.values[p], b.rank[p]
@@ -484,7 +324,7 @@ class _Builder:
                 continue
             terms = [_weight_term(w) for w in ws]
             total = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-            if not _same(b.value(total), actual[kind]):
+            if not same_value(b.value(total), actual[kind]):
                 raise ValueError(f"{kind} count disagrees with the record")
             many = len(terms) > 1
             formula = " + ".join(_bracketed(b.formula(t), many and isinstance(t, sympy.Mul)) for t in terms)
@@ -515,7 +355,7 @@ class _Builder:
             factors = [f for f in sympy.Mul.make_args(arrange(positions, b.rank)) if f != 1]
             display = sympy.Mul(*factors, inner, evaluate=False) if factors else inner
             engine = self.sym_layer.macs(self.sym_inputs, self.named_output, "torchinfo")
-            if not (_same(evaluated(display), engine) and _same(b.value(display), actual_ti)):
+            if not (same_value(evaluated(display), engine) and same_value(b.value(display), actual_ti)):
                 raise ValueError("torchinfo MACs disagree with the record")
             work.mac_steps.append(Step("MACs (torchinfo: every learned parameter, at every output position)",
                                        b.formula(display), b.substituted(display) if b.numeric else None,
@@ -524,7 +364,7 @@ class _Builder:
         if actual_fv != 0:
             engine = self.sym_layer.fvcore_macs(self.sym_inputs, self.named_output)
             display = arrange(engine, b.rank)
-            if not _same(b.value(display), actual_fv):
+            if not same_value(b.value(display), actual_fv):
                 raise ValueError("fvcore MACs disagree with the record")
             work.mac_steps.append(Step("MACs (fvcore: multiply-accumulates of the weights only, no bias)",
                                        b.formula(display), b.substituted(display) if b.numeric else None,
