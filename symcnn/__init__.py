@@ -5,19 +5,46 @@
 >>> m = symcnn.Sequential([symcnn.layers.Input((H, W, 1)), symcnn.layers.Conv2D(64, 3)])
 >>> m.layers[-1].output_shape
 (None, H - 2, W - 2, 64)
+
+This module is the top floor: it may import every other one, and it wires the model's
+display methods (``summary()``, ``worked_solution()``, ``check()``) to the printers and
+the checker above the model (see :mod:`symcnn.views`). Each loads on first use, keeping
+``import symcnn`` light.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import layers
+from . import layers, views
 from .errors import SymcnnError
 from .io import load
 from .model import Model, Sequential
 
 __version__ = "0.1.0"
 
+
+def _summary(model: Model, convention: str = "torchinfo") -> str:
+    from .render.summary import table
+
+    return table(model, convention=convention)
+
+
+def _worked_solution(obj: Any) -> str:
+    from .docs import worked_solution
+
+    return worked_solution(obj)
+
+
+def _check(model: Model, layer: Any, **answers: Any) -> Any:
+    from .check import check
+
+    return check(model, layer, **answers)
+
+
+views.register("summary", _summary)
+views.register("worked_solution", _worked_solution)
+views.register("check", _check)
 
 
 def __getattr__(name: str) -> Any:

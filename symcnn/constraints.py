@@ -12,6 +12,8 @@ from typing import Any
 
 import sympy
 
+from .cache import trimming
+
 
 @dataclass(frozen=True)
 class Constraint:
@@ -51,8 +53,6 @@ def positivity_constraints(records: list[Any]) -> list[Constraint]:
     bounds: dict[sympy.Symbol, tuple[int, str]] = {}
     others: list[Constraint] = []
     seen: set[sympy.Expr] = set()
-    from .model import trimming
-
     for rec in trimming(records):
         factors = [f for d in rec.output_shape[1:] if isinstance(d, sympy.Basic) for f in sympy.Mul.make_args(d)]
         for d in factors:  # a product of positive sizes is positive when each factor is

@@ -8,15 +8,18 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from .model import Model
+from .record import LayerRecord
+from .render.pages import render_layer_markdown, render_model_markdown, render_site
+from .render.site import build_site, docs_command, serve_site, write_site
+from .render.worked import layer_work, model_work
 
-from .render.site import build_site, docs_command, render_site, serve_site, write_site
-from .render.worked import layer_work, model_work, repr_markdown
 
-
-def worked_solution(obj: Any) -> str:
-    """The worked solution of a model (or of one layer record) as Markdown."""
-    return repr_markdown(obj)
+def worked_solution(obj: Model | LayerRecord) -> str:
+    """The worked solution of a model, or of one layer record, as Markdown (Jupyter's ``_repr_markdown_``)."""
+    if isinstance(obj, Model):
+        return render_model_markdown(obj)
+    return render_layer_markdown(obj)
 
 
 __all__ = ["build_site", "docs_command", "layer_work", "model_work", "render_site", "serve_site",

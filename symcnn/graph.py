@@ -1,64 +1,14 @@
-"""The graph under a model: nodes (layer calls), functional-API tensors, order and names."""
+"""The graph under a model: the order of its nodes (layer calls) and their names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
-import sympy
-
-from .errors import ArgumentError, GraphError
-from .layers.base import Layer, snake_case
-from .layers.core import InputLayer
+from .errors import GraphError
+from .layers.base import snake_case
+from .tensor import Node
 
 MAX_LAYERS = 100_000
-
-
-@dataclass(eq=False)
-class Node:
-    """One call of a layer in the graph."""
-
-    layer: Layer
-    inputs: list[Node]
-    name: str | None = None
-
-
-class Tensor:
-    """The output of a layer call in the functional API (like a KerasTensor)."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    @staticmethod
-    def input(layer: InputLayer) -> Tensor:
-        return Tensor(Node(layer, [], layer.name))
-
-    @staticmethod
-    def apply(layer: Layer, inputs: Any) -> Tensor:
-        items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if not all(isinstance(t, Tensor) for t in items):
-            raise ArgumentError(f"{layer.class_name} must be called on symcnn tensors (from Input)")
-        return Tensor(Node(layer, [t.node for t in items], layer.name))
-
-    def __repr__(self) -> str:
-        return f"<Tensor from {self.node.layer.class_name}>"
-
-
-T = TypeVar("T")
-
-
-def trimming(items: Iterable[T], every: int = 48) -> Iterator[T]:
-    """Yield ``items``, emptying SymPy's expression cache every few dozen of them.
-
-    Sizes after k stride-2 layers carry 2^k, and Python hashes 2^k and 2^(k+61) alike, so
-    in a long chain SymPy's cache fills with colliding keys that it compares term by term:
-    work per layer then grows with the depth. Clearing it now and then keeps it linear.
-    """
-    for i, item in enumerate(items):
-        if i % every == every - 1:
-            sympy.core.cache.clear_cache()
-        yield item
 
 
 def topological(outputs: Sequence[Node]) -> list[Node]:

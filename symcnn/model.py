@@ -14,11 +14,15 @@ from typing import Any
 
 import sympy
 
+from .cache import trimming
+from .constraints import positivity_constraints
 from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
-from .graph import MAX_LAYERS, Node, Tensor, name_nodes, topological, trimming
+from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight
 from .layers.core import InputLayer
-from .record import LayerRecord, check_sizes, to_expr, unknown_size_error
+from .record import LayerRecord, check_sizes, unknown_size_error
+from .tensor import Node, Tensor
+from .views import view
 
 
 class Model(Layer, register=False):
@@ -147,8 +151,6 @@ class Model(Layer, register=False):
     @property
     def constraints(self) -> list[Any]:
         """The conditions that keep every output dimension positive, weakest first removed."""
-        from .constraints import positivity_constraints
-
         return positivity_constraints(self.records)
 
     # ---- substitution ------------------------------------------------------------------
@@ -235,25 +237,19 @@ class Model(Layer, register=False):
     # ---- checking a hand calculation ---------------------------------------------------
     def check(self, layer: Any, params: Any = None, shape: Any = None, macs: Any = None, **values: Any) -> Any:
         """Check a hand calculation for one layer: ``model.check("conv2d_1", params="(3² × 64 × 64) + 64")``."""
-        from .check import check
-
-        return check(self, layer, params=params, shape=shape, macs=macs, **values)
+        return view("check")(self, layer, params=params, shape=shape, macs=macs, **values)
 
     # ---- display --------------------------------------------------------------------
     def worked_solution(self) -> str:
         """Every layer's formula, substitution and result, as Markdown with LaTeX math (also shown in Jupyter)."""
-        from .render.worked import repr_markdown
-
-        return repr_markdown(self)
+        return view("worked_solution")(self)
 
     def _repr_markdown_(self) -> str:
         return self.worked_solution()
 
     def summary(self, convention: str = "torchinfo") -> None:
         """Print a Keras-style table with a MACs column."""
-        from .render.summary import table
-
-        print(table(self, convention=convention))
+        print(view("summary")(self, convention=convention))
 
     def __repr__(self) -> str:
         return f"<{self.class_name} {self.name!r}: {len(self.nodes)} layers, {self.total_params} params>"
@@ -291,4 +287,4 @@ class Sequential(Model):
             self.__dict__.pop(key, None)
 
 
-__all__ = ["MAX_LAYERS", "LayerRecord", "Model", "Node", "Sequential", "Tensor", "to_expr", "trimming"]
+__all__ = ["Model", "Sequential"]

@@ -12,6 +12,7 @@ import sympy
 from .errors import ShapeError
 from .formulas import Dim, is_number, simplify_int
 from .layers.base import Layer, Shape, Weight, format_shape
+from .views import view
 
 
 def to_expr(value: Dim) -> sympy.Expr:
@@ -86,9 +87,7 @@ class LayerRecord:
         return self.macs_by("torchinfo")
 
     def _repr_markdown_(self) -> str:
-        from .render.worked import repr_markdown
-
-        return repr_markdown(self)
+        return view("worked_solution")(self)
 
 
 MAX_EXPANDED_TERMS = 2000  # a total that would expand to more terms is kept factored (expand is slow)

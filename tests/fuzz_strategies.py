@@ -16,13 +16,13 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from symcnn.layers.base import Layer, _accepted_arguments
+from symcnn.layers.base import Layer, accepted_arguments
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 SEEDS = {name: json.loads((HOSTILE / name).read_text()) for name in ("seed_keras.json", "seed_functional.json")}
 
 LAYER_NAMES = sorted(Layer.registry)
-ARGUMENT_NAMES = sorted({a for cls in set(Layer.registry.values()) for a in _accepted_arguments(cls)})
+ARGUMENT_NAMES = sorted({a for cls in set(Layer.registry.values()) for a in accepted_arguments(cls)})
 SYMBOLS = ["H", "W", "C", "F", "K", "N", "T", "D"]
 
 def chance(p: float) -> st.SearchStrategy[bool]:

@@ -733,7 +733,7 @@ def test_recurrent_mistakes_are_named(layer: str, entry: str, words: str | None)
 
 
 def test_torch_lstm_keeps_two_biases() -> None:
-    from symcnn.layers import torch_layers as T
+    from symcnn.layers import torch as T
 
     m = symcnn.Sequential([symcnn.layers.Input((7, 20), batch_size=1), T.LSTM(20, 32, batch_first=True)])
     name = m.records[-1].name

@@ -181,7 +181,7 @@ def test_random_yaml_models_end_in_a_result_or_a_symcnn_error(text: str) -> None
 @settings(FUZZ, max_examples=EXAMPLES["keras-json"])
 @given(keras_json_texts())
 def test_mutated_keras_json_ends_in_a_result_or_a_symcnn_error(case: tuple[str, list[str]]) -> None:
-    from symcnn.io.keras_reader import model_from_keras_json
+    from symcnn.io.keras import model_from_keras_json
 
     text, mutations = case
     for name in mutations:

@@ -553,17 +553,17 @@ def _mib(n: int) -> str:
 @pytest.mark.parametrize(
     ("module", "constant", "shown"),
     [
-        ("symcnn.io", "MAX_FILE_BYTES", _mib),
+        ("symcnn.io.files", "MAX_FILE_BYTES", _mib),
         ("symcnn.io.yaml_reader", "MAX_YAML_BYTES", _mib),
         ("symcnn.io.yaml_reader", "MAX_YAML_VALUES", "{:,}".format),
-        ("symcnn.io.keras_reader", "MAX_CONFIG_BYTES", _mib),
-        ("symcnn.io.keras_reader", "MAX_COMPRESSION_RATIO", "{}:1".format),
-        ("symcnn.io.keras_reader", "MAX_ZIP_MEMBERS", "{:,}".format),
-        ("symcnn.io.keras_reader", "MAX_NESTING", "{} deep".format),
-        ("symcnn.io.keras_reader", "MAX_INT", lambda v: f"2^{v.bit_length() - 1}"),
+        ("symcnn.io.keras", "MAX_CONFIG_BYTES", _mib),
+        ("symcnn.io.keras", "MAX_COMPRESSION_RATIO", "{}:1".format),
+        ("symcnn.io.keras", "MAX_ZIP_MEMBERS", "{:,}".format),
+        ("symcnn.io.keras", "MAX_NESTING", "{} deep".format),
+        ("symcnn.io.keras", "MAX_INT", lambda v: f"2^{v.bit_length() - 1}"),
         ("symcnn.io.onnx", "MAX_ONNX_BYTES", _mib),
         ("symcnn.io.onnx", "MAX_ONNX_NODES", "{:,}".format),
-        ("symcnn.model", "MAX_LAYERS", "{:,}".format),
+        ("symcnn.graph", "MAX_LAYERS", "{:,}".format),
         ("symcnn.expr", "MAX_LENGTH", "{:,} characters".format),
         ("symcnn.expr", "MAX_DEPTH", "nesting {} deep".format),
         ("symcnn.expr", "MAX_EXPONENT", "between -{0} and {0}".format),
@@ -595,7 +595,7 @@ def test_security_md_states_the_check_table_limits(constant: str) -> None:
 
 
 def test_a_yaml_model_over_the_layer_limit_is_refused_quickly(tmp_path: Path) -> None:
-    from symcnn.model import MAX_LAYERS
+    from symcnn.graph import MAX_LAYERS
 
     path = write(tmp_path, "input: [8]\nlayers: [" + "Flatten," * (MAX_LAYERS + 1) + "]\n")
     start = time.monotonic()
@@ -701,7 +701,7 @@ def test_a_zip_that_lies_about_its_size_is_refused(capsys: pytest.CaptureFixture
 
 
 def test_a_zip_with_too_many_members_is_refused(tmp_path: Path) -> None:
-    from symcnn.io.keras_reader import MAX_ZIP_MEMBERS
+    from symcnn.io.keras import MAX_ZIP_MEMBERS
 
     members = {f"junk/{i}": b"" for i in range(MAX_ZIP_MEMBERS + 1)}
     path = _keras_zip(tmp_path / "many.keras", {"config.json": SEED_JSON.encode(), **members},
@@ -812,7 +812,7 @@ def test_docs_never_overwrites_files_it_did_not_write(capsys: pytest.CaptureFixt
 
 
 def test_docs_with_force_touches_only_its_own_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from symcnn.render.site import MARKER
+    from symcnn.render.site_files import MARKER
 
     out = tmp_path / "site"
     foreign = {"notes.txt": b"my notes\n", "docs/keep/me.md": b"keep\n", "README": b"mine\n"}
@@ -842,7 +842,7 @@ def test_docs_with_force_touches_only_its_own_files(capsys: pytest.CaptureFixtur
 def test_a_tampered_site_marker_cannot_make_docs_delete_outside_the_folder(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, listed: str
 ) -> None:
-    from symcnn.render.site import MARKER
+    from symcnn.render.site_files import MARKER
 
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
@@ -872,7 +872,7 @@ class _Interrupted(BaseException):
 
 
 def _render_files(path: Path) -> dict[str, bytes]:
-    from symcnn.render.site import render_site
+    from symcnn.render.pages import render_site
 
     return render_site([symcnn.load(path)])
 
@@ -881,7 +881,7 @@ def _render_files(path: Path) -> dict[str, bytes]:
 def test_an_interrupted_docs_run_leaves_every_file_whole(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
 ) -> None:
-    from symcnn.render import site
+    from symcnn.render import site_files as site
 
     out = tmp_path / "site"
     assert cli(capsys, "docs", str(SEED_YAML), "-o", str(out)).status == 0

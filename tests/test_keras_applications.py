@@ -17,7 +17,7 @@ import sympy
 from test_keras_reader import as_list, compare_with_keras, json_layer_names
 from truth.keras_truth import APPLICATIONS, applications_truth
 
-from symcnn.io.keras_reader import model_from_keras_json
+from symcnn.io.keras import model_from_keras_json
 
 pytestmark = pytest.mark.slow
 

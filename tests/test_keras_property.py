@@ -23,7 +23,7 @@ from test_keras_reader import as_list, compare_with_keras, torchinfo_macs_from_k
 from truth.keras_truth import keras_truth
 
 from symcnn.errors import ShapeError
-from symcnn.io.keras_reader import model_from_keras_json
+from symcnn.io.keras import model_from_keras_json
 
 pytestmark = pytest.mark.slow
 

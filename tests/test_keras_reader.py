@@ -18,7 +18,7 @@ import sympy
 
 from symcnn.errors import ArgumentError, GraphError, LimitError, ParseError, ShapeError, SymcnnError, UnknownLayerError
 from symcnn.io import load
-from symcnn.io.keras_reader import load_keras, model_from_keras_json
+from symcnn.io.keras import load_keras, model_from_keras_json
 from symcnn.model import Model
 
 # ---- comparing with Keras's truth (shared with the applications and property tests) ----------

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from symcnn.errors import ArgumentError, ShapeError, SymcnnError, UnknownLayerError
 from symcnn.layers import InputLayer, Layer
-from symcnn.model import Model, Node
+from symcnn.model import Model
+from symcnn.tensor import Node
 
 pytestmark = pytest.mark.slow
 keras = pytest.importorskip("keras")
@@ -387,7 +388,7 @@ def _ops_models() -> list[tuple[str, Any]]:
 def test_keras_ops_read_back_match_keras(index: int) -> None:
     from truth.keras_truth import keras_truth as model_truth
 
-    from symcnn.io.keras_reader import model_from_keras_json
+    from symcnn.io.keras import model_from_keras_json
 
     name, kmodel = _ops_models()[index]
     truth = model_truth(kmodel)
@@ -640,7 +641,7 @@ def _reader_models() -> list[Any]:
 def test_models_read_through_the_keras_reader_match_keras_layer_by_layer(index: int) -> None:
     from truth.keras_truth import keras_truth as model_truth
 
-    from symcnn.io.keras_reader import model_from_keras_json
+    from symcnn.io.keras import model_from_keras_json
 
     kmodel = _reader_models()[index]
     truth = model_truth(kmodel)
@@ -739,10 +740,10 @@ _SHAPES = st.sampled_from([(None, 5), (None, 5, 4), (None, 5, 4, 3), (None, 6, 5
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(_MY_CLASSES), st.data())
 def test_odd_settings_raise_only_symcnn_errors(name: str, data: st.DataObject) -> None:
-    from symcnn.layers.base import _accepted_arguments
+    from symcnn.layers.base import accepted_arguments
 
     cls = Layer.registry[name]
-    args = sorted(_accepted_arguments(cls) - {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape"})
+    args = sorted(accepted_arguments(cls) - {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape"})
     keys = data.draw(st.lists(st.sampled_from(args), max_size=3, unique=True)) if args else []
     config = {k: data.draw(_ODD_VALUES) for k in keys}
     inputs = data.draw(st.lists(_SHAPES, min_size=1, max_size=2))
@@ -828,7 +829,7 @@ def _tf_keras_json() -> str:
 def test_tf_keras_2_configs_read_to_what_keras_3_builds() -> None:
     from truth.keras_truth import keras_truth as model_truth
 
-    from symcnn.io.keras_reader import model_from_keras_json
+    from symcnn.io.keras import model_from_keras_json
 
     ours = model_from_keras_json(_tf_keras_json(), "tf_text.json")
     layers = keras.layers

@@ -20,7 +20,9 @@ import pytest
 
 from symcnn import load
 from symcnn.errors import SymcnnError
-from symcnn.render.site import MARKER, docs_command, render_site, write_site
+from symcnn.render.pages import render_site
+from symcnn.render.site import docs_command, write_site
+from symcnn.render.site_files import MARKER
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -207,7 +209,7 @@ def test_pages_do_not_depend_on_the_hash_seed() -> None:
     script = (
         "import hashlib, sys\n"
         "from symcnn import load\n"
-        "from symcnn.render.site import render_site\n"
+        "from symcnn.render.pages import render_site\n"
         f"files = render_site([load({str(SEED)!r}), load({str(REPO / 'examples' / 'seed_symbolic.yaml')!r})])\n"
         "h = hashlib.sha256()\n"
         "for k, v in files.items(): h.update(k.encode()); h.update(v)\n"

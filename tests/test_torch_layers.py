@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from symcnn.errors import ArgumentError, SymcnnError
 from symcnn.expr import dim_symbol
 from symcnn.layers.core import InputLayer
-from symcnn.layers.torch_layers import TORCH_LAYERS, lookup
-from symcnn.model import Model, Node
+from symcnn.layers.torch import TORCH_LAYERS, lookup
+from symcnn.model import Model
+from symcnn.tensor import Node
 
 torch = pytest.importorskip("torch")
 torchinfo = pytest.importorskip("torchinfo")

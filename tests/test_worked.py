@@ -16,7 +16,8 @@ from symcnn import Sequential, load
 from symcnn import layers as L
 from symcnn.expr import parse
 from symcnn.render.latex import FormulaPrinter, ValuePrinter, arrange
-from symcnn.render.worked import layer_work, md_escape, model_work
+from symcnn.render.text import md_escape
+from symcnn.render.worked import layer_work, model_work
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "seed.yaml"

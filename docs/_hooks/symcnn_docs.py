@@ -20,7 +20,7 @@ from symcnn import layers as L
 from symcnn import load
 from symcnn.model import Sequential
 from symcnn.render.mathml import on_page_content  # noqa: F401  (the math hook)
-from symcnn.render.site import render_model_pages, render_support_files
+from symcnn.render.pages import render_model_pages, render_support_files
 from symcnn.render.worked import layer_work
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import SymcnnError
 from ..formulas import prod, simplify_int
 from ..layers.base import Shape, Weight
-from ..model import LayerRecord, to_expr
+from ..record import LayerRecord, to_expr
 from .fmt import Value, _fmt
 from .mistakes import MISTAKES, Mistake
 from .weight_mistakes import _learned

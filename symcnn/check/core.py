@@ -7,7 +7,8 @@ from typing import Any
 import sympy
 
 from ..errors import ArgumentError, SymcnnError
-from ..model import LayerRecord, Model
+from ..model import Model
+from ..record import LayerRecord
 from .compare import _free, _same_value, _Sampler
 from .diagnose import _counterexample, _diagnose
 from .entry import _as_text, _normalise_shape, _read_number, _read_shape, _slips, _symbol_table

@@ -10,7 +10,8 @@ import sympy
 
 from ..errors import ArgumentError, ParseError
 from ..expr import parse
-from ..model import LayerRecord, Model
+from ..model import Model
+from ..record import LayerRecord
 from .fmt import Value, _fmt
 
 

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from ..errors import ArgumentError
-from ..model import LayerRecord, Model
+from ..model import Model
+from ..record import LayerRecord
 
 
 def _norm(text: str) -> str:

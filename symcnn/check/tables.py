@@ -12,6 +12,7 @@ import sympy
 
 from ..errors import ParseError, SymcnnError
 from ..expr import parse
+from ..io.files import read_bytes
 from ..model import Model
 from .core import check
 from .entry import _symbol_table
@@ -128,8 +129,6 @@ _PROSE_IN_BRACKETS = r"\((?=[^()]*" + _TWO_WORDS + r")[^()]*\)"
 
 def read_table(path: str | Path) -> list[dict[str, str]]:
     """The rows of a CSV or Markdown table, each a mapping from 'layer', 'shape', 'params'... to its cell."""
-    from ..io import read_bytes
-
     text = read_bytes(path, MAX_TABLE_BYTES).decode("utf-8-sig", errors="replace")
     markdown = Path(path).suffix.lower() in (".md", ".markdown") or text.lstrip().startswith("|")
     rows = _rows(text, markdown)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..formulas import is_number, prod, simplify_int
 from ..layers.base import Layer, Shape, Weight, channels
-from ..model import to_expr
+from ..record import to_expr
 from .fmt import _fmt, _times
 
 

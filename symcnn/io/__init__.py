@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 from typing import Any
 
-from ..errors import LimitError, ParseError, SymcnnError
-
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-def regular_file_size(path: str | Path) -> int:
-    """The size of ``path``, which must be a regular file: a folder, device or pipe (which could block) is refused."""
-    try:
-        info = Path(path).stat()
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ParseError("cannot read file: Is a directory", file=str(path))
-    if not stat.S_ISREG(info.st_mode):
-        raise ParseError("cannot read file: not a regular file (a device, pipe or socket)", file=str(path))
-    return info.st_size
-
-
-def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read a whole input file, refusing one larger than ``limit``."""
-    p = Path(path)
-    try:
-        size = regular_file_size(p)
-        if size > limit:
-            raise LimitError(f"file is {size:,} bytes; the limit is {limit:,}", file=str(path))
-        with p.open("rb") as fh:
-            return fh.read(limit + 1)
-    except SymcnnError:
-        raise
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+from ..errors import ParseError
+from .files import regular_file_size
 
 
 def load(path: str | Path, **options: Any) -> Any:
@@ -53,7 +23,7 @@ def load(path: str | Path, **options: Any) -> Any:
 
         return load_yaml(path, **options)
     if suffix in (".json", ".keras"):
-        from .keras_reader import load_keras
+        from .keras import load_keras
 
         return load_keras(path, **options)
     if suffix == ".onnx":

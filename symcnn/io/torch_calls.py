@@ -3,7 +3,7 @@
 A traced value is a :class:`_Tensor` (a symcnn node and its shape), a tuple-like result
 (an LSTM's ``(out, (h, c))``), or a plain value (``x.size(0)``, a shape tuple, a symbol).
 ``_OPS`` maps each op name (``add``, ``cat``, ``view``, ``max_pool2d`` ...) to a maker that
-returns a layer from :mod:`symcnn.layers.torch_ops` (or torch_layers), the input itself
+returns a layer from :mod:`symcnn.layers.torch.ops` (or another torch-convention layer), the input itself
 (``_PASS``), a value, or ``_UNKNOWN``.
 """
 
@@ -11,19 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sympy
 
 from ..errors import GraphError, ShapeError, UnknownLayerError
 from ..formulas import prod, simplify_int
-from ..layers import torch_ops as ops
-from ..layers.base import Layer, Shape, _accepted_arguments
-from ..layers.torch_layers import TORCH_LAYERS, _RNNBase
-from ..model import Node
+from ..layers.base import Layer, Shape, accepted_arguments
+from ..layers.torch import TORCH_LAYERS, ops
+from ..layers.torch.recurrent import RNNBase
+from ..tensor import Node
 
-if TYPE_CHECKING:
-    from .torch_reader import _Reader
+
+class _Reader(Protocol):
+    """What a call needs of the reader that owns the tracing state (:mod:`symcnn.io.torch_reader`)."""
+
+    def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor: ...
 
 
 @dataclass
@@ -40,7 +43,7 @@ class _RNNResult:
 
     reader: _Reader
     tensor: _Tensor
-    layer: _RNNBase
+    layer: RNNBase
     is_lstm: bool
     made: dict[bool, _Tensor] = field(default_factory=dict)
 
@@ -142,7 +145,7 @@ def _from_signature(cls: type[Layer], names: Sequence[str]) -> Callable[[_Call],
                 kwargs[name] = value
         if kwargs.get("return_indices"):
             raise UnknownLayerError(f"{call.key} with return_indices=True is not supported")
-        accepted = _accepted_arguments(cls)
+        accepted = accepted_arguments(cls)
         return cls(**{k: v for k, v in kwargs.items() if k in accepted})
 
     return make

@@ -22,7 +22,7 @@ What becomes a layer: a torch.nn module symcnn knows (Conv2d, Linear, LSTM ...) 
 layer named by its qualified name. A subclass with a ``forward`` of its own (torchvision's
 LayerNorm2d) is traced through; if torchinfo counts it as a leaf with parameters, one
 record after its last op carries its parameters and torchinfo MACs. Functional ops are
-layers from :mod:`symcnn.layers.torch_ops`; size arithmetic (``x.size(0)``,
+layers from :mod:`symcnn.layers.torch.ops`; size arithmetic (``x.size(0)``,
 ``x.shape[2] // 2``) is evaluated on the spot, symbols included; a model's own
 ``torch._assert`` fails for a numeric size it rejects and waits for symbolic ones.
 
@@ -45,11 +45,13 @@ import sympy
 
 from ..errors import ArgumentError, GraphError, SymcnnError, UnknownLayerError
 from ..formulas import Dim, prod, simplify_int
-from ..layers.base import Layer, Shape, Weight, _accepted_arguments, as_dim
+from ..layers.base import Layer, Shape, Weight, accepted_arguments, as_dim
 from ..layers.core import InputLayer
-from ..layers.torch_layers import TORCH_LAYERS, _RNNBase, _TorchLayer
-from ..model import Model, Node
+from ..layers.torch.base import TORCH_LAYERS, TorchLayer
+from ..layers.torch.recurrent import RNNBase
+from ..model import Model
 from ..record import check_sizes
+from ..tensor import Node
 from .torch_calls import (
     _OPS,
     _PASS,
@@ -139,7 +141,7 @@ def _layer_class(m: Any) -> type[Layer] | None:
     for klass in type(m).__mro__:
         if klass.__module__.startswith("torch.nn") and klass.__name__ in TORCH_LAYERS:
             cls = TORCH_LAYERS[klass.__name__]
-            if not (issubclass(cls, _TorchLayer) and cls.__name__[0].isupper()):
+            if not (issubclass(cls, TorchLayer) and cls.__name__[0].isupper()):
                 return None
             return cls if getattr(type(m), "forward", None) is getattr(klass, "forward", None) else None
     return None
@@ -330,7 +332,7 @@ class _Reader:
         if isinstance(layer.arity, int) and layer.arity > 0:
             tensors = tensors[: layer.arity]  # masks and other optional tensors do not change shapes
         result = self.add(layer, tensors, target)
-        if isinstance(layer, _RNNBase):
+        if isinstance(layer, RNNBase):
             return _RNNResult(self, result, layer, type(layer).__name__ == "LSTM")
         if type(layer).__name__ == "LSTMCell":
             return _Passthrough(result)  # (h, c): both (N, hidden_size)
@@ -419,7 +421,7 @@ def _fetch_attr(root: Any, target: str) -> Any:
     return value
 
 
-class _ModuleCall(_TorchLayer, register=False):
+class _ModuleCall(TorchLayer, register=False):
     """A module symcnn traced through (or never saw called): its tensors, counted as torchinfo counts them.
 
     torchinfo gives a module without children ``weight``/``bias`` elements × batch (× output
@@ -466,7 +468,7 @@ class _ModuleCall(_TorchLayer, register=False):
         return simplify_int(total)
 
 
-class _Constant(_TorchLayer, register=False):
+class _Constant(TorchLayer, register=False):
     """A parameter or buffer read directly in ``forward`` (a class token, a scale ...)."""
 
     arity = 0
@@ -499,7 +501,7 @@ def _module_layer(cls: type[Layer], module: Any, target: str) -> Layer:
     import torch
 
     kwargs: dict[str, Any] = {}
-    for arg in _accepted_arguments(cls) - _BASE_ARGS:
+    for arg in accepted_arguments(cls) - _BASE_ARGS:
         if not hasattr(module, arg):
             continue
         value = getattr(module, arg)

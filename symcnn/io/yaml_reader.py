@@ -20,10 +20,12 @@ import yaml
 
 from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError
 from ..expr import dim_symbol, is_identifier, parse
+from ..graph import MAX_LAYERS
 from ..layers.core import InputLayer
-from ..layers.torch_layers import lookup
-from ..model import MAX_LAYERS, Model, Node
-from . import read_bytes
+from ..layers.torch import lookup
+from ..model import Model
+from ..tensor import Node
+from .files import read_bytes
 
 # YAML is parsed in Python (slowly: ~2 s per MB with libyaml, ~10 s without), so YAML files get
 # a tighter size limit than other model files; aliases may not expand beyond MAX_YAML_VALUES.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# torch_layers and torch_ops last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
+# torch last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
 from . import (  # noqa: F401
     applications,
     conv,
@@ -16,8 +16,7 @@ from . import (  # noqa: F401
     preprocessing,
     recurrent,
     reshape,
-    torch_layers,
-    torch_ops,
+    torch,
 )
 from .base import Layer, Weight
 from .conv import *

@@ -21,6 +21,7 @@ import sympy
 from ..errors import ArgumentError, ShapeError
 from ..expr import parse
 from ..formulas import Dim, is_number, prod, simplify_int
+from ..tensor import Tensor
 
 Shape = tuple[Any, ...]  # (batch, *dims); batch may be None
 CONVENTIONS = ("torchinfo", "fvcore")
@@ -183,7 +184,7 @@ class Layer:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Layer:
         """Make the layer from a Keras-style config dict, ignoring arguments that change no count."""
-        accepted = _accepted_arguments(cls)
+        accepted = accepted_arguments(cls)
         kwargs: dict[str, Any] = {}
         for key, value in config.items():
             if key in accepted:
@@ -207,8 +208,6 @@ class Layer:
         return type(self).__name__
 
     def __call__(self, inputs: Any) -> Any:
-        from ..model import Tensor
-
         return Tensor.apply(self, inputs)
 
     def __repr__(self) -> str:
@@ -222,7 +221,7 @@ class Layer:
         return inputs[0]
 
 
-def _accepted_arguments(cls: type) -> set[str]:
+def accepted_arguments(cls: type) -> set[str]:
     """Every named argument of the ``__init__`` methods along the class's MRO."""
     names: set[str] = set()
     for klass in cls.__mro__:

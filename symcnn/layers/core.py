@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, is_number, prod, simplify_int
+from ..tensor import Tensor
 from .base import Layer, Shape, Weight, as_dim
 
 
@@ -41,8 +42,6 @@ class InputLayer(Layer):
 
 def Input(shape: Any = None, batch_size: Any = None, name: str | None = None, **kwargs: Any) -> Any:
     """A Keras-style symbolic input tensor: ``Input((H, W, 3))``."""
-    from ..model import Tensor
-
     return Tensor.input(InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs))
 
 

@@ -28,10 +28,12 @@ from markupsafe import Markup
 from ..errors import ArgumentError, SymcnnError
 from ..formulas import is_number
 from ..layers.core import InputLayer
-from ..model import LayerRecord, Model
+from ..model import Model
+from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .latex import latex
-from .worked import LayerWork, layer_work, md_escape, model_work, symbol_table
+from .text import md_escape
+from .worked import LayerWork, layer_work, model_work, symbol_table
 
 __all__ = [
     "package_templates",

@@ -8,6 +8,7 @@ folder without that marker unless ``force=True``, never overwrites or deletes a
 file it did not write, and replaces each file atomically.
 
 >>> from symcnn import load
+>>> from symcnn.render.pages import render_site
 >>> pages = render_site([load("examples/seed.yaml")])
 >>> sorted(p for p in pages if p.endswith(".md"))
 ['docs/index.md', 'docs/models/seed.md', 'docs/terminology.md']
@@ -23,27 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Model
-from .pages import (
-    render_layer_markdown,
-    render_model_markdown,
-    render_model_pages,
-    render_site,
-    render_support_files,
-)
-from .site_files import MARKER, SiteError, write_files
+from .pages import render_site
+from .site_files import SiteError, write_files
 
-__all__ = [
-    "MARKER",
-    "build_site",
-    "docs_command",
-    "render_layer_markdown",
-    "render_model_markdown",
-    "render_model_pages",
-    "render_site",
-    "render_support_files",
-    "serve_site",
-    "write_site",
-]
+__all__ = ["build_site", "docs_command", "serve_site", "write_site"]
 
 
 def write_site(

@@ -29,7 +29,8 @@ from ..errors import SymcnnError
 from ..formulas import conv_output_length, is_number, same_padding, simplify_int
 from ..layers.base import Layer, Shape, Weight
 from ..layers.core import InputLayer
-from ..model import LayerRecord, Model
+from ..model import Model
+from ..record import LayerRecord
 from .latex import ValuePrinter, arrange, evaluated, latex
 from .symbolic import (
     AXES,
@@ -44,7 +45,7 @@ from .symbolic import (
 )
 from .text import md_escape
 
-__all__ = ["LayerWork", "Quantity", "Step", "layer_work", "md_escape", "model_work", "repr_markdown"]
+__all__ = ["LayerWork", "Quantity", "Step", "layer_work", "model_work"]
 
 # ---- the data a page is made of --------------------------------------------------------
 
@@ -404,17 +405,6 @@ def layer_work(record: LayerRecord) -> LayerWork:
 def model_work(model: Model) -> list[LayerWork]:
     """Worked solutions of every layer call of ``model`` except its inputs, in graph order."""
     return [layer_work(r) for r in model.records if not isinstance(r.layer, InputLayer)]
-
-
-# ---- Markdown helpers ---------------------------------------------------------------------
-
-def repr_markdown(obj: Model | LayerRecord) -> str:
-    """The worked solution of a model or a layer record as Markdown (for Jupyter's ``_repr_markdown_``)."""
-    from .site import render_layer_markdown, render_model_markdown
-
-    if isinstance(obj, Model):
-        return render_model_markdown(obj)
-    return render_layer_markdown(obj)
 
 
 def symbol_table(values: Mapping[sympy.Symbol, Any]) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import ArgumentError, LimitError, ParseError
-from ...model import MAX_LAYERS
+from ...graph import MAX_LAYERS
 
 MAX_INT = 2**63  # larger whole numbers in a config are refused, not multiplied out
 

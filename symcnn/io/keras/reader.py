@@ -9,8 +9,9 @@ from typing import Any
 from ...errors import ArgumentError, GraphError, LimitError, ParseError, ShapeError, SymcnnError, UnknownLayerError
 from ...layers.base import Layer
 from ...layers.core import InputLayer
-from ...model import Model, Node, Sequential
-from .. import MAX_FILE_BYTES, read_bytes
+from ...model import Model, Sequential
+from ...tensor import Node
+from ..files import MAX_FILE_BYTES, read_bytes
 from .archive import MAX_CONFIG_BYTES, _decode, _is_zip, _zip_config
 from .calls import _call_arguments, _constant_arguments, _NodeSpec
 from .classes import _from_call, _is_op, _layer_class

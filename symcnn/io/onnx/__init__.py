@@ -57,7 +57,7 @@ from typing import Any
 
 from ...errors import ArgumentError, SymcnnError
 from ...model import Model
-from .. import read_bytes
+from ..files import read_bytes
 from .load import MAX_ONNX_BYTES, MAX_ONNX_NODES
 from .naming import DEFAULT_NAMES, module_path
 

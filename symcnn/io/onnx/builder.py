@@ -9,7 +9,7 @@ from typing import Any
 from ...errors import ArgumentError, ShapeError, SymcnnError, UnknownLayerError
 from ...formulas import Dim, is_number, same_padding
 from ...layers.base import Layer, format_shape
-from ...model import Node
+from ...tensor import Node
 from .layers import Pad, torch_layer
 from .load import parse_model
 from .naming import Names, node_label

@@ -13,14 +13,12 @@ from ...errors import ShapeError
 from ...formulas import Dim, is_number, prod, reduced_shape, simplify_int, slice_length
 from ...layers.base import Layer, Shape, Weight, format_shape
 from ...layers.merge import broadcast
+from ...layers.torch import TORCH_LAYERS
 from .shape_rules import axis_index, reshape_target, squeeze_shape, unsqueeze_shape
 
 
 def torch_layer(cls: str, **kwargs: Any) -> Layer:
     """A torch-convention layer (module or functional op) by its torch name."""
-    from ...layers import torch_ops  # noqa: F401  (registers the functional ops)
-    from ...layers.torch_layers import TORCH_LAYERS
-
     return TORCH_LAYERS[cls](**kwargs)
 
 

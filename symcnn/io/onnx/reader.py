@@ -7,7 +7,8 @@ from typing import Any
 from ...errors import GraphError, ParseError, ShapeError, SymcnnError, UnknownLayerError
 from ...formulas import Dim, prod
 from ...layers.core import InputLayer
-from ...model import Model, Node
+from ...model import Model
+from ...tensor import Node
 from .fold import FOLDABLE, fold, fold_shape
 from .load import DECODE_ERRORS, attributes, initializer
 from .naming import positional

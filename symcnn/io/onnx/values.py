@@ -20,7 +20,7 @@ import sympy
 from ...errors import ShapeError, UnknownLayerError
 from ...formulas import Dim, prod, simplify_int
 from ...layers.base import Shape
-from ...model import Node
+from ...tensor import Node
 
 MAX_FOLD_ELEMENTS = 1_000_000  # a shape computation never needs more values than this
 

@@ -14,7 +14,7 @@ class applies from :meth:`torchinfo_positions`:
 * recurrent parameters (``weight_ih_l0`` ...): params × the output's first two axes.
 
 The functional ops of traced graphs (``add``, ``cat``, ``flatten``, ``view`` ...) live in
-:mod:`symcnn.layers.torch_ops`, lowercase layers named like the torch functions.
+:mod:`symcnn.layers.torch.ops`, lowercase layers named like the torch functions.
 
 Class names that Keras also uses (Flatten, Dropout, ReLU, LSTM ...) are kept out of the
 shared ``Layer.registry`` when Keras's class is already there; :data:`TORCH_LAYERS`
@@ -28,7 +28,7 @@ shape, activations, attention, recurrent.
 
 from __future__ import annotations
 
-from . import activations, shape
+from . import activations, ops, shape  # noqa: F401  (ops registers the functional ops)
 from .activations import PReLU
 from .attention import MultiheadAttention
 from .base import TORCH_LAYERS, lookup

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import Shape, Weight, as_dim
-from .base import _TorchLayer
+from .base import TorchLayer
 
 
-class _Same(_TorchLayer, register=False):
+class _Same(TorchLayer, register=False):
     """Same shape out as in, nothing to learn (activations, dropout, Identity)."""
 
     def __init__(
@@ -80,7 +80,7 @@ for _name in _SAME_MODULES:
     globals()[_name] = type(_name, (_Same,), {"__doc__": f"torch.nn.{_name}: shape unchanged, no parameters."})
 
 
-class PReLU(_TorchLayer):
+class PReLU(TorchLayer):
     """A learned slope: weight (num_parameters,), 1 (shared) or one per channel."""
 
     def __init__(self, num_parameters: Any = 1, init: Any = 0.25, **base: Any) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod
 from ..base import Shape, Weight, as_dim, flag, format_shape
-from .base import _same, _TorchLayer
+from .base import TorchLayer, _same
 
 
-class MultiheadAttention(_TorchLayer):
+class MultiheadAttention(TorchLayer):
     """torch.nn.MultiheadAttention(query, key, value): output like the query with ``embed_dim`` features.
 
     Weights: in_proj_weight (3E, E) (or q/k/v_proj_weight when kdim/vdim differ), in_proj_bias,

@@ -1,4 +1,4 @@
-"""The base of the torch-convention layers: :class:`_TorchLayer`, :data:`TORCH_LAYERS`, :func:`lookup`, argument helpers."""
+"""The base of the torch-convention layers: :class:`TorchLayer`, :data:`TORCH_LAYERS`, :func:`lookup`, argument helpers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def lookup(name: str, convention: str = "torch") -> type[Layer] | None:
     return Layer.registry.get(name)
 
 
-class _TorchLayer(Layer, register=False):
+class TorchLayer(Layer, register=False):
     """Base of the torch-convention layers: channels first, statistics are buffers."""
 
     channels_last = False
@@ -47,7 +47,7 @@ def _respecting_frozen(method: Any) -> Any:
     """Wrap a ``weights`` method so the layer's frozen parameters come out non-trainable."""
 
     @functools.wraps(method)
-    def weights(self: _TorchLayer, inputs: list[Shape]) -> list[Weight]:
+    def weights(self: TorchLayer, inputs: list[Shape]) -> list[Weight]:
         found = method(self, inputs)
         if not self.frozen_weights:
             return found

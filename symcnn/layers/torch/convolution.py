@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, conv_output_length, floor_div, is_number, prod, simplify_int, torch_deconv_output_length
 from ..base import Shape, Weight, as_dim, batch_of, dim_tuple, flag, require_rank
-from .base import _check_channels, _div, _TorchLayer
+from .base import TorchLayer, _check_channels, _div
 
 
-class _ConvNd(_TorchLayer, register=False):
+class _ConvNd(TorchLayer, register=False):
     """``Conv{rank}d``: weight (out, in/groups, *k), bias (out,)."""
 
     rank: ClassVar[int] = 2

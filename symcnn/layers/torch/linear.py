@@ -7,10 +7,10 @@ from typing import Any
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, prod
 from ..base import Shape, Weight, as_dim, batch_of, flag, format_shape
-from .base import _same, _TorchLayer
+from .base import TorchLayer, _same
 
 
-class Linear(_TorchLayer):
+class Linear(TorchLayer):
     """y = x Wᵀ + b on the last axis of any rank: weight (out, in), bias (out,)."""
 
     def __init__(self, in_features: Any = None, out_features: Any = None, bias: bool = True, **base: Any) -> None:
@@ -49,7 +49,7 @@ class Linear(_TorchLayer):
         return prod([batch_of(output), *output[1:-1], self.weights(inputs)[0].size])
 
 
-class Bilinear(_TorchLayer):
+class Bilinear(TorchLayer):
     """y = x₁ᵀ A x₂ + b: weight (out, in1, in2), bias (out,)."""
 
     arity = 2
@@ -76,7 +76,7 @@ class Bilinear(_TorchLayer):
         return ws + [Weight("bias", (self.out_features,))] if self.bias else ws
 
 
-class Embedding(_TorchLayer):
+class Embedding(TorchLayer):
     """A table of ``num_embeddings`` vectors of ``embedding_dim``: (*) → (*, D)."""
 
     def __init__(

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number
 from ..base import Shape, Weight, as_dim, flag, format_shape, require_rank
-from .base import _check_channels, _same, _TorchLayer
+from .base import TorchLayer, _check_channels, _same
 
 
-class _NormNd(_TorchLayer, register=False):
+class _NormNd(TorchLayer, register=False):
     """BatchNorm/InstanceNorm: weight and bias (C,) if affine; running statistics are buffers."""
 
     ranks: ClassVar[tuple[int, ...]] = (4,)
@@ -91,7 +91,7 @@ class InstanceNorm3d(InstanceNorm1d):
     ranks = (5,)
 
 
-class LayerNorm(_TorchLayer):
+class LayerNorm(TorchLayer):
     """Normalises over the trailing ``normalized_shape``: weight and bias of that shape."""
 
     def __init__(
@@ -129,7 +129,7 @@ class LayerNorm(_TorchLayer):
         return ws + [Weight("bias", self.normalized_shape)] if self.bias else ws
 
 
-class GroupNorm(_TorchLayer):
+class GroupNorm(TorchLayer):
     """``num_groups`` groups over ``num_channels``: weight and bias (C,) if affine."""
 
     def __init__(

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError
 from ...formulas import is_number, torch_pool_output_length
 from ..base import Shape, as_dim, dim_tuple, flag, require_rank
-from .base import _TorchLayer
+from .base import TorchLayer
 
 
-class _PoolNd(_TorchLayer, register=False):
+class _PoolNd(TorchLayer, register=False):
     """Max/average pooling: stride defaults to the kernel; ``ceil_mode`` lets a last window start in the input."""
 
     rank: ClassVar[int] = 2
@@ -112,7 +112,7 @@ class LPPool3d(_LPPoolNd):
     rank = 3
 
 
-class _AdaptivePoolNd(_TorchLayer, register=False):
+class _AdaptivePoolNd(TorchLayer, register=False):
     """Pools to ``output_size``; a None entry keeps that input size."""
 
     rank: ClassVar[int] = 2

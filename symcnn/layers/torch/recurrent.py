@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
 from ..base import Shape, Weight, as_dim, batch_of, flag, format_shape, require_rank
-from .base import _int, _same, _TorchLayer
+from .base import TorchLayer, _int, _same
 
 
-class _RNNBase(_TorchLayer, register=False):
+class RNNBase(TorchLayer, register=False):
     """RNN/LSTM/GRU stacks: per layer and direction weight_ih, weight_hh (+ biases, + weight_hr)."""
 
     gates: ClassVar[int] = 1
@@ -94,19 +94,19 @@ class _RNNBase(_TorchLayer, register=False):
         return prod([self.torchinfo_positions(inputs, output), matrices])
 
 
-class RNN(_RNNBase):
+class RNN(RNNBase):
     gates = 1
 
 
-class LSTM(_RNNBase):
+class LSTM(RNNBase):
     gates = 4
 
 
-class GRU(_RNNBase):
+class GRU(RNNBase):
     gates = 3
 
 
-class _CellBase(_TorchLayer, register=False):
+class _CellBase(TorchLayer, register=False):
     """One recurrent step on (N, I): weight_ih (g·H, I), weight_hh (g·H, H), and biases.
 
     torchinfo counts these parameters (named weight_ih ...) × the output's first two axes,

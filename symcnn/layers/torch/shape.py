@@ -11,10 +11,10 @@ import sympy
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
 from ..base import Shape, as_dim, format_shape, require_rank
-from .base import _axis, _div, _int, _TorchLayer
+from .base import TorchLayer, _axis, _div, _int
 
 
-class PixelShuffle(_TorchLayer):
+class PixelShuffle(TorchLayer):
     """(N, C·r², H, W) → (N, C, H·r, W·r)."""
 
     def __init__(self, upscale_factor: Any = None, **base: Any) -> None:
@@ -34,7 +34,7 @@ class PixelShuffle(_TorchLayer):
         return (shape[0], _div(c, r * r), simplify_int(shape[2] * r), simplify_int(shape[3] * r))
 
 
-class PixelUnshuffle(_TorchLayer):
+class PixelUnshuffle(TorchLayer):
     """(N, C, H·r, W·r) → (N, C·r², H, W)."""
 
     def __init__(self, downscale_factor: Any = None, **base: Any) -> None:
@@ -66,7 +66,7 @@ def _flatten(shape: Shape, start: int, end: int, who: str) -> Shape:
     return (*shape[:s], size, *shape[e + 1 :])
 
 
-class Flatten(_TorchLayer):
+class Flatten(TorchLayer):
     """Joins axes ``start_dim``..``end_dim`` (default 1..-1) into one."""
 
     start_default: ClassVar[int] = 1
@@ -103,7 +103,7 @@ def _fill_minus_one(total: Dim, target: Sequence[Any], who: str) -> tuple[Dim, .
     return tuple(target)
 
 
-class Unflatten(_TorchLayer):
+class Unflatten(TorchLayer):
     """Splits axis ``dim`` into ``unflattened_size`` (one entry may be -1)."""
 
     def __init__(self, dim: Any = None, unflattened_size: Any = None, **base: Any) -> None:
@@ -123,7 +123,7 @@ class Unflatten(_TorchLayer):
         return (*shape[:axis], *sizes, *shape[axis + 1 :])
 
 
-class Upsample(_TorchLayer):
+class Upsample(TorchLayer):
     """Resizes the spatial axes to ``size``, or to ⌊n·scale_factor⌋."""
 
     def __init__(
@@ -194,7 +194,7 @@ def _scaled(n: Dim, scale: float) -> Dim:
     return simplify_int(sympy.floor(n * sympy.Rational(scale)))
 
 
-class _PadNd(_TorchLayer, register=False):
+class _PadNd(TorchLayer, register=False):
     """Pads the last ``rank`` axes by ``padding`` = (left, right, top, bottom, front, back); negatives crop."""
 
     rank: ClassVar[int] = 2

@@ -14,8 +14,8 @@ from typing import Any
 
 import sympy
 
-from ..errors import ArgumentError, ShapeError
-from ..formulas import (
+from ...errors import ArgumentError, ShapeError
+from ...formulas import (
     Dim,
     ceil_div,
     conv_output_length,
@@ -26,21 +26,13 @@ from ..formulas import (
     simplify_int,
     slice_length,
 )
-from .base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
-from .torch_layers import (
-    Flatten,
-    _axis,
-    _fill_minus_one,
-    _int,
-    _pad_tuple,
-    _padded,
-    _RNNBase,
-    _same,
-    _TorchLayer,
-)
+from ..base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
+from .base import TorchLayer, _axis, _int, _same
+from .recurrent import RNNBase
+from .shape import Flatten, _fill_minus_one, _pad_tuple, _padded
 
 
-class rnn_state(_TorchLayer):
+class rnn_state(TorchLayer):
     """A recurrent module's h_n or c_n, (layers, N, size), read off the module's output (batch_first or not)."""
 
     def __init__(self, layers: Any = 1, size: Any = None, batch_first: bool = False, **base: Any) -> None:
@@ -50,7 +42,7 @@ class rnn_state(_TorchLayer):
         self.batch_first = flag(batch_first, "batch_first")
 
     @classmethod
-    def of(cls, rnn: _RNNBase, cell: bool = False, name: str | None = None) -> rnn_state:
+    def of(cls, rnn: RNNBase, cell: bool = False, name: str | None = None) -> rnn_state:
         """The state layer for ``rnn``'s h_n (or c_n with ``cell``)."""
         size = rnn.hidden_size if cell else rnn.out_size
         return cls(layers=rnn.directions * rnn.num_layers, size=size, batch_first=rnn.batch_first, name=name)
@@ -64,7 +56,7 @@ class rnn_state(_TorchLayer):
 # ---- functional ops (named like the torch functions) ---------------------------------------------
 
 
-class _Elementwise(_TorchLayer, register=False):
+class _Elementwise(TorchLayer, register=False):
     """An element-wise op on tensors (and scalars, which take no input): shapes broadcast."""
 
     arity = None
@@ -110,7 +102,7 @@ for _name, _aliases in (
     globals()[_name] = type(_name, (_Elementwise,), {"aliases": _aliases, "__doc__": f"torch.{_name}: element-wise."})
 
 
-class cat(_TorchLayer):
+class cat(TorchLayer):
     """torch.cat(tensors, dim): sizes add along ``dim`` (default 0), every other axis must agree."""
 
     arity = None
@@ -146,7 +138,7 @@ class flatten(Flatten):
     start_default = 0
 
 
-class reshape(_TorchLayer):
+class reshape(TorchLayer):
     """Tensor.view / reshape to a full target shape (batch included); one entry may be -1."""
 
     aliases = ("view",)
@@ -167,7 +159,7 @@ class reshape(_TorchLayer):
         return _fill_minus_one(prod(shape), self.shape, self.class_name)
 
 
-class _Reduce(_TorchLayer, register=False):
+class _Reduce(TorchLayer, register=False):
     """A reduction over ``dim`` (all axes when None); ``keepdim`` keeps them as size 1."""
 
     def __init__(self, dim: Any = None, keepdim: bool = False, **base: Any) -> None:
@@ -189,7 +181,7 @@ class mean(_Reduce):
     aliases = ("sum", "amax", "amin", "std", "var", "argmax", "argmin", "prod", "logsumexp")
 
 
-class permute(_TorchLayer):
+class permute(TorchLayer):
     """Tensor.permute(dims)."""
 
     def __init__(self, dims: Any = None, **base: Any) -> None:
@@ -206,7 +198,7 @@ class permute(_TorchLayer):
         return tuple(shape[a] for a in axes)
 
 
-class transpose(_TorchLayer):
+class transpose(TorchLayer):
     """Tensor.transpose(dim0, dim1)."""
 
     def __init__(self, dim0: Any = 0, dim1: Any = 1, **base: Any) -> None:
@@ -220,7 +212,7 @@ class transpose(_TorchLayer):
         return tuple(shape)
 
 
-class unsqueeze(_TorchLayer):
+class unsqueeze(TorchLayer):
     """Tensor.unsqueeze(dim): a new axis of size 1."""
 
     def __init__(self, dim: Any = 0, **base: Any) -> None:
@@ -233,7 +225,7 @@ class unsqueeze(_TorchLayer):
         return (*shape[:axis], 1, *shape[axis:])
 
 
-class squeeze(_TorchLayer):
+class squeeze(TorchLayer):
     """Tensor.squeeze(dim): drops size-1 axes (all, or those in ``dim``)."""
 
     def __init__(self, dim: Any = None, **base: Any) -> None:
@@ -248,7 +240,7 @@ class squeeze(_TorchLayer):
         return tuple(d for i, d in enumerate(shape) if i not in drop)
 
 
-class pad(_TorchLayer):
+class pad(TorchLayer):
     """torch.nn.functional.pad(x, pad): pairs from the last axis backwards."""
 
     def __init__(self, pad: Any = None, mode: str = "constant", value: Any = None, **base: Any) -> None:
@@ -262,7 +254,7 @@ class pad(_TorchLayer):
         return _padded(self._one_input(inputs), self.pad)
 
 
-class narrow(_TorchLayer):
+class narrow(TorchLayer):
     """One piece of ``torch.chunk``/``split``/``narrow``: ``length`` entries of axis ``dim``."""
 
     def __init__(self, dim: Any = 0, start: Any = 0, length: Any = None, **base: Any) -> None:
@@ -315,7 +307,7 @@ def split_sizes(n: Dim, size: Any) -> list[Dim]:
     return [min(int(step), int(n) - i * int(step)) for i in range(count)]  # type: ignore[arg-type]
 
 
-class index(_TorchLayer):
+class index(TorchLayer):
     """Basic indexing ``x[...]``: whole numbers drop an axis, slices shorten it, None adds one."""
 
     def __init__(self, index: Any = (), **base: Any) -> None:
@@ -370,7 +362,7 @@ def _slice_length(n: Dim, start: Any, stop: Any, step: Any) -> Dim:
     return slice_length(n, start, stop, step)
 
 
-class expand(_TorchLayer):
+class expand(TorchLayer):
     """Tensor.expand(*sizes): -1 keeps an axis; new leading axes may be added."""
 
     def __init__(self, sizes: Any = (), **base: Any) -> None:
@@ -398,7 +390,7 @@ class expand(_TorchLayer):
         return tuple(out)
 
 
-class linear(_TorchLayer):
+class linear(TorchLayer):
     """F.linear(x, weight, bias): the weight tensor is an input (a parameter read in forward)."""
 
     arity = None
@@ -415,7 +407,7 @@ class linear(_TorchLayer):
         return prod([batch_of(output), *output[1:], inputs[1][1]])
 
 
-class matmul(_TorchLayer):
+class matmul(TorchLayer):
     """torch.matmul / ``@`` / bmm: batch axes broadcast; fvcore counts its multiply-accumulates."""
 
     arity = 2
@@ -444,7 +436,7 @@ class matmul(_TorchLayer):
         return prod([1 if d is None else d for d in output] + [k])
 
 
-class _ConvFn(_TorchLayer, register=False):
+class _ConvFn(TorchLayer, register=False):
     """F.conv{rank}d(x, weight, bias, stride, padding, dilation, groups): the weight is an input."""
 
     arity = None
@@ -486,7 +478,7 @@ for _rank in (1, 2, 3):
     globals()[f"conv{_rank}d"] = type(f"conv{_rank}d", (_ConvFn,), {"rank": _rank, "__doc__": _ConvFn.__doc__})
 
 
-class stack(_TorchLayer):
+class stack(TorchLayer):
     """torch.stack(tensors, dim): equal shapes joined along a new axis."""
 
     arity = None
@@ -508,7 +500,7 @@ class stack(_TorchLayer):
         return (*first[:axis], len(inputs), *first[axis:])
 
 
-class scaled_dot_product_attention(_TorchLayer):
+class scaled_dot_product_attention(TorchLayer):
     """F.scaled_dot_product_attention(q, k, v): (..., L, E) with (..., S, E) keys gives (..., L, Ev)."""
 
     arity = None
