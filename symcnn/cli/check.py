@@ -1,0 +1,43 @@
+"""``symcnn check``: mark a hand calculation and diagnose the mistake."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..errors import ArgumentError
+from .common import load_model, model_options
+
+NAME = "check"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="check a hand calculation and diagnose the mistake")
+    p.add_argument("model")
+    model_options(p)
+    p.add_argument("--layer")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--params", metavar="EXPR")
+    what.add_argument("--shape", metavar="DIMS")
+    what.add_argument("--macs", metavar="EXPR")
+    what.add_argument("--trainable", metavar="EXPR", help="the trainable parameters only")
+    what.add_argument("--non-trainable", metavar="EXPR", help="the non-trainable parameters only")
+    what.add_argument("--table", metavar="FILE", help="a CSV or Markdown table: layer, output shape, params")
+    p.add_argument("--convention", choices=("torchinfo", "fvcore"), default="torchinfo", help="for --macs")
+
+
+def run(args: argparse.Namespace) -> int:
+    given = (args.params, args.shape, args.macs, args.trainable, args.non_trainable)
+    if args.table is None and (args.layer is None or all(v is None for v in given)):
+        raise ArgumentError(
+            "check needs --layer NAME with one of --params, --shape, --macs, --trainable, --non-trainable, or --table FILE"
+        )
+    from ..check import check_command  # loaded for this command only: it is the heaviest
+
+    # symbols stay open: a formula is checked for all values; a number is checked at the defaults
+    model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
+    text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
+                                 macs=args.macs, table=args.table, trainable=args.trainable,
+                                 non_trainable=args.non_trainable, convention=args.convention)
+    print(text)
+    return status
