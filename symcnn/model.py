@@ -17,10 +17,11 @@ import sympy
 from .cache import trimming
 from .constraints import positivity_constraints
 from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
+from .expr import exact_number, parse
 from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight
 from .layers.core import InputLayer
-from .record import LayerRecord, check_sizes, unknown_size_error
+from .record import LayerRecord, check_sizes, check_weight_sizes, check_whole_after_subs, unknown_size_error
 from .tensor import Node, Tensor
 from .views import view
 
@@ -36,7 +37,7 @@ class Model(Layer, register=False):
         *,
         nodes: Sequence[Node] | None = None,
         output_nodes: Sequence[Node] | None = None,
-        defaults: Mapping[sympy.Symbol, int] | None = None,
+        defaults: Mapping[sympy.Symbol, Any] | None = None,
         convention: str = "keras",
         source: str | None = None,
     ) -> None:
@@ -49,7 +50,8 @@ class Model(Layer, register=False):
             nodes = topological(output_nodes)
         self.nodes: list[Node] = list(nodes)
         self.output_nodes: list[Node] = list(output_nodes) if output_nodes else [self.nodes[-1]] if self.nodes else []
-        self.defaults: dict[sympy.Symbol, int] = dict(defaults or {})
+        self.defaults: dict[sympy.Symbol, Any] = dict(defaults or {})
+        self.fixed: dict[sympy.Symbol, Any] = {}  # symbols whose value the graph's structure was built with
         self.convention = convention
         self.source = source
         if len(self.nodes) > MAX_LAYERS:
@@ -71,6 +73,7 @@ class Model(Layer, register=False):
                     out = node.layer.output_shape(ins)
                     check_sizes(out)
                     weights = node.layer.weights(ins)
+                    check_weight_sizes(weights)
                     if any(d is None for w in weights for d in w.shape):
                         raise unknown_size_error(node.layer, ins) or ShapeError(
                             f"{node.layer.class_name} has a weight of unknown size"
@@ -162,14 +165,30 @@ class Model(Layer, register=False):
             sym = table.get(key) if isinstance(key, str) else key
             if sym is None:
                 continue
-            full[sym] = value
+            full[sym] = _exact(value, sym.name, table)
+        self._check_fixed(full)
         memo: dict[int, Layer] = {}
         new_nodes: dict[int, Node] = {}
         for node in self.nodes:
             if id(node.layer) not in memo:
                 memo[id(node.layer)] = node.layer.subs(full)
+                try:
+                    check_whole_after_subs(str(node.name), node.layer, memo[id(node.layer)], full)
+                except SymcnnError as exc:
+                    raise exc.within(file=self.source) from None
             new_nodes[id(node)] = Node(memo[id(node.layer)], [new_nodes[id(n)] for n in node.inputs], node.name)
         return type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+
+    def _check_fixed(self, values: Mapping[sympy.Symbol, Any]) -> None:
+        """A symbol that shaped the graph when the file was read (``times: ceil(depth*2)``) keeps its value."""
+        for sym, value in values.items():
+            if sym in self.fixed and sympy.simplify(value - self.fixed[sym]) != 0:
+                raise ArgumentError(
+                    f"{sym} = {self.fixed[sym]} decided the structure of the model when it was read "
+                    f"(how many times a block repeats, or which layers it has): read the file again with "
+                    f"{sym} = {value} (symcnn.load(path, values={{{sym.name!r}: ...}}) or --set {sym}=...)",
+                    file=self.source,
+                )
 
     def with_defaults(self) -> Model:
         """The model with every symbol that has a default value replaced by it."""
@@ -181,6 +200,7 @@ class Model(Layer, register=False):
         Model.__init__(new, name=old.name, nodes=nodes, output_nodes=outputs, defaults=old.defaults,
                        convention=old.convention, source=old.source)
         new.trainable = old.trainable
+        new.fixed = dict(old.fixed)
         return new
 
     def with_input(self, *shapes: Shape) -> Model:
@@ -253,6 +273,15 @@ class Model(Layer, register=False):
 
     def __repr__(self) -> str:
         return f"<{self.class_name} {self.name!r}: {len(self.nodes)} layers, {self.total_params} params>"
+
+
+def _exact(value: Any, name: str, table: Mapping[str, sympy.Symbol]) -> Any:
+    """A value given for a symbol, exactly: 0.75 is 3/4, text is parsed ("3/4", "2*k")."""
+    if isinstance(value, str):
+        return parse(value, table)
+    if isinstance(value, sympy.Basic) and not value.is_number:
+        return value
+    return exact_number(value, f"the value of {name}")
 
 
 class Sequential(Model):
