@@ -197,7 +197,8 @@ class Expander:
         """Expand ``items``; ``prefix`` is the name of the block use they belong to ('' for none)."""
         for index, item in enumerate(items, start=1):
             cls_name, config = split_item(item, f"{where} #{index}")
-            label = f"{where} #{index} ({cls_name})"
+            named = config.get("name")
+            label = f"{where} #{index} ({cls_name}{', ' + named if isinstance(named, str) else ''})"
             try:
                 self.item(cls_name, config, scope, prefix, block_input, local, label)
             except (ArgumentError, ParseError, GraphError, LimitError) as exc:
