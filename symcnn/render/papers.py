@@ -146,7 +146,7 @@ def markdown(tables: list[Table]) -> str:
             head += [f"{h}, paper", "symcnn", ""]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join(["---", "---"] + ["--:", "--:", "---"] * len(table.headings)) + "|")
-        notes = []
+        notes: list[str] = []
         for row in table.rows:
             where = row.file + ("".join(f" --set {k}={v}" for k, v in row.values.items()))
             cells = [row.label + (f" [{len(notes) + 1}]" if row.note else ""), f"`{where}`"]
