@@ -97,7 +97,7 @@ class Scope:
             raise ArgumentError(f"{what} must be a number, got {value!r}")
         expr = self.resolve(value)
         if isinstance(expr, str):
-            expr = parse(expr, self.table(), allow_new=False)
+            expr = parse(expr, self.table())
         if isinstance(expr, (int, float)):
             return exact_number(expr, what)
         if not isinstance(expr, sympy.Basic):
@@ -214,7 +214,7 @@ class Expander:
         local_name = config.pop("name", None)
         if local_name is not None and not isinstance(local_name, str):
             raise ArgumentError(f"name must be text, got {local_name!r}")
-        inputs = _refs(config.pop("inputs", None), block_input, local)
+        raw_inputs = config.pop("inputs", None)
         if len(self.out) + times > MAX_LAYERS:
             raise LimitError(f"the model expands to more than {MAX_LAYERS:,} layers, the limit")
         for k in range(times):
@@ -222,11 +222,11 @@ class Expander:
             own = _numbered(local_name, n, append=times_given)
             full = None if own is None else _join(prefix, own) if prefix else own
             first = len(self.out)
+            inputs = _refs(raw_inputs, block_input, local, n if times_given else scope.counter) if k == 0 else None
             if cls_name in self.blocks:
-                self.use(self.blocks[cls_name], config, scope, full, n, inputs if k == 0 else None, label)
+                self.use(self.blocks[cls_name], config, scope, full, n, inputs, label)
             else:
-                self.out.append(Entry(cls_name, scope.resolve(config), full, inputs if k == 0 else None,
-                                      full or label))
+                self.out.append(Entry(cls_name, scope.resolve(config), full, inputs, full or label))
             if own is not None and len(self.out) > first:
                 local[own] = len(self.out) - 1
         if local_name is not None and times_given and times:
@@ -284,14 +284,14 @@ def _join(prefix: str, name: str) -> str:
     return prefix + name if prefix.endswith("_") else f"{prefix}_{name}"
 
 
-def _refs(raw: Any, block_input: Ref | None, local: Mapping[str, Ref]) -> list[Ref] | None:
+def _refs(raw: Any, block_input: Ref | None, local: Mapping[str, Ref], counter: int) -> list[Ref] | None:
     if raw is None:
         return None
     items = [raw] if isinstance(raw, str) else raw
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
         raise ParseError("'inputs' must be a list of layer names")
     out: list[Ref] = []
-    for ref in items:
+    for ref in (_numbered(i, counter, append=False) or i for i in items):
         if ref == "input" and block_input is not None:
             out.append(block_input)
         elif ref in local:
