@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ArgumentError, SymcnnError
-from . import check, docs, formula, summary
+from . import check, docs, formula, layers, summary
 from .common import Parser
 
-COMMANDS = (summary, formula, check, docs)
+COMMANDS = (summary, formula, check, docs, layers)
 
 
 def build_parser() -> argparse.ArgumentParser:
