@@ -72,7 +72,7 @@ class Entry:
 
 def catalogue() -> list[Entry]:
     """Every registered layer type, Keras's first, then torch's, then keras.ops; aliases folded in."""
-    names: dict[type, list[str]] = {}
+    names: dict[type[Layer], list[str]] = {}
     for name, cls in Layer.registry.items():
         names.setdefault(cls, []).append(name)
     for name, cls in TORCH_LAYERS.items():
@@ -136,7 +136,7 @@ def _shapes(convention: str, rank: int | None) -> list[tuple[Any, ...]]:
     return out
 
 
-def _attempts(name: str, cls: type, convention: str) -> Iterator[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
+def _attempts(name: str, cls: type[Layer], convention: str) -> Iterator[tuple[dict[str, Any], list[tuple[Any, ...]]]]:
     """(arguments, input shapes) to try, most specific first."""
     arguments = _arguments(cls)
     for shape in _shapes(convention, _rank(name)):
@@ -158,7 +158,7 @@ def _attempts(name: str, cls: type, convention: str) -> Iterator[tuple[dict[str,
             yield from ((given, s) for s in ([[shape, other], [shape, shape], [shape]] if several else [[shape]]))
 
 
-def _make(cls: type, kwargs: dict[str, Any]) -> tuple[Layer, dict[str, Any]]:
+def _make(cls: type[Layer], kwargs: dict[str, Any]) -> tuple[Layer, dict[str, Any]]:
     """``cls(**kwargs)``, leaving out an argument the class turns down (DepthwiseConv2D takes no filters)."""
     given = dict(kwargs)
     for _ in range(len(kwargs)):
@@ -172,7 +172,7 @@ def _make(cls: type, kwargs: dict[str, Any]) -> tuple[Layer, dict[str, Any]]:
     return cls(**given), given
 
 
-def _describe(name: str, cls: type, aliases: list[str]) -> Entry:
+def _describe(name: str, cls: type[Layer], aliases: list[str]) -> Entry:
     convention = _convention(name, cls)
     doc = (inspect.getdoc(cls) or "").strip().splitlines()
     entry = Entry(name, convention, aliases, doc[0] if doc else "", _arguments(cls))
