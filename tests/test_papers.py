@@ -170,3 +170,18 @@ def test_one_efficientnet_file_gives_keras_b1_to_b7(b: int, width: str, depth: s
     model = symcnn.load(EXAMPLES / "efficientnet.yaml", values={"depth": parse(depth)}).subs(values)
     keras_model = getattr(keras.applications, f"EfficientNetB{b}")(weights=None, input_shape=(R, R, 3))
     same_layers(model, keras_rows(keras_model), skip_keras=("*_pad",))
+
+
+@pytest.mark.slow
+def test_alexnet_on_two_gpus_equals_keras_with_grouped_convolutions(keras: Any) -> None:
+    from keras import layers
+
+    keras_model = keras.Sequential([
+        keras.Input((227, 227, 3)), layers.Conv2D(96, 11, strides=4, name="conv1"), layers.MaxPooling2D(3, 2, name="pool1"),
+        layers.Conv2D(256, 5, padding="same", groups=2, name="conv2"), layers.MaxPooling2D(3, 2, name="pool2"),
+        layers.Conv2D(384, 3, padding="same", name="conv3"), layers.Conv2D(384, 3, padding="same", groups=2, name="conv4"),
+        layers.Conv2D(256, 3, padding="same", groups=2, name="conv5"), layers.MaxPooling2D(3, 2, name="pool5"),
+        layers.Flatten(name="flatten"), layers.Dense(4096, name="fc6"), layers.Dropout(0.5, name="drop6"),
+        layers.Dense(4096, name="fc7"), layers.Dropout(0.5, name="drop7"), layers.Dense(1000, name="fc8"),
+    ])
+    same_layers(symcnn.load(EXAMPLES / "alexnet_two_gpus.yaml"), keras_rows(keras_model))

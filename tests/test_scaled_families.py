@@ -246,3 +246,16 @@ def test_a_layer_of_the_other_convention_is_refused_naming_it(
     line = one_line_error(capsys, "summary", str(write(tmp_path, text)))
     assert "'c'" in line
     assert all(w in line for w in words), line
+
+
+# ---- one way of printing a floor ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["seed_symbolic.yaml", "mobilenet_v1.yaml", "mobilenet_v2.yaml"])
+def test_the_api_and_the_cli_print_floors_the_same_way(example: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "formula", str(REPO / "examples" / example))
+    assert status == 0, err
+    model = symcnn.load(REPO / "examples" / example)
+    printed = dict(line.split(" = ", 1) for line in out.splitlines() if " = " in line and not line.startswith("at "))
+    assert printed["total_params"] == str(model.total_params)
+    assert printed["macs_fvcore"] == str(model.macs("fvcore"))

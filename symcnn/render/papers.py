@@ -132,26 +132,30 @@ def _figure(value: Fraction, paper: str, unit: int) -> str:
 
 
 def markdown(tables: list[Table]) -> str:
-    """The tables as Markdown: the paper's figure beside symcnn's, and how they agree."""
-    marks = {"rounded": "rounds to it", "truncated": "truncates to it", None: "differs"}
+    """The tables as Markdown: the paper's figure beside symcnn's, which rounds to it, is marked "(cut)" when
+    it truncates to it, and "≠" when it does neither (the row's note says why)."""
+    marks = {"rounded": "", "truncated": " (cut)", None: " **≠**"}
     out = []
     for table in tables:
         out.append(f"### {table.title}\n")
-        if table.source:
-            out.append(f"*{table.source}.* ")
-        out.append("Counted as: " + "; ".join(f"{h}: {QUANTITIES[q][0]}" for h, q in zip(table.headings, table.quantities))
-                   + ".\n")
-        head = ["model", "file"]
+        files = sorted({row.file for row in table.rows})
+        counted = "; ".join(f"{h}: {QUANTITIES[q][0]}" for h, q in zip(table.headings, table.quantities))
+        shared = f" Model file: `examples/{files[0]}`." if len(files) == 1 else ""
+        out.append((f"*{table.source}.* " if table.source else "") + f"Counted as {counted}.{shared}\n")
+        with_file, with_values = len(files) > 1, any(row.values for row in table.rows)
+        head = ["model"] + (["file"] if with_file else []) + (["symbols"] if with_values else [])
         for h in table.headings:
-            head += [f"{h}, paper", "symcnn", ""]
+            head += [f"{h}: paper", "symcnn"]
         out.append("| " + " | ".join(head) + " |")
-        out.append("|" + "|".join(["---", "---"] + ["--:", "--:", "---"] * len(table.headings)) + "|")
+        out.append("|" + "|".join(["---"] * (1 + with_file + with_values) + ["--:", "--:"] * len(table.headings)) + "|")
         notes: list[str] = []
         for row in table.rows:
-            where = row.file + ("".join(f" --set {k}={v}" for k, v in row.values.items()))
-            cells = [row.label + (f" [{len(notes) + 1}]" if row.note else ""), f"`{where}`"]
+            cells = [row.label + (f" [{len(notes) + 1}]" if row.note else "")]
+            cells += [f"`{row.file}`"] if with_file else []
+            cells += [" ".join(f"`{k}={v}`" for k, v in row.values.items())] if with_values else []
             for cell in row.cells:
-                cells += [cell.paper, _figure(cell.scaled, cell.paper, cell.unit), marks[cell.agreement]]
+                printed = f"{int(cell.paper):,}" if cell.paper.isdigit() else cell.paper
+                cells += [printed, _figure(cell.scaled, cell.paper, cell.unit) + marks[cell.agreement]]
             out.append("| " + " | ".join(cells) + " |")
             if row.note:
                 notes.append(row.note)

@@ -1,7 +1,6 @@
-"""Plain-text printing of symcnn's expressions: SymPy syntax, floors written readably.
-
-``floor(H/4 - 5/2)`` prints as ``floor((H - 10)/4)``; the text still parses back with
-``sympy.sympify`` to the same expression, which the JSON output relies on.
+"""Plain-text printing of symcnn's expressions: SymPy's own syntax, so the command line prints a formula
+exactly as ``str()`` of the API's expression does (``floor(H/4 + 1/2)`` in both), and the text parses
+back with ``sympy.sympify`` to the same expression, which the JSON output relies on.
 """
 
 from __future__ import annotations
@@ -13,11 +12,7 @@ from sympy.printing.str import StrPrinter
 
 
 class _Printer(StrPrinter):
-    def _print_floor(self, expr: sympy.floor) -> str:
-        return f"floor({self._print(sympy.together(expr.args[0]))})"
-
-    def _print_ceiling(self, expr: sympy.ceiling) -> str:
-        return f"ceiling({self._print(sympy.together(expr.args[0]))})"
+    """SymPy's str printer: floors and ceilings as ``str()`` shows them, never rewritten."""
 
 
 _PRINTER = _Printer()
