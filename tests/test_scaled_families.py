@@ -149,6 +149,12 @@ def test_long_integers_are_refused_before_pythons_digit_limit(argv: list[str], c
     assert "limit" in line or "too large" in line
 
 
+def test_a_product_of_capped_powers_in_a_hand_calculation_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, "check", str(REPO / "examples" / "seed.yaml"), "--layer", "conv2d",
+                          "--params", "*".join(["10^64"] * 68))
+    assert "limit" in line
+
+
 def test_a_long_integer_in_a_yaml_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, f"input: [8]\nlayers:\n  - Dense: {{units: {'9' * 5000}}}\n")
     one_line_error(capsys, "summary", str(path))

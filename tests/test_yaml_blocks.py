@@ -152,3 +152,14 @@ def test_a_bad_block_definition_is_refused(blocks: str, words: tuple[str, ...], 
     with pytest.raises(E.SymcnnError) as info:
         symcnn.load(path)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_blocks_in_blocks_over_the_layer_limit_are_refused_quickly(tmp_path: Path) -> None:
+    import time
+
+    text = ("input: [8]\nblocks:\n  a: {layers: [{Dense: {units: 8, times: 100}}]}\n  b: {layers: [{a: {times: 100}}]}\n"
+            "  c: {layers: [{b: {times: 100}}]}\nlayers:\n  - c: {times: 100}\n")  # 10^8 layers from 150 bytes
+    start = time.process_time()
+    with pytest.raises(E.LimitError, match="100,000"):
+        load(tmp_path, text)
+    assert time.process_time() - start < 10

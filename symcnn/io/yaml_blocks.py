@@ -218,6 +218,8 @@ class Expander:
         if len(self.out) + times > MAX_LAYERS:
             raise LimitError(f"the model expands to more than {MAX_LAYERS:,} layers, the limit")
         for k in range(times):
+            if len(self.out) > MAX_LAYERS:  # blocks in blocks multiply: stop as soon as the model is over the limit
+                raise LimitError(f"the model expands to more than {MAX_LAYERS:,} layers, the limit")
             n = start + k
             own = _numbered(local_name, n, append=times_given)
             full = None if own is None else _join(prefix, own) if prefix else own

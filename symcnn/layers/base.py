@@ -221,8 +221,13 @@ class Layer:
         return inputs[0]
 
 
-def accepted_arguments(cls: type) -> set[str]:
+_ACCEPTED: dict[type, frozenset[str]] = {}  # inspect.signature is slow; a file of 100,000 layers asks as often
+
+
+def accepted_arguments(cls: type) -> frozenset[str]:
     """Every named argument of the ``__init__`` methods along the class's MRO."""
+    if cls in _ACCEPTED:
+        return _ACCEPTED[cls]
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -231,7 +236,8 @@ def accepted_arguments(cls: type) -> set[str]:
         for p in inspect.signature(init).parameters.values():
             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY) and p.name != "self":
                 names.add(p.name)
-    return names
+    _ACCEPTED[cls] = frozenset(names)
+    return _ACCEPTED[cls]
 
 
 def _subs(value: Any, mapping: Mapping[sympy.Symbol, Any]) -> Any:
