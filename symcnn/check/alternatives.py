@@ -92,8 +92,8 @@ def own_alternatives(q: str, rec: LayerRecord, convention: str) -> Iterator[Alte
             continue
         run: Callable[[], Iterable[tuple[Value, str, str]]] | None = None
         if mistake.kind == "weights" and q in ("params", "trainable", "non_trainable", "macs"):
-            if q == "macs" and mistake.name == "bias left out":
-                continue  # said better as the MAC convention that leaves the bias out
+            if q == "macs" and mistake.name in ("bias left out", "one filter only"):
+                continue  # said better as the MAC convention that leaves the bias out, or as one position
             run = partial(_weights_values, mistake, q, rec, convention)
         elif mistake.kind == "params" and q in ("params", "trainable") and (q == "params" or layer.trainable):
             run = partial(mistake.compute, layer, ins, out)

@@ -118,7 +118,7 @@ def _values(exprs: Iterable[Any]) -> list[sympy.Expr]:
     return out
 
 
-def _at(d: sympy.Expr, pt: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
+def _at(d: Any, pt: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
     try:
         v = d.xreplace(dict(pt))
     except (ZeroDivisionError, TypeError):
@@ -358,9 +358,35 @@ def _subs(v: Value, pt: Mapping[sympy.Symbol, Any] | None) -> Value:
 MAX_GRID = 600  # small points tried, in order of size, for the smallest counterexample
 
 
+def _differences(a: Any, b: Any) -> list[sympy.Expr]:
+    """a − b, axis by axis for shapes (None axes left out)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return [_expr(x) - _expr(y) for x, y in zip(a, b) if x is not None and y is not None]
+    return [_expr(a) - _expr(b)]
+
+
+class _AnyAxis:
+    """The differences of two shapes, as one value: nonzero at a point where any axis differs."""
+
+    def __init__(self, parts: list[sympy.Expr]) -> None:
+        self.parts = [p for p in parts if p.free_symbols]
+        self.free_symbols: set[sympy.Symbol] = set().union(*(p.free_symbols for p in self.parts)) if self.parts else set()
+
+    def xreplace(self, pt: Mapping[sympy.Symbol, Any]) -> sympy.Expr:
+        values = [p.xreplace(pt) for p in self.parts]
+        return next((v for v in values if v != 0), sympy.Integer(0))
+
+    def has(self, *kinds: Any) -> bool:
+        return any(p.has(*kinds) for p in self.parts)
+
+
 def smallest_difference(a: Any, b: Any, sampler: _Sampler) -> Point | None:
-    """The smallest sizes (by their sum, then largest size) where a ≠ b, among those the model allows."""
-    d = _expr(a) - _expr(b)
+    """The smallest sizes (by their sum, then largest size) where a ≠ b, among those the model allows.
+
+    For shapes, where any axis differs; every size the two values use is made as small as it can be.
+    """
+    parts = _differences(a, b)
+    d: Any = parts[0] if len(parts) == 1 else _AnyAxis(parts)
     if not d.free_symbols:
         return None
     syms = sorted((_free(a) | _free(b)) & set(sampler.symbols), key=lambda s: s.name)
@@ -376,17 +402,18 @@ def smallest_difference(a: Any, b: Any, sampler: _Sampler) -> Point | None:
         if sampler.holds(pt) and (v := _at(d, pt)) is not None and v != 0:
             return pt
     candidates = [p for p in sampler.points if (v := _at(d, p)) is not None and v != 0]
-    if d.has(sympy.floor, sympy.ceiling):
-        _, pt = residue_verdict(d)
-        if pt is not None:
-            candidates.append(sampler.fill(pt))
+    for part in parts:
+        if part.has(sympy.floor, sympy.ceiling):
+            _, pt = residue_verdict(part)
+            if pt is not None:
+                candidates.append(sampler.fill(pt))
     if not candidates:
         return None
     best = min(candidates, key=lambda p: (sum(int(p[s]) for s in syms), max(int(p[s]) for s in syms)))
     return _shrink(d, dict(best), syms, sampler)
 
 
-def _shrink(d: sympy.Expr, pt: Point, syms: list[sympy.Symbol], sampler: _Sampler) -> Point:
+def _shrink(d: Any, pt: Point, syms: list[sympy.Symbol], sampler: _Sampler) -> Point:
     """Make each size of a differing point as small as it can be while the point still differs."""
     for _ in range(2):
         for s in syms:

@@ -50,11 +50,12 @@ def _diagnose(
     records = model.records
     rec = records[index]
     found: list[Diagnosis] = []
+    at_defaults: list[Diagnosis] = []
     if _free(student) and model.defaults:
         at = {s: sympy.Integer(v) for s, v in model.defaults.items()}
         if _same_value(_subs(student, at), _subs(expected, at), sampler)[0]:
             sizes = _point({s: v for s, v in at.items() if s in _free(student) | _free(expected)})
-            found.append(
+            at_defaults.append(
                 Diagnosis(
                     f"right at the model's default sizes ({sizes}) but not as a formula for all values",
                     "right only at the default sizes",
@@ -69,16 +70,16 @@ def _diagnose(
         if all(d.text != text for d in found):
             found.append(Diagnosis(text, alt.mistake, alt.origin, confirmed))
     if not best:
-        found.append(_fallback(rec, q, raw, student, expected, sampler))
-    return found
+        return [_fallback(rec, q, raw, student, expected, sampler), *at_defaults]
+    return found + at_defaults
 
 
-def _fits(alt: Alternative, student: Value, sampler: _Sampler) -> bool:
+def _fits(alt: Alternative, student: Value, sampler: _Sampler, batch: object = None) -> bool:
     value = alt.value
     if value is None or isinstance(value, tuple) != isinstance(student, tuple):
         return False
     if isinstance(student, tuple):
-        return _shape_equal(student, value, lambda a, b: _same_value(a, b, sampler)[0])
+        return _shape_equal(student, value, lambda a, b: _same_value(a, b, sampler)[0], batch)
     return _same_value(value, student, sampler, thorough=False)[0] and _same_value(value, student, sampler)[0]
 
 
@@ -91,7 +92,8 @@ def _agreement(alt: Alternative, context: Context, target: str, q: str, sampler:
         written = context.shapes.get(name)
         if written is None:
             continue
-        if not _shape_equal(written, shape, lambda a, b: _same_value(a, b, sampler, thorough=False)[0]):  # type: ignore[arg-type]
+        same = lambda a, b: _same_value(a, b, sampler, thorough=False)[0]  # noqa: E731
+        if not _shape_equal(written, shape, same, shape[0]):  # type: ignore[arg-type]
             return False
         seen = True
     return seen
@@ -114,7 +116,7 @@ def _ranked(
         """Add the fitting ones; True if one of them is a primary mistake."""
         added = False
         for alt in alts:
-            if not _fits(alt, student, sampler):
+            if not _fits(alt, student, sampler, rec.output_shape[0]):
                 continue
             agree = _agreement(alt, context, rec.name, q, sampler)
             if agree is False:
@@ -221,20 +223,12 @@ def _missing(got: list[object], want: list[object]) -> list[int] | None:
 
 def _counterexample(student: Value, expected: Value, sampler: _Sampler) -> str | None:
     """The smallest sizes (only the symbols that matter) where the student's formula and the right one differ."""
-    pairs = (
-        list(zip(student, expected))
-        if isinstance(student, tuple) and isinstance(expected, tuple)
-        else [(student, expected)]
-    )
-    for s, e in pairs:
-        if s is None or e is None:
-            continue
-        pt = smallest_difference(s, e, sampler)
-        if pt is not None:
-            used = _free(student) | _free(expected)
-            where = _point({x: v for x, v in pt.items() if x in used})
-            return f"{where}, where yours is {_fmt(_subs(student, pt))} and the right one {_fmt(_subs(expected, pt))}"
-    return None
+    pt = smallest_difference(student, expected, sampler)
+    if pt is None:
+        return None
+    used = _free(student) | _free(expected)
+    where = _point({x: v for x, v in pt.items() if x in used})
+    return f"{where}, where yours is {_fmt(_subs(student, pt))} and the right one {_fmt(_subs(expected, pt))}"
 
 
 def _how_far(student: Value, expected: Value, sampler: _Sampler) -> str:

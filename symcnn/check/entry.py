@@ -195,9 +195,13 @@ def _normalise_shape(
     return student, ""
 
 
-def _shape_equal(student: tuple[Any, ...], alt: tuple[Any, ...], same: Any) -> bool:
-    """The student's shape (batch axis written or not) against a shape, by ``same(a, b)`` per axis."""
-    if len(student) == len(alt) - 1:
+def _shape_equal(student: tuple[Any, ...], alt: tuple[Any, ...], same: Any, batch: Any = None) -> bool:
+    """The student's shape (batch axis written or not) against a shape, by ``same(a, b)`` per axis.
+
+    A shape written without its batch axis is read with one only where ``alt`` starts with the
+    batch (``batch``, the layer's real batch size, or None).
+    """
+    if len(student) == len(alt) - 1 and (alt[0] is None or alt[0] == batch):
         student = (alt[0], *student)
     elif len(student) == len(alt) and alt and alt[0] is None and student[0] is not None:
         student = (None, *student[1:])

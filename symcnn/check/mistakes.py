@@ -22,7 +22,9 @@ from .shape_mistakes import (
     _dense_axes,
     _flatten_mistakes,
     _global_pool_as_flatten,
+    _depth_multiplier_shape,
     _layer_left_out,
+    _merge_mistakes,
     _same_mistakes,
     _transposed,
     _window_mistakes,
@@ -34,6 +36,7 @@ from .weight_mistakes import (
     _bias_per_weight,
     _channels_swapped_weights,
     _dense_all_axes,
+    _depth_multiplier_weights,
     _depthwise_bias,
     _dilation_as_weights,
     _full_conv,
@@ -96,9 +99,12 @@ PRIORS: dict[str, int] = {
     "bias_hh left out": 4,
     "'same' rounded down": 4,
     "batch and time axes swapped": 4,
-    "MACs of one output position": 4,
+    "MACs of one position only": 4,
+    "depth_multiplier forgotten": 4,
+    "Concatenate taken as Add": 3,
+    "Add taken as Concatenate": 3,
     "kernel area taken as K": 5,
-    "moving statistics left out": 5,
+    "moving statistics left out": 4,
     "moving statistics counted as trainable": 5,
     "floor forgotten": 5,
     "stride forgotten": 5,
@@ -113,6 +119,7 @@ PRIORS: dict[str, int] = {
     "'same' padding taken as symmetric": 6,
     "output_padding left out": 6,
     "transposed padding added": 7,
+    "(n − 1) taken as n": 7,
     "input positions instead of output positions": 8,
     "output values counted as parameters": 8,
     "no parameters counted": 9,
@@ -140,9 +147,10 @@ def _macs_other_convention(layer: Layer, ins: list[Shape], out: Shape, conventio
 
 def _flops(layer: Layer, ins: list[Shape], out: Shape, convention: str) -> Iterator[tuple[Any, str, str]]:
     """FLOPs given where MACs are asked: exactly twice the MACs (of either convention)."""
+    mine = to_expr(layer.macs(ins, out, convention))
     for conv in (convention, "fvcore" if convention == "torchinfo" else "torchinfo"):
         macs = to_expr(layer.macs(ins, out, conv))
-        if macs != 0:
+        if macs != 0 and (conv == convention or macs != mine):
             note = "" if conv == convention else f" ({conv}'s MACs, without the bias)" if conv == "fvcore" else f" ({conv}'s MACs)"
             yield (
                 simplify_int(2 * macs),
@@ -174,7 +182,7 @@ def _macs_one_position(layer: Layer, ins: list[Shape], out: Shape, convention: s
                 f"MACs of one {where} only: {what} are the multiply-accumulates at one {where}; "
                 f"each of the {grid} {where}s repeats them"
             ),
-            "MACs of one output position",
+            "MACs of one position only",
         )
     if getattr(layer, "conv_like", False) and len(ins[0]) == len(out):
         in_positions = spatial(ins[0], layer.channels_last)
@@ -189,10 +197,10 @@ def _macs_one_position(layer: Layer, ins: list[Shape], out: Shape, convention: s
 
 
 _NO_PARAMS = [  # (words in the class name, why the layer learns nothing)
-    (("MaxPool",), "it takes the maximum of each window; nothing is learned"),
-    (("AvgPool", "AveragePool"), "it takes the average of each window; nothing is learned"),
     (("GlobalAverage", "GlobalAvg", "AdaptiveAvg"), "it averages each channel over its positions; nothing is learned"),
     (("GlobalMax", "AdaptiveMax"), "it takes each channel's maximum over its positions; nothing is learned"),
+    (("MaxPool",), "it takes the maximum of each window; nothing is learned"),
+    (("AvgPool", "AveragePool"), "it takes the average of each window; nothing is learned"),
     (("Flatten", "Reshape", "Permute", "Squeeze", "Unflatten"), "it only rearranges its input's values; nothing is learned"),
     (("Dropout",), "it zeroes random values while training and learns nothing"),
     (("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"), "it combines its inputs value by value; nothing is learned"),
@@ -221,7 +229,8 @@ def _params_of_none(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tupl
     head = f"parameters counted for a layer that has none: {layer.class_name} has 0 parameters, because {why}"
     if len(out) > 1 and all(d is not None for d in out[1:]):
         size = prod(out[1:])
-        yield size, f"{head}; {_times(out[1:])} = {_fmt(size)} is the number of values it outputs", "parameters for a layer that has none"
+        product = f"{_times(out[1:])} = {_fmt(size)}" if len(out) > 2 else _fmt(size)
+        yield size, f"{head}; {product} is the number of values it outputs", "parameters for a layer that has none"
     window = tuple(getattr(layer, "pool_size", None) or getattr(layer, "kernel_size", None) or ())
     if window and ins and len(ins[0]) == len(out):
         c = ins[0][-1] if layer.channels_last else ins[0][1]
@@ -267,6 +276,7 @@ MISTAKES: list[Mistake] = [
         _full_conv,
     ),
     Mistake("bias on the depthwise step", "weights", lambda l: hasattr(l, "depth_multiplier"), _depthwise_bias),
+    Mistake("depth_multiplier forgotten", "weights", lambda l: hasattr(l, "depth_multiplier"), _depth_multiplier_weights),
     Mistake("Dense counted over all axes", "weights", lambda l: hasattr(l, "units") or hasattr(l, "out_features"), _dense_all_axes),
     Mistake("recurrent weights or gates", "weights", _recurrent, _recurrent_weights),
     Mistake("recurrent biases", "weights", _recurrent, _recurrent_biases),
@@ -284,10 +294,12 @@ MISTAKES: list[Mistake] = [
     Mistake("Flatten", "shape", lambda l: "Flatten" in l.class_name, _flatten_mistakes),
     Mistake("Dense keeps its other axes", "shape", lambda l: hasattr(l, "units") or hasattr(l, "out_features"), _dense_axes),
     Mistake("the time axis", "shape", _recurrent, _time_axis),
+    Mistake("merging", "shape", lambda l: l.arity != 1, _merge_mistakes),
+    Mistake("depth_multiplier forgotten", "shape", lambda l: hasattr(l, "depth_multiplier"), _depth_multiplier_shape),
     Mistake("size kept or +1 left out", "shape", _windowed, _window_slips, primary=False),
     Mistake("input and output channels swapped", "shape", _has_kernel_and_bias, _channels_swapped_shape, primary=False),
     Mistake("layer left out", "shape", _any, _layer_left_out, primary=False),
     Mistake("the other MAC convention", "macs", _any, _macs_other_convention),
     Mistake("FLOPs given for MACs", "macs", _any, _flops),
-    Mistake("MACs of one output position", "macs", _any, _macs_one_position),
+    Mistake("MACs of one position only", "macs", _any, _macs_one_position),
 ]

@@ -115,6 +115,8 @@ class ValueCheck:
     def _label(self, i: int) -> str:
         if i == 0:
             return "diagnosis"
+        if self.diagnoses[i].mistake == "right only at the default sizes":
+            return "note"
         if i == 1 and self.diagnoses[0].mistake in LEADS:
             return "in your working"
         return "or"

@@ -137,6 +137,8 @@ def _window_mistakes(layer: Layer, out: Shape, wins: list[_Window], right: str) 
             once = [(w.pads[side] if side == 0 else w.pads[1], 0) for w in wins]
             if side == 1 and all(w.pads[0] == w.pads[1] for w in wins):
                 break
+            if all(p == (0, 0) for p in once):
+                continue  # the side without padding: the same as leaving the padding out
             alt = _with_spatial(layer, out, [w.length(pads=p) for w, p in zip(wins, once)])
             yield (
                 alt,
@@ -293,20 +295,37 @@ def _transposed(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[ShapeAlt
         f"transposed size taken as n×s = {_fmt(simplify_int(n * s))}: a transposed convolution gives {worked}",
         "transposed size taken as n·s",
     )
+    if padding == "same":  # Keras's forward 'same' rule: ⌈n/s⌉
+        forward, rule = (lambda n_, k_, s_, d_, p_, o_: -sympy.floor(-n_ / s_)), "⌈n/s⌉"
+    else:
+        forward, rule = (lambda n_, k_, s_, d_, p_, o_: sympy.floor((n_ + 2 * p_ - _span(k_, d_)) / s_) + 1), "⌊(n + 2p − k)/s⌋ + 1"
     yield (
-        lengths(lambda n_, k_, s_, d_, p_, o_: sympy.floor((n_ + 2 * p_ - _span(k_, d_)) / s_) + 1),
+        lengths(forward),
         (
-            f"the forward formula used: ⌊(n + 2p − k)/s⌋ + 1 = "
-            f"{_fmt(simplify_int(sympy.floor((n + 2 * pads[0] - _span(k, dil[0])) / s) + 1))} is a convolution's "
-            f"output; a transposed convolution enlarges its input: {worked}"
+            f"the forward formula used: {rule} = {_fmt(simplify_int(forward(n, k, s, dil[0], pads[0], ops[0])))} is a "
+            f"convolution's output; a transposed convolution enlarges its input: {worked}"
         ),
         "forward formula used for a transposed convolution",
     )
-    yield (
-        lengths(lambda n_, k_, s_, d_, p_, o_: n_ * s_ + _span(k_, d_) - 2 * p_ + o_),
-        f"(n − 1) taken as n: n×s + k = {_fmt(simplify_int(n * s + _span(k, dil[0]) - 2 * pads[0] + ops[0]))}; {worked}",
-        "transposed size taken as n·s",
-    )
+    if padding == "same":  # Keras: the 'valid' rule
+        yield (
+            lengths(lambda n_, k_, s_, d_, p_, o_: n_ * s_ + sympy.Max(_span(k_, d_) - s_, 0)),
+            (
+                f"'same' padding left out: n×s + max(k − s, 0) = "
+                f"{_fmt(simplify_int(n * s + sympy.Max(_span(k, dil[0]) - s, 0)))} is the 'valid' rule; {worked}"
+            ),
+            "padding left out",
+        )
+    else:
+        yield (
+            lengths(lambda n_, k_, s_, d_, p_, o_: n_ * s_ + _span(k_, d_) - 2 * p_ + o_),
+            (
+                f"(n − 1) taken as n: the first input position adds a whole kernel and each further one s, so "
+                f"(n − 1)×s, not n×s: {_fmt(simplify_int(n * s + _span(k, dil[0]) - 2 * pads[0] + ops[0]))}; "
+                f"a transposed convolution gives {worked}"
+            ),
+            "(n − 1) taken as n",
+        )
     if isinstance(padding, tuple) and any(p != 0 for p in pads):
         yield (
             lengths(lambda n_, k_, s_, d_, p_, o_: (n_ - 1) * s_ + _span(k_, d_) + o_),
@@ -333,6 +352,49 @@ def _transposed(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[ShapeAlt
 
 def _span(k: Any, d: Any) -> Any:
     return simplify_int(d * (k - 1) + 1)
+
+
+def _merge_mistakes(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[ShapeAlt]:
+    """Concatenate taken as a sum (the channels not added up), or Add taken as a concatenation."""
+    if len(ins) < 2 or any(len(s) != len(out) for s in ins):
+        return
+    if layer.class_name == "Concatenate":
+        axis = layer.axis % len(out)  # type: ignore[attr-defined]
+        sizes = " + ".join(_fmt(s[axis]) for s in ins)
+        yield (
+            tuple(ins[0][axis] if i == axis else d for i, d in enumerate(out)),
+            (
+                f"Concatenate taken as Add: it joins its inputs along axis {axis}, so the sizes there add up: "
+                f"{sizes} = {_fmt(out[axis])}: {_fmt(out)}"
+            ),
+            "Concatenate taken as Add",
+        )
+    elif layer.class_name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+        yield (
+            (*out[:-1], simplify_int(sum((s[-1] for s in ins), start=0))),
+            (
+                f"{layer.class_name} taken as a concatenation: it combines its inputs value by value, so the "
+                f"shape stays {_fmt(out)}"
+            ),
+            "Add taken as Concatenate",
+        )
+
+
+def _depth_multiplier_shape(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[ShapeAlt]:
+    """A depthwise convolution's depth_multiplier forgotten: C output channels instead of C·m."""
+    m = getattr(layer, "depth_multiplier", 1)
+    if m == 1 or "Separable" in layer.class_name:
+        return
+    axis = len(out) - 1 if layer.channels_last else 1
+    c_in = _in_channels(layer, ins)
+    yield (
+        tuple(c_in if i == axis else d for i, d in enumerate(out)),
+        (
+            f"depth_multiplier forgotten: with depth_multiplier={_fmt(m)} each of the {_fmt(c_in)} input channels gives "
+            f"{_fmt(m)} output channels: {_fmt(c_in)}×{_fmt(m)} = {_fmt(out[axis])}"
+        ),
+        "depth_multiplier forgotten",
+    )
 
 
 def _channels_swapped_shape(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[ShapeAlt]:

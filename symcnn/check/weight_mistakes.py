@@ -377,6 +377,24 @@ def _depthwise_bias(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
     )
 
 
+def _depth_multiplier_weights(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
+    """A depthwise (or separable) convolution counted with depth_multiplier 1."""
+    m = getattr(layer, "depth_multiplier", 1)
+    if m == 1:
+        return
+    one = copy.copy(layer)
+    one.depth_multiplier = 1  # type: ignore[attr-defined]
+    ws, alt = layer.weights(ins), one.weights(ins)
+    yield (
+        alt,
+        (
+            f"depth_multiplier forgotten: with depth_multiplier={_fmt(m)} each input channel has {_fmt(m)} filters: "
+            f"{_terms(ws)} = {_size_text(ws)}"
+        ),
+        "depth_multiplier forgotten",
+    )
+
+
 def _dense_all_axes(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
     """Dense on (N, T, I) counted with a (T·I, U) kernel: as if it flattened its input."""
     if hasattr(layer, "kernel_size") or not ins or len(ins[0]) < 3:

@@ -63,8 +63,11 @@ def _macs_working(rec: LayerRecord, expected: object, convention: str) -> str:
         return ""
     if convention == "torchinfo":
         positions = layer.torchinfo_positions(ins, out)
+        if positions == 1:
+            return f"each of the {_fmt(learned)} parameters is one multiply-accumulate: {_fmt(expected)}"
         where = _times(spatial(out, layer.channels_last)) if layer.conv_like else _fmt(positions)
-        return f"{where} positions × {_fmt(learned)} parameters = {_fmt(expected)}" if positions != 1 else ""
+        what = "time steps" if hasattr(layer, "gates") else "positions"
+        return f"{where} {what} × {_fmt(learned)} parameters = {_fmt(expected)}"
     kernel = simplify_int(sum((w.size for w in rec.weights if w.kind == "param" and "bias" not in w.name), start=0))
     if layer.conv_like and kernel != 0:
         grid = spatial(out, layer.channels_last)
