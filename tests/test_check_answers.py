@@ -5,7 +5,7 @@ Each row of the table holds a student's entry, worked by the wrong rule written 
 the mistake (a name from symcnn.check.mistakes.PRIORS). The rows were worked out by hand from
 the rule, not copied from symcnn; a teacher can add rows.
 
-Run ``python tests/test_check_answers.py`` to print every row's diagnosis and the rate of
+Run ``PYTHONPATH=. python tests/test_check_answers.py`` to print every row's diagnosis and the rate of
 mistakes named right.
 """
 
@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import csv
 import functools
-import sys
 from pathlib import Path
 
 import pytest
 
+import symcnn
+from symcnn.check import ValueCheck, check_value
+from symcnn.check.mistakes import PRIORS
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import symcnn  # noqa: E402
-from symcnn.check import ValueCheck, check_value  # noqa: E402
-from symcnn.check.mistakes import PRIORS  # noqa: E402
-
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "check"
 ANSWERS = FIXTURES / "answers.csv"
 NAMED_RIGHT_AT_LEAST = 0.9

@@ -32,7 +32,7 @@ def check_command(
     if fmt not in FORMATS:
         raise ArgumentError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     values = {"params": params, "shape": shape, "macs": macs, "trainable": trainable, "non_trainable": non_trainable}
-    given = {k: v for k, v in values.items() if v is not None}
+    given: dict[str, str] = {k: v for k, v in values.items() if v is not None}
     if table is not None:
         if layer is not None or given:
             raise ArgumentError("give either --table FILE or --layer NAME with values, not both")
@@ -49,5 +49,5 @@ def check_command(
         raise ArgumentError("--layer NAME is needed (or --table FILE)")
     if not given:
         raise ArgumentError("give a value to check: --params, --shape or --macs")
-    results = [check(model, layer, convention=convention, **given)]
+    results = [check(model, layer, convention=convention, **given)]  # type: ignore[arg-type]
     return report(results), 0 if all(r.correct for r in results) else 1

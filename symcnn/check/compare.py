@@ -404,9 +404,9 @@ def smallest_difference(a: Any, b: Any, sampler: _Sampler) -> Point | None:
     candidates = [p for p in sampler.points if (v := _at(d, p)) is not None and v != 0]
     for part in parts:
         if part.has(sympy.floor, sympy.ceiling):
-            _, pt = residue_verdict(part)
-            if pt is not None:
-                candidates.append(sampler.fill(pt))
+            _, where = residue_verdict(part)
+            if where is not None:
+                candidates.append(sampler.fill(where))
     if not candidates:
         return None
     best = min(candidates, key=lambda p: (sum(int(p[s]) for s in syms), max(int(p[s]) for s in syms)))

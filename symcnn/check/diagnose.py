@@ -92,7 +92,7 @@ def _agreement(alt: Alternative, context: Context, target: str, q: str, sampler:
         written = context.shapes.get(name)
         if written is None:
             continue
-        same = lambda a, b: _same_value(a, b, sampler, thorough=False)[0]  # noqa: E731
+        same = lambda a, b: _same_value(a, b, sampler, thorough=False)[0]
         if not _shape_equal(written, shape, same, shape[0]):  # type: ignore[arg-type]
             return False
         seen = True

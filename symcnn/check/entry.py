@@ -18,7 +18,7 @@ from ..errors import ArgumentError, ParseError
 from ..expr import parse
 from ..model import Model
 from ..record import LayerRecord
-from .fmt import Value, _fmt
+from .fmt import _fmt
 from .notation import MAC_UNITS, PARAM_UNITS, SHAPE_UNITS, translate
 
 UNITS = {"params": PARAM_UNITS, "trainable": PARAM_UNITS, "non_trainable": PARAM_UNITS, "macs": MAC_UNITS}
@@ -134,8 +134,7 @@ def _read_shape(entry: Any, symbols: Mapping[str, sympy.Symbol], rank: int) -> t
             else _read_number(d, symbols, "shape").result.value
             for d in entry
         )
-    text = _as_text(entry, "shape").split("=")[-1].strip()
-    text = re.sub(rf"\s*\b{SHAPE_UNITS}\b\.?\s*$", "", text, flags=re.IGNORECASE).strip() or text
+    text = translate(_as_text(entry, "shape").split("=")[-1], units=SHAPE_UNITS, times="×", group=rank <= 1)
     if not text:
         raise ParseError(f"empty shape {entry!r}")
     if text[:1] in "([" and text[-1:] in ")]" and "," not in text and _split_top(text[1:-1], _STANDALONE_X)[1:]:

@@ -143,8 +143,10 @@ class ClassReport:
         out = [
             f"# Hand calculations checked: {_md(self.model)}",
             "",
-            f"{s['students']} tables; {s['all_right']} all right; {s['carried_forward']} values carried forward "
-            "(wrong only because of an earlier mistake, counted once where it was made).",
+            (
+                f"{s['students']} tables; {s['all_right']} all right; {s['carried_forward']} values carried forward "
+                "(wrong only because of an earlier mistake, counted once where it was made)."
+            ),
             "",
             "## Mistakes of the class",
             "",

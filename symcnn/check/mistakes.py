@@ -20,9 +20,9 @@ from .recurrent_mistakes import _recurrent, _recurrent_biases, _recurrent_weight
 from .shape_mistakes import (
     _channels_swapped_shape,
     _dense_axes,
+    _depth_multiplier_shape,
     _flatten_mistakes,
     _global_pool_as_flatten,
-    _depth_multiplier_shape,
     _layer_left_out,
     _merge_mistakes,
     _same_mistakes,

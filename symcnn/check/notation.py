@@ -45,27 +45,32 @@ _GROUP_SEPARATORS = " \u00a0\u2009\u202f\u2007_'"
 _DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 
 
-def translate(text: str, *, units: str | None = None) -> str:
+def translate(text: str, *, units: str | None = None, times: str = "*", group: bool = True) -> str:
     """The entry in the parser's syntax: LaTeX, digit grouping, whole-number 6.4e2 and a trailing unit word resolved.
 
     ``units`` is a regular expression of unit words that may follow the value (PARAM_UNITS,
-    MAC_UNITS or SHAPE_UNITS); they are dropped.
+    MAC_UNITS or SHAPE_UNITS); they are dropped. ``times`` is what ``\\times`` becomes ("×"
+    in a shape, where it may separate axes). ``group=False`` leaves "1 024" as two numbers
+    (a shape written "256 256 3" lists axes).
     """
     out = text.strip()
     for start, end in _DELIMITERS:
         if len(out) > len(start) + len(end) and out.startswith(start) and out.endswith(end):
             out = out[len(start) : -len(end)].strip()
             break
-    if "\\" in out or "{" in out:
-        out = _latex(out, text)
+    if "\\" in out or "{" in out or "}" in out:
+        if len(re.findall(r"(?<!\\)\{", out)) != len(re.findall(r"(?<!\\)\}", out)):
+            raise ParseError(f"unbalanced braces in {text!r}")
+        out = _latex(out, text, times)
     out = out.translate(_PRODUCT_SIGNS)
     if units:
         out = re.sub(rf"\s*\(?\b{units}\)?\.?\s*$", "", out, flags=re.IGNORECASE).strip() or out
-    out = _ungroup_digits(out)
+    if group:
+        out = _ungroup_digits(out)
     return _whole_scientific(out, text)
 
 
-def _latex(text: str, original: str) -> str:
+def _latex(text: str, original: str, times: str = "*") -> str:
     """LaTeX commands and braces in the parser's syntax; \\frac{a}{b} becomes ((a)/(b))."""
     out: list[str] = []
     i = 0
@@ -85,12 +90,12 @@ def _latex(text: str, original: str) -> str:
             if name in _FRACTIONS:
                 num, i = _argument(text, i, original)
                 den, i = _argument(text, i, original)
-                out.append(f"(({_latex(num, original)})/({_latex(den, original)}))")
+                out.append(f"(({_latex(num, original, times)})/({_latex(den, original, times)}))")
             elif name in _WRAPPERS:
                 inner, i = _argument(text, i, original)
-                out.append(f" {_latex(inner, original)} ")
+                out.append(f" {_latex(inner, original, times)} ")
             elif name in _COMMANDS:
-                out.append(_COMMANDS[name])
+                out.append(times if name == "times" else _COMMANDS[name])
                 if name in ("left", "right") and text[i : i + 1] == ".":
                     i += 1  # \left. and \right. : an invisible delimiter
             else:

@@ -112,7 +112,7 @@ def _recurrent_biases(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
             "bias_hh left out",
         )
     single = [w for w in ws if w.name.split("/")[-1] == "bias" and len(w.shape) == 1]
-    if single and getattr(layer, "gates", 1) and not hasattr(layer, "hidden_size"):
+    if single and not hasattr(layer, "hidden_size"):
         why = (
             "with reset_after=False a Keras GRU keeps one"
             if getattr(layer, "reset_after", True) is False

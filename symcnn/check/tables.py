@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sympy
 
-from ..errors import ArgumentError, ParseError, SymcnnError
+from ..errors import ParseError, SymcnnError
 from ..io.files import read_bytes
 from ..model import Model
 from ..record import LayerRecord

@@ -95,7 +95,7 @@ def _diagnose_total(
     sampler: _Sampler,
 ) -> tuple[list[Diagnosis], bool]:
     name = _NAMES[kind]
-    same = lambda a, b: _same_value(a, b, sampler)[0]  # noqa: E731
+    same = lambda a, b: _same_value(a, b, sampler)[0]
     given, wrong = _student_sum(kind, rows)
     by_name = {r.name: r for r in model.records}
     left_out = [r for r in missing if getattr(by_name.get(r.name, r), kind) != 0]
