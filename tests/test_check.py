@@ -331,7 +331,8 @@ def test_a_markdown_table_with_mistakes_names_each_one() -> None:
     assert "kernel area taken as K" in results["conv2d_1"].values[1].diagnosis
     assert "floor forgotten" in results["max_pooling2d_1"].values[0].diagnosis
     # the Dense row follows from the student's own MaxPooling row: named there, carried forward here
-    assert "carried forward from your row for max_pooling2d_1" in results["dense"].values[1].diagnosis
+    assert "carried forward from your row for flatten" in results["dense"].values[1].diagnosis
+    assert "the mistake was made at max_pooling2d_1: floor forgotten" in results["dense"].values[1].diagnosis
     assert results["dense"].values[1].verdict == "carried forward"
     text, status = check_command(
         model("seed"), layer=None, params=None, shape=None, macs=None, table=str(FIXTURES / "seed_mistakes.md")

@@ -16,9 +16,17 @@ import sympy
 
 from ..model import Model
 from ..record import LayerRecord
-from .alternatives import MAX_UPSTREAM, Alternative, ancestors, own_alternatives, upstream_alternatives
+from .alternatives import (
+    _SAFE,
+    MAX_UPSTREAM,
+    Alternative,
+    _measure,
+    ancestors,
+    own_alternatives,
+    upstream_alternatives,
+)
 from .compare import _expanded_size, _expr, _free, _same_value, _Sampler, _subs, smallest_difference
-from .entry import _shape_equal
+from .entry import _normalise_shape, _shape_equal
 from .fmt import Value, _fill_message, _fmt, _point, _times
 from .mistakes import why_no_params
 from .results import Diagnosis
@@ -61,6 +69,10 @@ def _diagnose(
                     "right only at the default sizes",
                 )
             )
+    if context is not None:
+        carried = _carried_from_rows(q, rec, raw, sampler, convention, context)
+        if carried is not None:
+            return [carried]
     best = _best(_ranked(q, records, index, raw, sampler, convention, context or Context()))
     for alt, confirmed in best:
         text = _fill_message(alt.message, alt.value)
@@ -83,20 +95,67 @@ def _fits(alt: Alternative, student: Value, sampler: _Sampler, batch: object = N
     return _same_value(value, student, sampler, thorough=False)[0] and _same_value(value, student, sampler)[0]
 
 
-def _agreement(alt: Alternative, context: Context, target: str, q: str, sampler: _Sampler) -> bool | None:
-    """True when the student's own rows show this mistake's shapes, False when they contradict them, else None."""
-    seen = None
-    for name, shape in alt.shapes:
+def _agreement(
+    alt: Alternative, context: Context, records: list[LayerRecord], target: str, q: str, sampler: _Sampler
+) -> int | None:
+    """How many of the student's own rows show this mistake's shapes (0: none written), None if a row contradicts it.
+
+    A mistake made at layer O assumes O was fed the right shapes: a wrong row for O's input
+    contradicts it too (that row, not O, is where the student went wrong).
+    """
+    same = lambda a, b: _same_value(a, b, sampler, thorough=False)[0]
+    seen = 0
+    implied = dict(alt.shapes)
+    if alt.origin is not None:
+        origin = next((r for r in records if r.name == alt.origin), None)
+        for name, shape in zip(origin.inputs if origin else (), origin.input_shapes if origin else ()):
+            implied.setdefault(name, shape)
+    for name, shape in implied.items():
         if name == target and q == "shape":
             continue  # the value being diagnosed
         written = context.shapes.get(name)
         if written is None:
             continue
-        same = lambda a, b: _same_value(a, b, sampler, thorough=False)[0]
         if not _shape_equal(written, shape, same, shape[0]):  # type: ignore[arg-type]
-            return False
-        seen = True
+            return None
+        if name in dict(alt.shapes):
+            seen += 1
     return seen
+
+
+def _carried_from_rows(
+    q: str, rec: LayerRecord, student: Value, sampler: _Sampler, convention: str, context: Context
+) -> Diagnosis | None:
+    """The right rule applied to the student's own (wrong) rows for this layer's inputs gives their value."""
+    ins, changed = [], []
+    for name, true in zip(rec.inputs, rec.input_shapes):
+        written = context.shapes.get(name)
+        if written is None or name not in context.wrong:
+            ins.append(true)
+            continue
+        shape = _normalise_shape(written, true)[0]  # type: ignore[arg-type]
+        if len(shape) != len(true):
+            return None
+        ins.append(shape)
+        changed.append(name)
+    if not changed:
+        return None
+    try:
+        value = _measure(q, rec, ins, rec.layer.output_shape(ins), convention)
+    except _SAFE:
+        return None
+    if not _fits(Alternative(value, "", "carried forward"), student, sampler, rec.output_shape[0]):
+        return None
+    rows = " and ".join(changed)
+    fed = ", ".join(_fmt(s) for s in ins)
+    was = ", ".join(_fmt(s) for s in rec.input_shapes)
+    return Diagnosis(
+        f"carried forward from your row for {rows}: {rec.name} was fed {fed} there instead of {was}, "
+        "and your working is right for that input",
+        "carried forward",
+        changed[0],
+        True,
+    )
 
 
 def _ranked(
@@ -107,10 +166,10 @@ def _ranked(
     sampler: _Sampler,
     convention: str,
     context: Context,
-) -> list[tuple[int, tuple[int, int], Alternative, bool]]:
+) -> list[tuple[int, tuple[int, ...], Alternative, bool]]:
     """Every fitting mistake not contradicted by the student's rows: (tier, order within it, the mistake, confirmed)."""
     rec = records[index]
-    out: list[tuple[int, tuple[int, int], Alternative, bool]] = []
+    out: list[tuple[int, tuple[int, ...], Alternative, bool]] = []
 
     def add(alts: Iterable[Alternative], distance: int) -> bool:
         """Add the fitting ones; True if one of them is a primary mistake."""
@@ -118,12 +177,12 @@ def _ranked(
         for alt in alts:
             if not _fits(alt, student, sampler, rec.output_shape[0]):
                 continue
-            agree = _agreement(alt, context, rec.name, q, sampler)
-            if agree is False:
+            agree = _agreement(alt, context, records, rec.name, q, sampler)
+            if agree is None:
                 continue
             upstream = alt.origin is not None
             tier = 0 if agree else (1 if not upstream else 2) if alt.primary else (3 if not upstream else 4)
-            out.append((tier, (distance, alt.prior), alt, bool(agree)))
+            out.append((tier, (-agree, distance, alt.prior), alt, bool(agree)))
             added = added or alt.primary
         return added
 
@@ -139,7 +198,7 @@ def _ranked(
     return out
 
 
-def _best(ranked: list[tuple[int, tuple[int, int], Alternative, bool]]) -> list[tuple[Alternative, bool]]:
+def _best(ranked: list[tuple[int, tuple[int, ...], Alternative, bool]]) -> list[tuple[Alternative, bool]]:
     """The fitting mistakes of the best tier, most likely first."""
     if not ranked:
         return []

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sympy
@@ -236,14 +236,14 @@ def grade_table(model: Model, path: str | Path, *, convention: str = "torchinfo"
     records = model.records
     position_of = {id(r): i for i, r in enumerate(records)}
     matched: list[tuple[LayerRecord, dict[str, str], str]] = []
-    totals: dict[str, str] = {}
+    totals: list[tuple[str, str]] = []
     after: int | None = None
     for position, row in enumerate([*rows, *lines], start=1):
         label = row.get("layer", "")
         entries = _filled(row)
         kind = total_kind(label)
         if kind is not None:
-            totals.update(_total_entries(kind, label, entries))
+            totals += _total_entries(kind, label, entries)
             continue
         if not entries:
             continue
@@ -281,17 +281,17 @@ def check_table(model: Model, path: str | Path, *, convention: str = "torchinfo"
     return grade_table(model, path, convention=convention).checked
 
 
-def _total_entries(kind: str, label: str, entries: Mapping[str, str]) -> dict[str, str]:
+def _total_entries(kind: str, label: str, entries: Mapping[str, str]) -> list[tuple[str, str]]:
     """A totals row's values: "Total params: 1,663,370" in the label, or the row's parameter cells."""
     inline = re.sub(r"^.*?:\s*", "", label) if ":" in label else ""
     if inline.strip():
-        return {kind: _clean(inline, "params")}
-    out = {}
+        return [(kind, _clean(inline, "params"))]
+    out = []
     if "params" in entries:
-        out[kind] = entries["params"]
+        out.append((kind, entries["params"]))
     for q in TOTAL_KINDS:
         if q in entries and q != "params" and kind == "params":
-            out[q] = entries[q]
+            out.append((q, entries[q]))
     return out
 
 
@@ -314,10 +314,23 @@ def _context(
 
 
 def _mark_carried(results: list[CheckResult]) -> None:
-    """A wrong value whose mistake the student's own earlier row shows is carried forward, not a new mistake."""
+    """A wrong value whose mistake the student's own earlier row shows is carried forward, not a new mistake.
+
+    It is traced back to the row where the mistake was made (a row carried forward itself points further up).
+    """
+    origin: dict[str, str] = {}
+    made: dict[str, str] = {}  # layer -> the mistake its own (not carried) output shape shows
     for r in results:
         for v in r.values:
             d = v.diagnoses[0] if v.diagnoses else None
             if not v.correct and d is not None and d.confirmed and d.origin is not None:
+                source = origin.get(d.origin, d.origin)
                 v.status = "carried forward"
-                v.carried_from = f"{d.origin}'s output shape"
+                v.carried_from = f"{source}'s output shape"
+                if source != d.origin and source in made:
+                    text = f"{d.text} (the mistake was made at {source}: {made[source]})"
+                    v.diagnoses[0] = replace(d, text=text)
+                if v.quantity == "shape":
+                    origin[r.layer] = source
+            elif not v.correct and v.quantity == "shape" and v.mistake:
+                made[r.layer] = v.mistake

@@ -9,7 +9,7 @@ trainable.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sympy
@@ -39,12 +39,12 @@ def _model_total(model: Model, kind: str) -> sympy.Expr:
 
 
 def check_totals(
-    model: Model, entries: Mapping[str, str], rows: Sequence[CheckResult], missing: Sequence[LayerRecord]
+    model: Model, entries: Sequence[tuple[str, str]], rows: Sequence[CheckResult], missing: Sequence[LayerRecord]
 ) -> CheckResult:
-    """Check the totals a table gives (kind -> entry), explained by the student's own rows where they can be."""
+    """Check the totals a table gives ((kind, entry) pairs), explained by the student's own rows where they can be."""
     symbols = {s.name: s for s in set(model.free_symbols) | set(model.defaults)}
     values = []
-    for kind, text in entries.items():
+    for kind, text in entries:
         entry = _read_number(text, symbols, LABELS[kind], kind)
         student = entry.result.value
         expected = _model_total(model, kind)
