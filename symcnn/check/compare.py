@@ -25,6 +25,7 @@ SCREEN_POINTS = 8
 MIN_EVALUATED = 16  # points at which two formulas must agree to be called equal without a proof
 MAX_PROOF_SIZE = 4000  # terms an expanded difference may have before we stop trying to prove it zero
 MAX_RESIDUES = 512  # residue classes tried by the floor proof
+MAX_RESIDUE_WORK = 100_000  # residue classes × terms of the difference: the proof's budget
 MAX_PERIOD = 20000  # a floor's period beyond which its steps are sampled at multiples only
 LARGE = (1000, 4099, 65536, 1_000_003, 12_345_678)
 _ROUNDINGS = (sympy.floor, sympy.ceiling)
@@ -270,7 +271,8 @@ def residue_verdict(d: sympy.Expr) -> tuple[bool | None, Point | None]:
     (None, None) when the floors are not all of linear arguments, or there are too many classes.
     """
     found = _residue_classes(d)
-    if found is None or _expanded_size(d) > MAX_PROOF_SIZE:
+    size = _expanded_size(d)
+    if found is None or size > MAX_PROOF_SIZE or math.prod(found[0].values()) * size > MAX_RESIDUE_WORK:
         return None, None
     periods, syms = found
     ts = {s: sympy.Symbol(f"t_{s.name}", integer=True, nonnegative=True) for s in syms}

@@ -121,7 +121,6 @@ PRIORS: dict[str, int] = {
     "transposed padding added": 7,
     "(n − 1) taken as n": 7,
     "input positions instead of output positions": 8,
-    "output values counted as parameters": 8,
     "no parameters counted": 9,
     "bias counted per weight": 20,
     "input and output channels swapped": 20,

@@ -9,7 +9,7 @@ parser's own syntax; nothing is evaluated here and anything else is left for the
 to refuse in one line.
 
 >>> translate(r"\\left(3^{2} \\times 64\\right) + \\frac{128}{2}")
-'((3^(2) * 64)) + ((128)/(2))'
+'(3^(2) * 64) + ((128)/(2))'
 >>> translate("1 605 760 params", units=PARAM_UNITS)
 '1605760'
 >>> translate("6.4e2")
@@ -23,6 +23,7 @@ import re
 import sympy
 
 from ..errors import LimitError, ParseError
+from ..expr import MAX_LENGTH
 
 MAX_SCI_EXPONENT = 64
 
@@ -53,6 +54,8 @@ def translate(text: str, *, units: str | None = None, times: str = "*", group: b
     in a shape, where it may separate axes). ``group=False`` leaves "1 024" as two numbers
     (a shape written "256 256 3" lists axes).
     """
+    if len(text) > MAX_LENGTH:
+        raise LimitError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     out = text.strip()
     for start, end in _DELIMITERS:
         if len(out) > len(start) + len(end) and out.startswith(start) and out.endswith(end):

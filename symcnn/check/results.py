@@ -203,7 +203,7 @@ def report(results: Sequence[CheckResult], *, missing: Sequence[str] = (), summa
     tail = (
         (f"all {values} checked values right" if values > 1 else "the checked value is right")
         if not wrong
-        else f"{bad} of {values} checked values wrong, in {', '.join(r.layer for r in wrong)}"
+        else f"{bad} of {values} checked values wrong, in {', '.join(dict.fromkeys(r.layer for r in wrong))}"
     )
     if summary:
         tail += f" ({summary})"
