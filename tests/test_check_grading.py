@@ -267,3 +267,16 @@ def test_one_text_report_per_student_and_the_class_summary(classroom: list[tuple
     proc = run_cli(str(SEED), "--table", *(str(p) for p, _ in classroom[:3]))
     assert proc.returncode in (0, 1)
     assert proc.stdout.count("== ") == 3 and "class: 3 tables" in proc.stdout
+
+
+def test_a_table_that_cannot_be_read_does_not_stop_the_class(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("Layer,Param #\nConv2D,640\nConv2D,3x64x64 + 64\n")
+    bad.write_text("Layer,Param #\nConv2D,640\nConv2D,six hundred\n")
+    proc = run_cli(str(SEED), "--table", str(good), str(bad), "--format", "json")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    report = json.loads(proc.stdout)
+    assert report["tables"][0]["mistakes"] == 1
+    assert "unknown name" in report["tables"][1]["error"] and report["summary"]["unreadable"] == [str(bad)]
+    single = run_cli(str(SEED), "--table", str(bad))  # one table: its problem is the command's error
+    assert single.returncode == 2 and single.stderr.startswith("symcnn: error:") and not single.stdout

@@ -9,6 +9,7 @@ from ..model import Model
 from .core import check
 from .grading import FORMATS, ClassReport, grade_class
 from .results import report
+from .tables import grade_table
 
 
 def check_command(
@@ -39,10 +40,14 @@ def check_command(
         paths = [table] if isinstance(table, str) else list(table)
         if not paths:
             raise ArgumentError("--table needs at least one file")
-        graded: ClassReport = grade_class(model, paths, convention=convention)
-        if fmt == "text" and len(paths) == 1:
-            return graded.tables[0].report(), 0 if graded.correct else 1
-        return graded.render(fmt), 0 if graded.correct else 1
+        if len(paths) == 1:  # one table: any problem with it is the command's error
+            graded: ClassReport = ClassReport(str(model.name), [grade_table(model, paths[0], convention=convention)])
+            if fmt == "text":
+                return graded.tables[0].report(), 0 if graded.correct else 1
+        else:  # a class: a table that cannot be read is reported, the others graded (exit status 2)
+            graded = grade_class(model, paths, convention=convention)
+        status = 2 if graded.errors else 0 if graded.correct else 1
+        return graded.render(fmt), status
     if fmt != "text":
         raise ArgumentError("--format is for --table: give one or more tables to grade")
     if layer is None:

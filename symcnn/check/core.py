@@ -90,6 +90,14 @@ def check_value(
     result = ValueCheck(quantity, text, student, expected, correct, method, note=note)
     if method == "unproved":
         result.status = "not proved"
+        result.diagnoses = [
+            Diagnosis(
+                "not proved: your formula agrees with the right one at every size tried (small, large, and around "
+                "its floors), but it could be neither proved equal nor shown different; write its floors as floors "
+                "of sums, as in ⌊(n − k)/s⌋ + 1, to have it proved",
+                "not proved",
+            )
+        ]
     if not diagnose:
         return result
     if not correct and method in ("sampled", "symbolic"):

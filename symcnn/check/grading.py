@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import SymcnnError
 from ..model import Model
 from .fmt import LABELS, _fmt
 from .results import CheckResult, ValueCheck
@@ -55,6 +56,8 @@ def _value_dict(r: CheckResult, v: ValueCheck) -> dict[str, Any]:
 
 def table_dict(t: TableReport) -> dict[str, Any]:
     """One student's table as plain data: per row, verdict, expected and diagnosis."""
+    if t.error is not None:
+        return {"file": t.file, "error": t.error}
     values = t.values()
     return {
         "file": t.file,
@@ -78,6 +81,11 @@ class ClassReport:
     @property
     def correct(self) -> bool:
         return all(t.correct for t in self.tables)
+
+    @property
+    def errors(self) -> list[str]:
+        """One line per table that could not be read."""
+        return [t.error for t in self.tables if t.error is not None]
 
     def summary(self) -> dict[str, Any]:
         """Per mistake: how many students made it, how many times, and where; the values most often wrong."""
@@ -107,6 +115,7 @@ class ClassReport:
         return {
             "students": len(self.tables),
             "all_right": sum(1 for t in self.tables if t.correct),
+            "unreadable": [t.file for t in self.tables if t.error is not None],
             "mistakes": mistakes,
             "carried_forward": sum(len(t.carried) for t in self.tables),
             "most_often_wrong": [
@@ -158,6 +167,8 @@ class ClassReport:
             out.append(f"| {_md(m['mistake'])} | {m['students']} | {m['times']} | {_md(spots)} |")
         for t in self.tables:
             out += ["", f"## {_md(Path(t.file).name)}: {'all right' if t.correct else _md(t.summary())}", ""]
+            if t.error is not None:
+                continue
             out += ["| layer | value | yours | expected | verdict | diagnosis |", "|---|---|---|---|---|---|"]
             for r, v in t.values():
                 cells = [
@@ -225,5 +236,15 @@ def _md(text: Any) -> str:
 
 
 def grade_class(model: Model, paths: Sequence[str | Path], *, convention: str = "torchinfo", name: str = "") -> ClassReport:
-    """Check every student's table for ``model``; the report counts the class's mistakes."""
-    return ClassReport(name or str(model.name), [grade_table(model, p, convention=convention) for p in paths])
+    """Check every student's table for ``model``; the report counts the class's mistakes.
+
+    A table that cannot be read (a cell that is not arithmetic, a layer the model lacks) is
+    reported with its one-line reason, and the others are graded.
+    """
+    tables = []
+    for p in paths:
+        try:
+            tables.append(grade_table(model, p, convention=convention))
+        except SymcnnError as exc:
+            tables.append(TableReport(str(p), [], error=str(exc.within(file=str(p)))))
+    return ClassReport(name or str(model.name), tables)

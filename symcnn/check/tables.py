@@ -182,6 +182,7 @@ class TableReport:
     results: list[CheckResult]
     missing: list[LayerRecord] = field(default_factory=list)
     totals: CheckResult | None = None
+    error: str | None = None  # the one-line reason a table (of a class) could not be read
 
     @property
     def checked(self) -> list[CheckResult]:
@@ -190,7 +191,7 @@ class TableReport:
 
     @property
     def correct(self) -> bool:
-        return all(r.correct for r in self.checked)
+        return self.error is None and all(r.correct for r in self.checked)
 
     def values(self) -> list[tuple[CheckResult, ValueCheck]]:
         return [(r, v) for r in self.checked for v in r.values]
@@ -206,6 +207,8 @@ class TableReport:
 
     def summary(self) -> str:
         """'1 mistake, 3 values carried forward'."""
+        if self.error is not None:
+            return f"could not be read: {self.error}"
         n, c = len(self.mistakes), len(self.carried)
         text = f"{n} mistake{'' if n == 1 else 's'}"
         if c:
@@ -221,6 +224,8 @@ class TableReport:
 
     def report(self) -> str:
         """The text report: every row, the missing layers, and the closing count."""
+        if self.error is not None:
+            return self.summary()
         return report(self.checked, missing=self.missing_text(), summary=self.summary() if not self.correct else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from ..errors import ArgumentError
@@ -44,4 +45,6 @@ def run(args: argparse.Namespace) -> int:
                                  macs=args.macs, table=args.table, trainable=args.trainable,
                                  non_trainable=args.non_trainable, convention=args.convention, fmt=args.format)
     print(text)
+    if status == 2:  # some of a class's tables could not be read: each is named in the report, and here
+        print("symcnn: error: some tables could not be read (see the report)", file=sys.stderr)
     return status
