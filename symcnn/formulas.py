@@ -265,6 +265,11 @@ class make_divisible(sympy.Function):  # printed, and parsed back, under Keras's
         low = self.args[2] if len(self.args) == 3 else self.args[1]
         return True if low.is_positive else None
 
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)
+        tex = r"\operatorname{make\_divisible}\left(" + args + r"\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
     @staticmethod
     def _imp_(v: Any, divisor: Any, min_value: Any = None) -> Any:
         """The same rule in plain operators, so that ``lambdify`` also works on NumPy arrays."""

@@ -239,7 +239,7 @@ def _symbols(raw: Any) -> dict[sympy.Symbol, Any]:
         number = exact_number(value, f"the default of symbol {name}")
         if number <= 0:
             raise ArgumentError(f"symbol {name} must default to a positive number, got {value!r}")
-        multiplier = not (isinstance(value, int) and not isinstance(value, bool))
+        multiplier = not isinstance(value, int)  # 0.75, 1.0, "3/4" (a Python int is a size; bools are refused above)
         out[multiplier_symbol(name) if multiplier else dim_symbol(name)] = number
     return out
 
@@ -249,6 +249,8 @@ def _dim(value: Any, what: str, symbols: Mapping[str, sympy.Symbol]) -> Any:
         return None
     if isinstance(value, bool):
         raise ArgumentError(f"{what} sizes must be numbers or names, got {value!r}")
+    if isinstance(value, sympy.Integer):  # a whole number a strict loader read exactly (1e3)
+        value = int(value)
     if isinstance(value, int):
         if value < 1:
             raise ArgumentError(f"{what} sizes must be positive, got {value}")
