@@ -185,6 +185,19 @@ def test_set_alpha_three_quarters_equals_keras_mobilenet(value: str, capsys: pyt
     assert json.loads(out)["total_params"] == keras_model.count_params()
 
 
+@pytest.mark.parametrize("declared", ["", "symbols: {alpha: 1}\n"])
+def test_a_fraction_set_for_a_size_symbol_makes_it_a_multiplier_and_keeps_its_floors(
+    declared: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    path = write(tmp_path, "input: [8, 8, 3]\n" + declared + "layers:\n  - Conv2D: {filters: floor(32*alpha), kernel_size: 1, name: c}\n")
+    status, out, err = run(capsys, "summary", str(path), "--set", "alpha=0.3", "--format", "json")
+    assert status == 0, err
+    (conv,) = [layer for layer in json.loads(out)["layers"] if layer["name"] == "c"]
+    assert conv["output_shape"][-1] == math.floor(32 * 0.3)  # Keras's int(filters * alpha)
+
+
 # ---- a size must be whole after every substitution ----------------------------------------------------------
 
 HALF = "input: [8]\nsymbols: {F: 6}\nlayers:\n  - Dense: {units: F/2, name: half}\n"

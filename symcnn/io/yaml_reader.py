@@ -77,6 +77,10 @@ def model_from_yaml(text: str, source: str = "<yaml>", values: Mapping[str, Any]
         raise ParseError("model nested too deeply", file=source) from None
 
 
+def _fraction(value: Any) -> bool:
+    return isinstance(value, sympy.Basic) and value.is_Rational is True and value.is_Integer is not True
+
+
 def _value(name: str, value: Any) -> Any:
     if isinstance(value, sympy.Basic) and not value.is_number:
         return value
@@ -119,10 +123,14 @@ def _build(spec: Any, source: str, values: Mapping[str, Any]) -> Model:
     if convention not in ("keras", "torch"):
         raise ArgumentError(f"convention must be 'keras' or 'torch', got {convention!r}")
     defaults = _symbols(spec.get("symbols"))
+    for name, value in values.items():  # a fraction given for a size symbol makes it a multiplier (floors kept)
+        size = next((s for s in defaults if s.name == name and s.is_integer), None)
+        if size is not None and _fraction(value):
+            defaults = {(multiplier_symbol(name) if s is size else s): v for s, v in defaults.items()}
     declared = {s.name: s for s in defaults}
     now = {**defaults}
     for name, value in values.items():
-        sym = declared.get(name) or dim_symbol(name)
+        sym = declared.get(name) or (multiplier_symbol(name) if _fraction(value) else dim_symbol(name))
         declared.setdefault(name, sym)
         now[sym] = value
     scope = Scope(declared, now, {})
