@@ -166,6 +166,14 @@ class Model(Layer, register=False):
             if sym is None:
                 continue
             full[sym] = _exact(value, sym.name, table)
+            if sym.is_integer and isinstance(full[sym], sympy.Basic) and full[sym].is_number and not full[sym].is_Integer:
+                # its floors were simplified as a whole number's: a fraction would give a wrong count, not an error
+                raise ShapeError(
+                    f"{sym} stands for a whole number (a size) in this model, so it cannot be {full[sym]}: "
+                    "a multiplier is declared with a decimal default (symbols: {" + f"{sym}: 1.0" + "}) or given "
+                    "when the file is read (--set, or symcnn.load(path, values=...))",
+                    file=self.source,
+                )
         self._check_fixed(full)
         memo: dict[int, Layer] = {}
         new_nodes: dict[int, Node] = {}

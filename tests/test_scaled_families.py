@@ -278,3 +278,13 @@ def test_the_api_and_the_cli_print_floors_the_same_way(example: str, capsys: pyt
     printed = dict(line.split(" = ", 1) for line in out.splitlines() if " = " in line and not line.startswith("at "))
     assert printed["total_params"] == str(model.total_params)
     assert printed["macs_fvcore"] == str(model.macs("fvcore"))
+
+
+def test_a_fraction_for_a_whole_number_symbol_is_refused_not_miscounted() -> None:
+    import symcnn.layers as L
+
+    K = sympy.Symbol("K", integer=True, positive=True)
+    model = symcnn.Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 1), L.Dense(2 * sympy.floor(K / 2))])
+    assert model.subs({K: 5}).records[-1].output_shape[-1] == 2 * (5 // 2)
+    with pytest.raises(E.ShapeError, match="whole number"):
+        model.subs({K: sympy.Rational(5, 2)})  # K is an integer: floor(K/2) was never rewritten for fractions
