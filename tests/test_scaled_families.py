@@ -164,10 +164,11 @@ def test_a_long_integer_in_a_yaml_file_is_one_line(tmp_path: Path, capsys: pytes
 
 
 def test_a_decimal_default_is_read_exactly_as_a_rational(tmp_path: Path) -> None:
-    path = write(tmp_path, "input: [8, 8, 3]\nsymbols: {alpha: 0.75, k: 0.1}\nlayers:\n"
+    path = write(tmp_path, "input: [8, 8, 3]\nsymbols: {alpha: 0.75, k: 0.1, one: 1.0}\nlayers:\n"
                            "  - Conv2D: {filters: 32*alpha, kernel_size: 3}\n  - Conv2D: {filters: 40*k, kernel_size: 1}\n")
     model = symcnn.load(path)
-    assert {s.name: v for s, v in model.defaults.items()} == {"alpha": sympy.Rational(3, 4), "k": sympy.Rational(1, 10)}
+    assert {s.name: v for s, v in model.defaults.items()} == {
+        "alpha": sympy.Rational(3, 4), "k": sympy.Rational(1, 10), "one": 1}
     assert all(s.is_rational and not s.is_integer for s in model.defaults)  # multipliers, not sizes
     at = model.with_defaults()
     assert [r.output_shape[-1] for r in at.records[1:]] == [24, 4]  # 32 x 3/4 and 40 x 1/10, exactly
