@@ -99,6 +99,11 @@ class Model(Layer, register=False):
                 str(node.name), layer, [str(n.name) for n in node.inputs], ins, outs[0], weights, shared,
                 other_outputs=list(outs[1:]),
             ))
+        for node, index in zip(self.output_nodes, self.output_indices):
+            try:
+                _output(shapes, node, index)
+            except SymcnnError as exc:
+                raise exc.within(file=self.source) from None
         return records
 
     @property
@@ -307,9 +312,7 @@ class Sequential(Model):
 def _output(shapes: dict[int, list[Shape]], node: Node, index: int) -> Shape:
     outs = shapes[id(node)]
     if index >= len(outs):
-        raise GraphError(
-            f"uses output #{index} of layer {node.name!r}, which has {len(outs)} output(s)"
-        )
+        raise GraphError(f"uses output #{index} of layer {node.name!r}, which has {len(outs)} output(s)")
     return outs[index]
 
 

@@ -28,6 +28,12 @@ def as_list(shape: Any) -> list[Any]:
     return [None if d is None else int(d) for d in shape]
 
 
+def record_shape(record: Any) -> list[Any]:
+    """A record's output shape as Keras's truth rows give it: one shape, or a list of them for several outputs."""
+    shapes = record.output_shapes
+    return as_list(shapes[0]) if len(shapes) == 1 else [as_list(s) for s in shapes]
+
+
 def json_layer_names(text: str) -> list[str]:
     """Names of the layers of a Keras model JSON, in the JSON's order."""
     entries = json.loads(text)["config"]["layers"]
@@ -47,7 +53,7 @@ def compare_with_keras(model: Model, truth: dict[str, Any], names: dict[str, str
     for row in truth["layers"]:
         mine = records[row["name"]]
         shapes = row.get("call_output_shapes", [row["output_shape"]])
-        assert [as_list(r.output_shape) for r in mine] == shapes, row["name"]
+        assert [record_shape(r) for r in mine] == shapes, row["name"]
         counts = [sum(int(getattr(r, kind)) for r in mine) for kind in ("params", "trainable", "non_trainable")]
         assert counts == [row["params"], row["trainable"], row["non_trainable"]], row["name"]
     assert int(model.total_params) == truth["total_params"]

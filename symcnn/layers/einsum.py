@@ -14,7 +14,8 @@ output from the first ``bias_axes`` letter on, with 1 on the axes it skips and o
 
 MACs: fvcore's einsum rule, the product of every letter's size (batch and ``...`` axes included,
 the batch as 1 when unknown): ``abc,cd->abd`` on (N, T, C) costs N·T·C·D, as Dense on a
-sequence. torchinfo: the parameters once per sample.
+sequence; with LoRA, each call also multiplies its two factors into the kernel (kernel size × r).
+torchinfo: the parameters once per sample.
 
 >>> layer = EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de")
 >>> layer.output_shape([(None, 10, 16)]), [w.shape for w in layer.weights([(None, 10, 16)])]
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ArgumentError, ShapeError
-from ..formulas import Dim, prod, same_size
+from ..formulas import Dim, prod, same_size, simplify_int
 from .base import Layer, Shape, Weight, as_dim, batch_of, format_shape, require_known
 
 MAX_EQUATION = 200
@@ -141,7 +142,7 @@ class EinsumDense(Layer):
             want = f"{len(eq.input) + 1} or more" if eq.ellipsis else str(len(eq.input))
             raise ShapeError(f"EinsumDense {eq.text!r} takes inputs of rank {want}, got {format_shape(shape)}")
         want_sizes = len(eq.output) - (0 if left else 1)
-        if len(self.partial_output) != want_sizes:
+        if len(self.partial_output) < want_sizes:  # Keras ignores sizes beyond the letters (its call does too)
             raise ArgumentError(
                 f"EinsumDense {eq.text!r}: output_shape must give {want_sizes} size(s) (the output "
                 f"{eq.output!r} without the batch{' and ...' if eq.ellipsis else ''}), got {list(self.partial_output)}"
@@ -171,22 +172,22 @@ class EinsumDense(Layer):
         sizes: dict[str, Any] = {c: shape[i] for c, i in in_at.items()}
         for c, d in zip(eq.kernel, kernel):
             sizes.setdefault(c, d)
-        output = list(full)
+        letters: list[Any] = []
         for c, i in out_at.items():
             given, known = full[i], sizes.get(c)
             if given is not None and known is not None and i != 0 and not same_size(given, known):
                 raise ShapeError(
                     f"EinsumDense {eq.text!r}: output_shape gives {c!r} size {given}, the input has {known}"
                 )
-            if given is None and i != 0:
-                output[i] = known
+            letters.append(given if given is not None or i == 0 else known)
         bias = None
         if self.bias_axes:
             first = min(eq.output.index(c) for c in self.bias_axes)
             bias = tuple(full[out_at[c]] if c in self.bias_axes else 1 for c in eq.output[first:])
             bias += (1,) * (elided if not left else 0)
         ellipsis = tuple(shape[:elided]) if left else tuple(shape[len(shape) - elided:])
-        return _Layout(sizes, ellipsis, tuple(output), tuple(kernel), bias)
+        output = (*ellipsis, *letters) if left else (*letters, *ellipsis)
+        return _Layout(sizes, ellipsis, output, tuple(kernel), bias)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._layout(inputs).output
@@ -214,4 +215,5 @@ class EinsumDense(Layer):
         batch_letter = None if left else self.equation.input[0]
         sizes = [batch_of((d,)) if c == batch_letter else d for c, d in layout.sizes.items()]
         elided = [batch_of((d,)) if left and i == 0 else d for i, d in enumerate(layout.elided)]
-        return prod([*sizes, *elided])
+        lora = prod([*layout.kernel, self.lora_rank]) if self.lora_rank is not None else 0
+        return simplify_int(prod([*sizes, *elided]) + lora)  # the einsum, then LoRA's a @ b
