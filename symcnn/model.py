@@ -73,7 +73,7 @@ class Model(Layer, register=False):
         for node in trimming(self.nodes):
             try:
                 ins = [_output(shapes, n, i) for n, i in node.input_refs()]
-                layer = node.layer.called(node.call) if node.call else node.layer
+                layer = node.layer.for_call(node.call) if node.call else node.layer
                 if layer.arity is not None and layer.arity != len(ins) and not isinstance(layer, Model):
                     raise ShapeError(f"{layer.class_name} takes {layer.arity} input(s), got {len(ins)}")
                 try:

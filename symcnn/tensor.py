@@ -38,7 +38,7 @@ class Callee(Protocol):
     @property
     def class_name(self) -> str: ...
 
-    def called(self, options: Mapping[str, Any]) -> Any: ...
+    def for_call(self, options: Mapping[str, Any]) -> Any: ...
 
     def output_count(self) -> int: ...
 
@@ -50,7 +50,7 @@ class Node:
     ``indices[i]`` is which output of ``inputs[i]`` the call reads (0 when ``indices`` is
     shorter); ``side`` holds (node, output) pairs the call reads without counting them
     (masks, initial states); ``call`` holds the call's other keywords
-    (``return_attention_scores=True``), which the layer reads through ``Layer.called``.
+    (``return_attention_scores=True``), which the layer reads through ``Layer.for_call``.
     """
 
     layer: Any  # a symcnn Layer; typed loosely so that this module stays below layers/
@@ -104,7 +104,7 @@ class Tensor:
             elif value is not None:
                 call[key] = value
         node = Node(layer, [t.node for t in items], layer.name, [t.index for t in items], side, call)
-        count = (layer.called(call) if call else layer).output_count()
+        count = (layer.for_call(call) if call else layer).output_count()
         if count == 1:
             return Tensor(node)
         return tuple(Tensor(node, i) for i in range(count))

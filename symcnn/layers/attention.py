@@ -26,7 +26,7 @@ symcnn counts more than fvcore would (docs/macs.md gives the numbers).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
@@ -59,7 +59,7 @@ class _Attending(Layer, register=False):
         super().__init__(**base)
         self.return_attention_scores = False
 
-    def called(self, options: Mapping[str, Any]) -> Layer:
+    def for_call(self, options: Mapping[str, Any]) -> Layer:
         scores = options.get("return_attention_scores", False)
         if not flag(scores, "return_attention_scores"):
             return self
@@ -90,13 +90,13 @@ class _Projecting(_Attending, register=False):
 
     call_inputs = ("query", "value", "key")
 
-    def __call__(self, query: Any, value: Any = None, key: Any = None, **keywords: Any) -> Any:
+    def __call__(self, query: Any, value: Any = None, key: Any = None, **keywords: Any) -> Any:  # type: ignore[override]
         """``layer(query, value)`` or ``layer(query, value, key)``, as in Keras."""
         if value is None:
             raise ArgumentError(f"{self.class_name} needs a value tensor: layer(query, value); self-attention is layer(x, x)")
         return super().__call__([query, value] if key is None else [query, value, key], **keywords)
 
-    def _projection_weights(self, projections: list[tuple[str, tuple[Dim, ...], tuple[Dim, ...]]]) -> list[Weight]:
+    def _projection_weights(self, projections: Sequence[tuple[str, tuple[Dim, ...], tuple[Dim, ...]]]) -> list[Weight]:
         """Each projection's kernel, and its bias with ``use_bias``, named as Keras names them (query/kernel ...)."""
         ws = []
         for name, kernel, bias in projections:
@@ -209,7 +209,7 @@ class MultiHeadAttention(_Projecting):
         query, value, key = self._qvk(inputs)
         n, dk, dv = self.num_heads, self.key_dim, self.value_dim
         out = self._out(query)
-        projections = [
+        projections: list[tuple[str, tuple[Dim, ...], tuple[Dim, ...]]] = [
             ("query", (_features(self, query, "query"), n, dk), (n, dk)),
             ("key", (_features(self, key, "key"), n, dk), (n, dk)),
         ]
@@ -257,12 +257,12 @@ class GroupedQueryAttention(_Projecting):
         self.head_dim = as_dim(head_dim, "head_dim")
         self.num_query_heads = as_dim(num_query_heads, "num_query_heads")
         self.num_key_value_heads = as_dim(num_key_value_heads, "num_key_value_heads")
-        if is_number(self.num_query_heads) and is_number(self.num_key_value_heads):
-            if int(self.num_query_heads) % int(self.num_key_value_heads):
-                raise ArgumentError(
-                    f"num_query_heads ({self.num_query_heads}) must be divisible by "
-                    f"num_key_value_heads ({self.num_key_value_heads})"
-                )
+        heads = (self.num_query_heads, self.num_key_value_heads)
+        if all(is_number(h) for h in heads) and int(heads[0]) % int(heads[1]):
+            raise ArgumentError(
+                f"num_query_heads ({self.num_query_heads}) must be divisible by "
+                f"num_key_value_heads ({self.num_key_value_heads})"
+            )
         self.use_bias = flag(use_bias, "use_bias")
         self.use_gate = flag(use_gate, "use_gate")
         if sliding_window is not None:
@@ -307,7 +307,8 @@ class GroupedQueryAttention(_Projecting):
         query, value, key = self._checked(inputs)
         h, nq, nkv = self.head_dim, self.num_query_heads, self.num_key_value_heads
         model = _features(self, query, "query")
-        projections = [("query", (model, nq, h), (nq, h)), ("key", (_features(self, key, "key"), nkv, h), (nkv, h))]
+        projections: list[tuple[str, tuple[Dim, ...], tuple[Dim, ...]]] = [
+            ("query", (model, nq, h), (nq, h)), ("key", (_features(self, key, "key"), nkv, h), (nkv, h))]
         if self.use_gate:
             projections.append(("gate", (model, nq, h), (nq, h)))
         projections += [("value", (_features(self, value, "value"), nkv, h), (nkv, h)),

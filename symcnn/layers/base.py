@@ -163,7 +163,7 @@ class Layer:
         """How many outputs one call gives, known before any shape (``return_state`` adds the states)."""
         return 1
 
-    def called(self, options: Mapping[str, Any]) -> Layer:
+    def for_call(self, options: Mapping[str, Any]) -> Layer:
         """The layer as a call with these keywords runs it (``return_attention_scores=True``).
 
         Keywords that change no shape or count (``training``, ``use_causal_mask``) leave it as it is.
