@@ -306,3 +306,32 @@ def test_bad_equations_are_named_argument_errors() -> None:
             parse_equation(text)
     with pytest.raises(SymcnnError):
         Layer.registry["EinsumDense"].from_config({"equation": 7, "output_shape": 3})
+
+
+def test_docs_attention_numbers_are_what_symcnn_and_torch_count() -> None:
+    """docs/macs.md's table: symcnn's closed forms, and torch's FlopCounterMode on the Keras model (SDPA uncounted)."""
+    from pathlib import Path
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from symcnn.io.keras import model_from_keras_json
+
+    def block(length: int | None) -> Any:
+        x = keras.Input((length, 64))
+        a = keras.layers.MultiHeadAttention(num_heads=4, key_dim=16)(x, x)
+        y = keras.layers.LayerNormalization()(keras.layers.Add()([x, a]))
+        f = keras.layers.Dense(64)(keras.layers.Dense(128, activation="relu")(y))
+        return keras.Model(x, keras.layers.LayerNormalization()(keras.layers.Add()([y, f])))
+
+    T = sympy.Symbol("T", integer=True, positive=True)
+    ours = model_from_keras_json(block(None).to_json(), "block.json")
+    assert sympy.expand(ours.macs("fvcore")) == 128 * T**2 + 32768 * T
+    assert ours.macs("torchinfo") == ours.total_params == 33472
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "macs.md").read_text(encoding="utf-8")
+    for length, symcnn_fvcore, counted in ((64, 2_621_440, 2_097_152), (128, 6_291_456, 4_194_304)):
+        with FlopCounterMode(display=False) as counter:
+            block(length)(np.zeros((1, length, 64), "float32"))
+        assert counter.get_total_flops() // 2 == counted == 32768 * length
+        assert ours.macs("fvcore").subs(T, length) == symcnn_fvcore
+        assert f"{symcnn_fvcore:,}" in doc
+    assert all(text in doc for text in ("2,097,152", "524,288", "33,472", "128·T² + 32768·T"))

@@ -20,7 +20,7 @@ symcnn counts more than fvcore would (docs/macs.md gives the numbers).
 
 >>> mha = MultiHeadAttention(num_heads=4, key_dim=8)
 >>> mha.output_shape([(None, 10, 16), (None, 10, 16)]), sum(w.size for w in mha.weights([(None, 10, 16)] * 2))
-((None, 10, 16), 1104)
+((None, 10, 16), 2160)
 """
 
 from __future__ import annotations
