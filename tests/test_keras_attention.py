@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symcnn.errors import ArgumentError, ShapeError, SymcnnError
 from symcnn.layers import InputLayer, Layer
@@ -335,3 +337,37 @@ def test_docs_attention_numbers_are_what_symcnn_and_torch_count() -> None:
         assert ours.macs("fvcore").subs(T, length) == symcnn_fvcore
         assert f"{symcnn_fvcore:,}" in doc
     assert all(text in doc for text in ("2,097,152", "524,288", "33,472", "128·T² + 32768·T"))
+
+
+# ---- property: random multi-head and grouped-query attention, symcnn == Keras ------------------------------
+
+@st.composite
+def attention_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[Shape], dict[str, Any]]:
+    size = st.integers(2, 6)  # a size-1 contraction is a plain multiply to torch's einsum, which its counter skips
+    t, s = draw(size), draw(size)
+    query, value, key = (None, t, draw(size)), (None, s, draw(size)), (None, s, draw(size))
+    if draw(st.booleans()):
+        heads = draw(st.integers(2, 3))
+        kwargs: dict[str, Any] = {"num_query_heads": heads * draw(st.integers(1, 3)), "num_key_value_heads": heads,
+                                  "head_dim": draw(size), "use_bias": draw(st.booleans())}
+        value = (None, s, query[2])  # Keras: the query's and the value's features agree
+        name = "GroupedQueryAttention"
+    else:
+        kwargs = {"num_heads": draw(st.integers(2, 4)), "key_dim": draw(size), "use_bias": draw(st.booleans()),
+                  "value_dim": draw(st.one_of(st.none(), size)),
+                  "output_shape": draw(st.one_of(st.none(), size, st.tuples(size, size)))}
+        name = "MultiHeadAttention"
+    shapes = [query, value, key] if draw(st.booleans()) else [query, value]
+    keywords = {"return_attention_scores": True} if draw(st.booleans()) else {}
+    return name, kwargs, shapes, keywords
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attention_cases())
+def test_random_attention_layers_agree_with_keras(case: tuple[str, dict[str, Any], list[Shape], dict[str, Any]]) -> None:
+    name, kwargs, shapes, keywords = case
+    truth = keras_truth(name, kwargs, shapes, keywords)
+    record = symcnn_record(name, truth["layer"].get_config(), shapes, keywords)
+    assert record.output_shapes == truth["run"]
+    assert int(record.params) == truth["layer"].count_params()
+    assert int(record.macs_by("fvcore")) == truth["macs"]

@@ -353,3 +353,48 @@ def test_cli_bad_variants_exit_2_with_one_line(change: Any, layer: str | None, w
     if layer is not None:
         assert f"layer {layer!r}" in lines[0]
     assert all(w in lines[0] for w in words), lines[0]
+
+
+def test_tf_keras_2_attention_config_reads_to_what_keras_3_builds() -> None:
+    """tf.keras 2 writes MultiHeadAttention's build shapes into its config and the value as a call keyword."""
+    init = {"class_name": "GlorotUniform", "config": {"seed": None}}
+    mha = {"name": "mha", "trainable": True, "dtype": "float32", "num_heads": 4, "key_dim": 8, "value_dim": 8,
+           "dropout": 0.0, "use_bias": True, "output_shape": None, "attention_axes": [1], "kernel_initializer": init,
+           "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+           "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+           "query_shape": [None, 10, 16], "key_shape": [None, 7, 12], "value_shape": [None, 7, 12]}
+    spec = {"class_name": "Functional", "keras_version": "2.12.0", "config": {"name": "tf2_attention", "layers": [
+        {"class_name": "InputLayer", "name": "q", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 10, 16], "dtype": "float32", "name": "q"}},
+        {"class_name": "InputLayer", "name": "v", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 7, 12], "dtype": "float32", "name": "v"}},
+        {"class_name": "MultiHeadAttention", "name": "mha", "config": mha,
+         "inbound_nodes": [[["q", 0, 0, {"value": ["v", 0, 0]}]]]},
+        {"class_name": "Attention", "name": "att", "config": {"name": "att", "use_scale": False, "score_mode": "dot",
+                                                              "causal": False, "dropout": 0.0},
+         "inbound_nodes": [[["mha", 0, 0, {}], ["mha", 0, 0, {}]]]},
+    ], "input_layers": [["q", 0, 0], ["v", 0, 0]], "output_layers": [["att", 0, 0]]}}
+    ours = model_from_keras_json(json.dumps(spec), "tf2_attention.json")
+    q, v = keras.Input((10, 16)), keras.Input((7, 12))
+    y = layers.Attention()([layers.MultiHeadAttention(4, 8)(q, v)] * 2)
+    theirs = keras.Model([q, v], y)
+    assert ours.output_shapes == [tuple(y.shape)]
+    assert int(ours.total_params) == theirs.count_params() == 1904
+
+
+def test_symbolic_length_attention_file_gives_l_squared_through_the_cli(tmp_path: Path, capsys: Any) -> None:
+    x = keras.Input((None, 16), name="x")
+    y = layers.MultiHeadAttention(2, 8, name="mha")(x, x)
+    y = layers.GroupQueryAttention(4, 4, 2, name="gqa")(y, y)
+    path = tmp_path / "open.keras"
+    keras.Model(x, layers.Attention(name="att")([y, y])).save(path)
+    capsys.readouterr()
+    assert main(["formula", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "T**2" in out
+    T = sympy.Symbol("T", integer=True, positive=True)
+    symbolic = load(path)
+    assert sympy.Poly(sympy.expand(symbolic.macs("fvcore")), T).degree() == 2
+    # each layer's L² part: QKᵀ and AV, by the heads and head sizes Keras was given
+    parts = {r.name: sympy.expand(r.macs_by("fvcore")).coeff(T, 2) for r in symbolic.records}
+    assert parts == {"x": 0, "mha": 2 * 2 * 8, "gqa": 2 * 4 * 4, "att": 16 + 16}

@@ -120,8 +120,12 @@ class MultiHeadAttention(_Projecting):
         sliding_window: Any = None,
         flash_attention: Any = None,
         use_gate: bool = False,
+        query_shape: Any = None,
+        key_shape: Any = None,
+        value_shape: Any = None,
         **base: Any,
     ) -> None:
+        # tf.keras 2 saves the shapes it was built on (query_shape ...); the call's shapes decide here.
         super().__init__(**base)
         self.num_heads = as_dim(num_heads, "num_heads")
         self.key_dim = as_dim(key_dim, "key_dim")
@@ -335,8 +339,9 @@ class GroupedQueryAttention(_Projecting):
 class Attention(_Attending):
     """Dot-product (Luong) attention of [query, value] or [query, value, key]: (B, T, C) and (B, S, C) → (B, T, C_v)."""
 
-    def __init__(self, use_scale: bool = False, score_mode: Any = "dot", **base: Any) -> None:
-        super().__init__(**base)
+    def __init__(self, use_scale: bool = False, score_mode: Any = "dot", causal: Any = False, **base: Any) -> None:
+        super().__init__(**base)  # tf.keras 2's `causal` masks the future: no count changes
+        flag(causal, "causal")
         self.use_scale = flag(use_scale, "use_scale")
         self.score_mode = choice(score_mode, "score_mode", ("dot", "concat"))
 

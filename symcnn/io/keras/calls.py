@@ -35,6 +35,7 @@ class _NodeSpec:
     kwargs: Any = None
     shapes: list[Any] | None = None  # the shape Keras 3 records for each input tensor
     side: list[tuple[str, int, int]] = field(default_factory=list)  # masks, initial states: no count
+    side_shapes: list[Any] = field(default_factory=list)  # the shape Keras 3 records for each side tensor
     options: dict[str, Any] = field(default_factory=dict)  # the call's other keywords (return_attention_scores)
     legacy: bool = False  # a tf.keras 2 call, whose refs to a nested model count its construction as node 0
 

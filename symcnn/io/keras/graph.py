@@ -63,6 +63,7 @@ def _node_spec(layer: str, index: int, raw: Any, names: tuple[str, ...] | None =
     spec.side = [_history(t) for t in side]
     if not spec.legacy:
         spec.shapes = [_get(t, "config", "shape") for t in data]
+        spec.side_shapes = [_get(t, "config", "shape") for t in side]
     return spec
 
 
@@ -109,7 +110,7 @@ def _recorded_outputs(specs: dict[tuple[str, int], _NodeSpec]) -> dict[tuple[str
     """The output shape Keras 3 records for each call, as the input shape of a call that reads it."""
     recorded: dict[tuple[str, int], Any] = {}
     for other in specs.values():
-        for ref, shape in zip(other.refs, other.shapes or []):
+        for ref, shape in [*zip(other.refs, other.shapes or []), *zip(other.side, other.side_shapes)]:
             if ref[2] == 0 and isinstance(shape, list):
                 recorded.setdefault((ref[0], ref[1]), shape)
     return recorded
