@@ -73,6 +73,8 @@ class Model(Layer, register=False):
         for node in trimming(self.nodes):
             try:
                 ins = [_output(shapes, n, i) for n, i in node.input_refs()]
+                for n, i in node.side:  # a mask or an initial state: never counted, but it must exist
+                    _output(shapes, n, i)
                 layer = node.layer.for_call(node.call) if node.call else node.layer
                 if layer.arity is not None and layer.arity != len(ins) and not isinstance(layer, Model):
                     raise ShapeError(f"{layer.class_name} takes {layer.arity} input(s), got {len(ins)}")
@@ -97,7 +99,8 @@ class Model(Layer, register=False):
             owner.setdefault(id(node.layer), str(node.name))
             records.append(LayerRecord(
                 str(node.name), layer, [str(n.name) for n in node.inputs], ins, outs[0], weights, shared,
-                other_outputs=list(outs[1:]),
+                other_outputs=list(outs[1:]), input_indices=[i for _, i in node.input_refs()],
+                side_inputs=[(str(n.name), i) for n, i in node.side],
             ))
         for node, index in zip(self.output_nodes, self.output_indices):
             try:

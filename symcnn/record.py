@@ -31,6 +31,15 @@ class LayerRecord:
     shared_with: str | None = None  # the first call of a shared layer owns its weights
     _macs: dict[str, Dim] = field(default_factory=dict, repr=False)
     other_outputs: list[Shape] = field(default_factory=list)  # a layer with several outputs: the 2nd, 3rd ...
+    input_indices: list[int] = field(default_factory=list)  # which output of each input (0 when missing)
+    side_inputs: list[tuple[str, int]] = field(default_factory=list)  # masks, initial states: (layer, output)
+
+    @property
+    def connections(self) -> list[str]:
+        """Every tensor the call reads, as Keras's summary lists them: ``lstm``, or ``lstm[1]`` for a second output."""
+        indices = [*self.input_indices, *[0] * (len(self.inputs) - len(self.input_indices))]
+        refs = [*zip(self.inputs, indices), *self.side_inputs]
+        return [f"{name}[{index}]" if index else name for name, index in refs]
 
     @property
     def output_shapes(self) -> list[Shape]:

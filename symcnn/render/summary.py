@@ -44,7 +44,7 @@ def table(model: Any, convention: str = "torchinfo") -> str:
     inputs_col = graph
     if inputs_col:
         header = (*header, "Connected to")
-        conn = [", ".join(r.inputs) for r in model.records]
+        conn = [", ".join(r.connections) for r in model.records]
         rows = [(*row, c) for row, c in zip(rows, conn)]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     total = sum(widths) + 3 * (len(widths) - 1) + 2
