@@ -123,7 +123,7 @@ def applications_base() -> Any:
 def lstm_states() -> Any:
     seq = keras.Input((10, 4), name="seq")
     out, h, c = layers.LSTM(8, return_state=True, name="lstm")(seq)
-    g_out, g_h = layers.GRU(3, return_state=True, return_sequences=True, name="gru")(seq)
+    g_out, g_h = layers.GRU(3, return_state=True, return_sequences=True, name="gru")(sequences=seq)  # by keyword
     return keras.Model(seq, [out, layers.Dense(2, name="on_state")(h), c, g_out, layers.Dense(2, name="on_gru")(g_h)],
                        name="states")
 

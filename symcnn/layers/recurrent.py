@@ -48,6 +48,7 @@ class _RNN(Layer, register=False):
 
     gates: ClassVar[int] = 1
     states: ClassVar[int] = 1  # state tensors a call returns with return_state (LSTM: h and c)
+    call_inputs = ("sequences",)  # Keras's call(sequences, initial_state=None, mask=None, ...)
 
     def __init__(
         self,
@@ -192,6 +193,8 @@ class Bidirectional(Layer):
     ``return_state`` the forward states, then the backward states, follow.
     """
 
+    call_inputs = ("sequences",)
+
     def __init__(self, layer: Any = None, merge_mode: Any = "concat", backward_layer: Any = None, **base: Any) -> None:
         super().__init__(**base)
         self.forward = nested_layer(layer, "layer")
@@ -330,6 +333,8 @@ class RNN(Layer):
     Each stacked cell reads the previous cell's units; the output has the last cell's units.
     """
 
+    call_inputs = ("sequences",)
+
     def __init__(self, cell: Any = None, return_sequences: bool = False, return_state: bool = False, **base: Any) -> None:
         super().__init__(**base)
         self.cells = _cells(cell)
@@ -400,6 +405,7 @@ class _ConvLSTM(Layer, register=False):
     """
 
     rank: ClassVar[int] = 2
+    call_inputs = ("sequences",)
 
     def __init__(
         self,
