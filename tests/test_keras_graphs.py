@@ -398,3 +398,24 @@ def test_symbolic_length_attention_file_gives_l_squared_through_the_cli(tmp_path
     # each layer's L² part: QKᵀ and AV, by the heads and head sizes Keras was given
     parts = {r.name: sympy.expand(r.macs_by("fvcore")).coeff(T, 2) for r in symbolic.records}
     assert parts == {"x": 0, "mha": 2 * 2 * 8, "gqa": 2 * 4 * 4, "att": 16 + 16}
+
+
+def dict_output_base() -> Any:
+    """A nested model with dict outputs and dict inputs: Keras numbers them by sorted key, not as written."""
+    za, zb = keras.Input((6,), name="zb_in"), keras.Input((4,), name="za_in")
+    joined = layers.Concatenate(name="cat")([za, zb])
+    inner = keras.Model({"zeta": za, "alpha": zb}, {"zeta": layers.Dense(5, name="zd")(joined),
+                                                    "alpha": layers.Dense(3, name="ad")(joined)}, name="dicts")
+    x, y = keras.Input((6,), name="x"), keras.Input((4,), name="y")
+    out = inner({"alpha": y, "zeta": x})
+    return keras.Model([x, y], [layers.Dense(2, name="on_z")(out["zeta"]), out["alpha"]], name="dict_base")
+
+
+def test_dict_inputs_and_outputs_of_a_nested_model_follow_keras_numbering() -> None:
+    from truth.keras_truth import keras_truth
+
+    kmodel = dict_output_base()
+    truth = keras_truth(kmodel)
+    ours = model_from_keras_json(truth["json"], "dicts.json")
+    compare_with_keras(ours, truth)
+    assert [as_list(s) for s in ours.output_shapes] == [as_list(t.shape) for t in kmodel.outputs]

@@ -77,7 +77,7 @@ def _split_call(args: list[Any], kwargs: dict[str, Any], names: tuple[str, ...] 
     bound = list(args) if legacy else list(args[: len(names)])  # tf.keras 2 lists every inbound tensor as an arg
     extra = [] if legacy else list(args[len(names):])
     bound += [kwargs[n] for n in names[len(bound):] if n in kwargs]
-    data = list(_tensors(bound))
+    data = list(_tensors(_sorted(bound)))  # a model called on a dict takes it as keras.tree.flatten does
     side = list(_tensors(extra))
     options: dict[str, Any] = {}
     for key, value in kwargs.items():
@@ -89,6 +89,15 @@ def _split_call(args: list[Any], kwargs: dict[str, Any], names: tuple[str, ...] 
         elif value is not None and key not in _QUIET_OPTIONS:
             options[key] = value
     return data, side, options
+
+
+def _sorted(value: Any) -> Any:
+    """Dicts (but tensors) with their keys sorted, as ``keras.tree.flatten`` orders them."""
+    if isinstance(value, dict) and not _is_tensor(value):
+        return {k: _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _history(tensor: dict[str, Any]) -> tuple[str, int, int]:

@@ -20,7 +20,7 @@ def _refs(value: Any, what: str) -> list[tuple[str, int, int]]:
     """``input_layers``/``output_layers``: one [name, node, tensor], or lists and dicts of them, nested.
 
     Keras nests them as the model's outputs nest (an RNN's stacked cells return lists of states);
-    the refs come back flattened in order, as Keras numbers them.
+    the refs come back flattened as Keras numbers them (``keras.tree.flatten``: dicts by sorted key).
     """
     if value is None or value == [] or value == {}:
         return []
@@ -33,7 +33,7 @@ def _refs(value: Any, what: str) -> list[tuple[str, int, int]]:
         if isinstance(item, list) and item and isinstance(item[0], str):
             out.append(_ref(item, what))
         elif isinstance(item, (list, dict)) and item:
-            items = list(item.values()) if isinstance(item, dict) else item
+            items = [item[k] for k in sorted(item)] if isinstance(item, dict) else item
             stack.extend((v, depth + 1) for v in reversed(items))
         else:
             raise ParseError(
