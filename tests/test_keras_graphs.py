@@ -419,3 +419,24 @@ def test_dict_inputs_and_outputs_of_a_nested_model_follow_keras_numbering() -> N
     ours = model_from_keras_json(truth["json"], "dicts.json")
     compare_with_keras(ours, truth)
     assert [as_list(s) for s in ours.output_shapes] == [as_list(t.shape) for t in kmodel.outputs]
+
+
+def time_distributed_model() -> Any:
+    """A whole CNN applied to every frame: TimeDistributed wraps a functional model."""
+    frame = keras.Input((12, 12, 3), name="frame")
+    cnn = keras.Model(frame, layers.GlobalAveragePooling2D(name="cnn_gap")(layers.Conv2D(4, 3, name="cnn_conv")(frame)),
+                      name="cnn")
+    clip = keras.Input((5, 12, 12, 3), name="clip")
+    x = layers.TimeDistributed(cnn, name="per_frame")(clip)
+    return keras.Model(clip, layers.LSTM(3, name="over_time")(x), name="video")
+
+
+def test_time_distributed_over_a_nested_model_matches_keras(tmp_path: Path) -> None:
+    from truth.keras_truth import keras_truth
+
+    kmodel = time_distributed_model()
+    truth = keras_truth(kmodel)
+    compare_with_keras(model_from_keras_json(truth["json"], "video.json"), truth)
+    path = tmp_path / "video.keras"
+    kmodel.save(path)
+    compare_with_keras(load(path), truth)

@@ -274,6 +274,10 @@ class _Reader:
                 + (f" (module {entry['module']})" if isinstance(entry.get("module"), str) else "")
             )
         settings = {k: v for k, v in config.items() if k != "name"} if class_name != "TFOpLambda" else {}
+        for key, value in settings.items():  # a wrapper around a whole model: TimeDistributed(cnn)
+            if isinstance(value, dict) and value.get("class_name") in _SEQUENTIAL + _FUNCTIONAL:
+                settings[key] = self.model(value, depth + 1)
+                self.current = name
         from_call = getattr(cls, "from_call", None)
         try:
             if from_call is not None and spec is not None:
