@@ -440,3 +440,42 @@ def test_time_distributed_over_a_nested_model_matches_keras(tmp_path: Path) -> N
     path = tmp_path / "video.keras"
     kmodel.save(path)
     compare_with_keras(load(path), truth)
+
+
+def test_python_api_nested_model_with_two_outputs_and_states_matches_keras() -> None:
+    """The same graph written with symcnn.layers and with keras.layers: shapes and counts agree."""
+    from symcnn import Model
+    from symcnn import layers as L
+
+    def build(lib: Any, make: Any) -> Any:
+        inner_in = lib.Input((10, 4))
+        out, _, c = lib.LSTM(6, return_state=True)(inner_in)
+        inner = make(inner_in, [out, c])
+        x = lib.Input((10, 4))
+        a, b = inner(x)
+        seq = lib.GRU(3, return_sequences=True)(x)
+        return make(x, [lib.Dense(2)(a), lib.Add()([a, b]), seq])
+
+    ours = build(L, lambda i, o: Model(i, o))
+    theirs = build(keras.layers, lambda i, o: keras.Model(i, o))
+    assert ours.output_shapes == [tuple(t.shape) for t in theirs.outputs]
+    assert int(ours.total_params) == theirs.count_params()
+    nested = next(r for r in ours.records if r.type == "Functional")
+    assert nested.output_shapes == [(None, 6), (None, 6)]
+
+
+def test_python_api_seq2seq_reaches_the_encoder_through_its_states() -> None:
+    from symcnn import Model
+    from symcnn import layers as L
+
+    def build(lib: Any, make: Any) -> Any:
+        enc, dec = lib.Input((6, 8)), lib.Input((7, 5))
+        _, h, c = lib.LSTM(16, return_state=True)(enc)
+        out = lib.LSTM(16, return_sequences=True)(dec, initial_state=[h, c])
+        return make([enc, dec], lib.Dense(4)(out))
+
+    ours = build(L, lambda i, o: Model(i, o))
+    theirs = build(keras.layers, lambda i, o: keras.Model(i, o))
+    assert [r.type for r in ours.records].count("LSTM") == 2  # the encoder is in the graph, though only its states are read
+    assert ours.output_shapes == [tuple(t.shape) for t in theirs.outputs]
+    assert int(ours.total_params) == theirs.count_params()
