@@ -312,8 +312,8 @@ def _exact(value: Any, name: str, table: Mapping[str, sympy.Symbol]) -> Any:
     """A value given for a symbol, exactly: 0.75 is 3/4, text is parsed ("3/4", "2*k")."""
     if isinstance(value, str):
         return parse(value, table)
-    if isinstance(value, sympy.Basic) and not value.is_number:
-        return value
+    if isinstance(value, sympy.Basic) and not value.is_number:  # names of the model's symbols mean those symbols
+        return value.xreplace({s: table[s.name] for s in value.free_symbols if s.name in table})  # type: ignore[attr-defined]
     return exact_number(value, f"the value of {name}")
 
 

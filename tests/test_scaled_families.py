@@ -289,3 +289,19 @@ def test_a_fraction_for_a_whole_number_symbol_is_refused_not_miscounted() -> Non
     assert model.subs({K: 5}).records[-1].output_shape[-1] == 2 * (5 // 2)
     with pytest.raises(E.ShapeError, match="whole number"):
         model.subs({K: sympy.Rational(5, 2)})  # K is an integer: floor(K/2) was never rewritten for fractions
+
+
+def test_json_formulas_with_make_divisible_read_back_with_sympify() -> None:
+    import json
+
+    from symcnn.render.summary import to_json
+
+    model = symcnn.load(MOBILENET_V2).subs(R=224)  # alpha left open
+    data = json.loads(to_json(model))
+    assert data["symbols"] == ["alpha"]
+    total = sympy.sympify(data["total_params"], locals={"alpha": alpha, "make_divisible": make_divisible})
+    assert sympy.expand(total - model.total_params) == 0
+    keras_v2 = pytest.importorskip("keras.src.applications.mobilenet_v2")
+    widths = total.atoms(make_divisible)
+    assert {w.subs(alpha, sympy.Rational(1, 2)) for w in widths} == {
+        keras_v2._make_divisible(w.args[0].subs(alpha, sympy.Rational(1, 2)), 8) for w in widths}
