@@ -118,7 +118,7 @@ def _arguments(cls: type) -> dict[str, Any]:
 
 
 def _rank(name: str) -> int | None:
-    m = re.search(r"([123])[dD]$", name)
+    m = re.search(r"([123])[dD](?:Transpose)?$", name)
     return int(m.group(1)) if m else None
 
 
@@ -212,6 +212,12 @@ def _tidy(value: Any) -> Any:
     return sympy.expand(value) if isinstance(value, sympy.Basic) and not value.has(sympy.floor, sympy.Piecewise) else value
 
 
+def _escaped(text: str) -> str:
+    from .text import md_escape
+
+    return (" " if text[:1].isspace() else "") + md_escape(text) + (" " if text[-1:].isspace() else "")
+
+
 def text(entries: list[Entry]) -> str:
     """The catalogue as plain text: one paragraph per layer type."""
     out = []
@@ -247,8 +253,9 @@ def markdown(entries: list[Entry]) -> str:
             current = e.convention
             out.append(f"## {titles[current]}\n")
         out.append(f"### {e.type}\n")
-        if e.summary:
-            out.append(md_escape(e.summary) + "\n")
+        if e.summary:  # a docstring's ``code`` becomes a code span, the rest is escaped
+            parts = e.summary.split("``")
+            out.append("".join(f"`{t}`" if i % 2 and "`" not in t else _escaped(t) for i, t in enumerate(parts)) + "\n")
         if e.aliases:
             out.append("Also read as " + ", ".join(f"`{a}`" for a in e.aliases) + ".\n")
         args = ", ".join(f"`{k}={v}`" if v else f"`{k}`" for k, v in e.arguments.items())
@@ -257,13 +264,10 @@ def markdown(entries: list[Entry]) -> str:
             out.append(f"*{md_escape(e.note or '')}*\n")
             continue
         given = ", ".join(f"`{k}={v}`" for k, v in e.example.items())
-        rows = [("input", " and ".join(f"`{s}`" for s in e.input_shapes) + (f" with {given}" if given else "")),
-                ("output shape", f"`{e.output_shape}`")]
+        out.append("- input: " + " and ".join(f"`{s}`" for s in e.input_shapes) + (f", with {given}" if given else ""))
+        out.append(f"- output shape: `{e.output_shape}`")
         if e.weights:
-            rows.append(("weights", ", ".join(f"{md_escape(k)} `{v}`" for k, v in e.weights.items())))
-        rows += [("parameters", f"`{e.params}`"), ("trainable", f"`{e.trainable}`"),
-                 ("MACs (torchinfo)", f"`{e.macs_torchinfo}`"), ("MACs (fvcore)", f"`{e.macs_fvcore}`")]
-        out.append("| | |\n|---|---|")
-        out += [f"| {k} | {v} |" for k, v in rows]
-        out.append("")
+            out.append("- weights: " + ", ".join(f"{md_escape(k)} `{v}`" for k, v in e.weights.items()))
+        out.append(f"- parameters: `{e.params}`" + ("" if e.trainable == e.params else f" (trainable `{e.trainable}`)"))
+        out.append(f"- MACs: `{e.macs_torchinfo}` (torchinfo), `{e.macs_fvcore}` (fvcore)\n")
     return "\n".join(out)
