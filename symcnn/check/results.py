@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..errors import visible
 from .fmt import LABELS, Value, _equals, _fmt
 
 
@@ -94,7 +95,8 @@ class CheckResult:
 
     def report(self) -> str:
         verdict = "right" if self.correct else "WRONG"
-        return "\n".join([f"{self.layer} ({self.layer_type}): {verdict}", *(l for v in self.values for l in v.lines())])
+        lines = [f"{self.layer} ({self.layer_type}): {verdict}", *(l for v in self.values for l in v.lines())]
+        return "\n".join(visible(line) for line in lines)  # a name or an entry cannot start a line of its own
 
     __str__ = report
 
@@ -103,7 +105,7 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         rows = [
-            f"**{self.layer}** ({self.layer_type}): {'✅ right' if self.correct else '❌ wrong'}",
+            visible(f"**{self.layer}** ({self.layer_type}): {'✅ right' if self.correct else '❌ wrong'}"),
             "",
             "| value | yours | expected | verdict | diagnosis |",
             "|---|---|---|---|---|",
@@ -116,11 +118,13 @@ class CheckResult:
                 "right" if v.correct else "**wrong**",
                 "<br>".join(text for text in v.explanations() if text),
             ]
-            rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+            rows.append("| " + " | ".join(visible(c.replace("|", "\\|").replace("\n", " ")) for c in cells) + " |")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
+        def esc(text: str) -> str:
+            return html.escape(visible(text))
+
         head = (
             f"<p><b>{esc(self.layer)}</b> ({esc(self.layer_type)}): {'right' if self.correct else '<b>wrong</b>'}</p>"
         )
@@ -144,6 +148,6 @@ def report(results: Sequence[CheckResult]) -> str:
     tail = (
         (f"all {values} checked values right" if values > 1 else "the checked value is right")
         if not wrong
-        else f"{bad} of {values} checked values wrong, in {', '.join(r.layer for r in wrong)}"
+        else f"{bad} of {values} checked values wrong, in {visible(', '.join(r.layer for r in wrong))}"
     )
     return "\n\n".join([*(r.report() for r in results), tail])
