@@ -892,11 +892,11 @@ def test_an_interrupted_docs_run_leaves_every_file_whole(
     real_replace = os.replace
     calls = {"n": 0}
 
-    def replace_then_die(src: str, dst: str) -> None:
+    def replace_then_die(src: str, dst: str, **where: Any) -> None:
         if calls["n"] >= after:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C (or the power went) mid-write
         calls["n"] += 1
-        real_replace(src, dst)
+        real_replace(src, dst, **where)
 
     monkeypatch.setattr(site.os, "replace", replace_then_die)
     run = cli(capsys, "docs", str(second), "-o", str(out))

@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy
 import yaml
-from yaml.constructor import ConstructorError
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ..errors import LimitError
@@ -100,7 +100,7 @@ def exact_number(text: str, node: Node) -> Any:
     return int(value) if value.is_Integer else value
 
 
-class _Strict:
+class _Strict(SafeConstructor):
     """The changes to a safe loader (mixed into PyYAML's and libyaml's)."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -174,8 +174,8 @@ def _resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
     return {first: entries for first, entries in table.items() if entries}
 
 
-def _strict(base: type) -> type:
-    loader = type(f"Strict{base.__name__}", (_Strict, base), {"__doc__": _Strict.__doc__})
+def _strict(base: type) -> Any:
+    loader: Any = type(f"Strict{base.__name__}", (_Strict, base), {"__doc__": _Strict.__doc__})
     loader.yaml_implicit_resolvers = _resolvers()
     loader.add_constructor(_INT_TAG, _Strict.construct_exact_int)
     loader.add_constructor(_FLOAT_TAG, _Strict.construct_exact_float)

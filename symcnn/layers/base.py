@@ -10,7 +10,6 @@ Shapes include the batch axis first (``None`` when unknown, as in Keras).
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
 import math
 import re
@@ -272,9 +271,13 @@ class Layer:
         return inputs[0]
 
 
-@functools.cache  # inspect.signature is slow: once per class, not once per layer of a 20,000-layer file
+_ACCEPTED: dict[type, frozenset[str]] = {}  # inspect.signature is slow: once per class, not once per layer
+
+
 def accepted_arguments(cls: type) -> frozenset[str]:
     """Every named argument of the ``__init__`` methods along the class's MRO."""
+    if cls in _ACCEPTED:
+        return _ACCEPTED[cls]
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -283,7 +286,8 @@ def accepted_arguments(cls: type) -> frozenset[str]:
         for p in inspect.signature(init).parameters.values():
             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY) and p.name != "self":
                 names.add(p.name)
-    return frozenset(names)
+    _ACCEPTED[cls] = frozenset(names)
+    return _ACCEPTED[cls]
 
 
 def _subs(value: Any, mapping: Mapping[sympy.Symbol, Any]) -> Any:
