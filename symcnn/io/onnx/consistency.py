@@ -189,9 +189,9 @@ def check_writers(graph: Any, initializers: Sequence[str]) -> None:
         if name in writers:
             raise GraphError(f"two initializers are named {name!r}")
         writers[name] = f"initializer {name!r}"
-    initializers = set(writers)
+    stored = set(writers)
     for inp in graph.input:
-        if inp.name in writers and inp.name not in initializers:
+        if inp.name in writers and inp.name not in stored:
             raise GraphError(f"two graph inputs are named {inp.name!r}")
         writers.setdefault(inp.name, f"graph input {inp.name!r}")
     for index, node in enumerate(graph.node):
