@@ -48,9 +48,11 @@ def parse_json(text: str, source: str) -> Any:
     if values > MAX_JSON_VALUES:
         raise LimitError(f"the JSON holds about {values:,} values; the limit is {MAX_JSON_VALUES:,}", file=source)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=source) from None
+    except SymcnnError as exc:
+        raise exc.within(file=source) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply", file=source) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
@@ -58,6 +60,15 @@ def parse_json(text: str, source: str) -> Any:
     if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(data, source)
     return data
+
+
+MAX_JSON_DIGITS = 1_233  # about 4,096 bits, as in YAML (symcnn.io.yaml_loader.MAX_NUMBER_DIGITS)
+
+
+def _whole_number(text: str) -> int:
+    if len(text) > MAX_JSON_DIGITS + 1:  # a sign may come first
+        raise LimitError(f"the JSON holds a whole number of {len(text):,} digits; the limit is {MAX_JSON_DIGITS:,}")
+    return int(text)
 
 
 def _refuse_lone_surrogates(data: Any, source: str) -> None:
