@@ -103,7 +103,7 @@ def vectorize(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[...
     def evaluate(*arrays: Any) -> Any:
         exact = [np.asarray(a, dtype=object) if _beyond_int64(a) else np.asarray(a) for a in arrays]
         largest = {s: _largest(a) for s, a in zip(symbols, exact)}
-        wide = magnitude(exact_expr, largest) >= INT64_SAFE
+        wide = max(largest.values(), default=0) >= 2**63 or magnitude(exact_expr, largest) >= INT64_SAFE
         ints = [a.astype(object) if wide else a.astype(np.int64) for a in exact]
         return np.broadcast_to(fn(*ints), np.broadcast(*ints).shape) if ints else fn()
 

@@ -49,8 +49,17 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: bad input is one line on stderr and exit status 2, never a traceback."""
-    if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < PRINTED_DIGITS:
+    digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if 0 < digits < PRINTED_DIGITS:
         sys.set_int_max_str_digits(PRINTED_DIGITS)
+    try:
+        return _main(argv)
+    finally:
+        if 0 < digits < PRINTED_DIGITS:
+            sys.set_int_max_str_digits(digits)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         status = run(argv)
     except SymcnnError as exc:

@@ -106,6 +106,10 @@ def _render(template: str, templates: str | Path | None, /, **context: Any) -> s
         return _template(template, templates).render(**context)
     except jinja2.TemplateError as exc:  # SecurityError included: a template reached for something not given
         raise ArgumentError(f"template {template}: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+        if templates is None:
+            raise  # symcnn's own templates: a bug
+        raise ArgumentError(f"template {template} failed: {type(exc).__name__}: {exc}") from None
 
 
 def _number(value: Any) -> str:

@@ -221,6 +221,8 @@ def write_files(root: Path, files: Mapping[str, bytes], *, force: bool = False) 
     except OSError as exc:
         where = f" ({visible(exc.filename)})" if exc.filename and str(exc.filename) != str(root) else ""
         raise SiteError(f"cannot write the site into {visible(root)!r}: {exc.strerror or exc}{where}") from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise SiteError(f"cannot write the site into {visible(root)!r}: {exc}") from None
 
 
 def _write(site: _Folder, root: Path, files: Mapping[str, bytes], *, force: bool, existed: bool) -> None:

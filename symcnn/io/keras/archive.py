@@ -112,7 +112,7 @@ def _zip_config(path: str | Path) -> str:
                     f"packed; the limit is {MAX_COMPRESSION_RATIO}"
                 )
             with archive.open(info) as fh:
-                data = fh.read(MAX_CONFIG_BYTES + 1)  # never trust the header alone
+                data = fh.read(min(info.file_size, MAX_CONFIG_BYTES) + 1)  # zipfile stops at the declared size
     except SymcnnError as exc:
         raise exc.within(file=source) from None
     except (

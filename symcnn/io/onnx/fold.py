@@ -90,13 +90,19 @@ def _lazy_large(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) 
         elif op == "ConstantOfShape":
             shape = tuple(int(d) for d in _first(inputs, op).ints("ConstantOfShape shape"))
             is_float = attrs.get("value") is None or np.asarray(attrs["value"]).dtype.kind in "fc"
+        elif op == "Range" and len(inputs) >= 3 and all(c is not None for c in inputs[:3]):
+            start, limit, delta = (c.ints("Range")[0] for c in inputs[:3])  # type: ignore[union-attr]
+            if not all(isinstance(v, int) for v in (start, limit, delta)) or delta == 0:
+                return None
+            shape = (len(range(start, limit, delta)),)
+            is_float = any(c.is_float for c in inputs[:3])  # type: ignore[union-attr]
         elif op == "Expand" and len(inputs) > 1 and inputs[1] is not None:
             target = tuple(int(d) for d in inputs[1].ints("Expand shape"))
             shape = tuple(int(d) for d in np.broadcast_shapes(_first(inputs, op).shape, target))
             is_float = _first(inputs, op).is_float
         else:
             return None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         return None  # symbolic or impossible: the op's own rule says what is wrong
     if prod(shape) <= LAZY_ELEMENTS or any(d < 0 for d in shape):
         return None
