@@ -115,7 +115,7 @@ def forged_models(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     """YAML text of a small model whose model, input and layer names hold control characters, and those names."""
     names = {"model": draw(forged_names), "conv": draw(forged_names), "dense": draw(forged_names)}
     names["dense"] += "_d"  # never equal to the conv's name
-    spec = {"name": names["model"], "input": ["H", 8, 1], "symbols": {"H": 8}, "layers": [
+    spec = {"name": names["model"], "input": [8, 8, 1], "layers": [
         {"Conv2D": {"filters": 2, "kernel_size": 3, "name": names["conv"]}}, "Flatten",
         {"Dense": {"units": 2, "name": names["dense"]}}]}
     return json.dumps(spec, ensure_ascii=draw(st.booleans())), names  # JSON is YAML
@@ -234,7 +234,7 @@ def heavy_onnx_specs(draw: st.DrawFn) -> dict[str, Any]:
 def heavy_json(draw: st.DrawFn) -> str:
     """Keras JSON made mostly of nested empty containers, long strings or many layers (up to about 300 KB)."""
     kind = draw(st.sampled_from(["empty-lists", "empty-dicts", "nested", "long-name", "many-layers", "wide-input"]))
-    n = draw(st.integers(1, 100_000))
+    n = draw(st.integers(1, 50_000))
     if kind == "empty-lists":
         junk = "[" + "[]," * n + "[]]"
     elif kind == "empty-dicts":
@@ -249,7 +249,7 @@ def heavy_json(draw: st.DrawFn) -> str:
     layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None] + [None] * (min(n, 1000) if kind ==
                                                                                        "wide-input" else 1),
                                                         "name": "x"}}]
-    count = min(n, 3000) if kind == "many-layers" else 1
+    count = min(n, 1000) if kind == "many-layers" else 1  # (20,000 calls: tests/test_hostile.py)
     layers += [{"class_name": "Dropout", "config": {"name": f"d{i}", "rate": 0.1}} for i in range(count)]
     return json.dumps({"class_name": "Sequential", "config": {"name": "m", "layers": layers}})[:-2] + \
         f', "junk": {junk}}}}}'
@@ -299,8 +299,8 @@ def sweep_cases(draw: st.DrawFn) -> tuple[Any, list[list[int]]]:
             st.tuples(inner, st.integers(1, 9)).map(lambda t: sympy.ceiling(t[0] / t[1])),
         )
 
-    expr = draw(st.recursive(atoms, grow, max_leaves=8))
+    expr = draw(st.recursive(atoms, grow, max_leaves=6))
     sizes = st.one_of(st.integers(1, 600), st.integers(1, 2**70), st.sampled_from([2**31, 2**32 + 1, 4 * 10**7,
                                                                                    2**62, 2**63 - 1, 2**63]))
-    n = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 4))
     return expr, [draw(st.lists(sizes, min_size=n, max_size=n)) for _ in range(2)]

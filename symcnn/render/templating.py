@@ -62,7 +62,7 @@ class FolderLoader(jinja2.BaseLoader):
             if info.st_size > MAX_TEMPLATE_BYTES:
                 raise jinja2.TemplateError(f"{template} is {info.st_size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,}")
             with open(real, "rb") as fh:
-                data = fh.read(MAX_TEMPLATE_BYTES + 1)
+                data = fh.read(info.st_size + 1)
             try:
                 source = data.decode("utf-8")
             except UnicodeDecodeError as exc:
