@@ -67,7 +67,7 @@ def _too_long(text: str, digits: int, node: Node) -> LimitError:
                       f"{MAX_NUMBER_DIGITS:,} digits (MAX_NUMBER_DIGITS)")
 
 
-def exact_number(text: str, node: Node) -> Any:
+def _exact_number(text: str, node: Node) -> Any:
     """A YAML 1.2 number from its text: an int, an exact ``sympy.Rational``, or the float inf/nan."""
     text = text.strip()
     if _SPECIAL.fullmatch(text):
@@ -142,13 +142,13 @@ class _Strict(SafeConstructor):
         return super().construct_mapping(node, deep)
 
     def construct_exact_int(self, node: Node) -> Any:
-        value = exact_number(str(self.construct_scalar(node)), node)
+        value = _exact_number(str(self.construct_scalar(node)), node)
         if not isinstance(value, int):
             raise ConstructorError(None, None, f"{node.value!r} is not a whole number", node.start_mark)
         return value
 
     def construct_exact_float(self, node: Node) -> Any:
-        return exact_number(str(self.construct_scalar(node)), node)
+        return _exact_number(str(self.construct_scalar(node)), node)
 
     def construct_ambiguous(self, node: Node) -> Any:
         text = node.value

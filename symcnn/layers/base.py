@@ -116,7 +116,11 @@ def real_number(value: Any, arg: str, *, low: float, high: float | None = None, 
 
 
 def rate(value: Any, arg: str = "rate") -> Any:
-    """A dropout rate: a number in [0, 1) (1 would drop every value); NaN and infinities are refused."""
+    """A dropout rate: a number in [0, 1) (1 would drop every value); NaN and infinities are refused.
+
+    >>> rate(0.25)
+    0.25
+    """
     return real_number(value, arg, low=0, high=1, high_open=True)
 
 
