@@ -107,6 +107,12 @@ class _Identity(Layer, register=False):
 class _Dropout(_Identity, register=False):
     """Same shape out as in; the rate is checked as Keras checks it, but below 1 (1 would drop every value)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        given = args[0] if args else kwargs.get("rate")
+        if given is not None:
+            rate(given)
+        super().__init__(*args, **kwargs)
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Layer:
         if config.get("rate") is not None:
