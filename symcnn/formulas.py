@@ -111,6 +111,40 @@ def keras_conv_output_length(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, pa
     return same_output_length(n, stride)
 
 
+def keras_conv_pad_before(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, padding: str) -> Dim:
+    """The zeros a Keras convolution or pooling puts before the first input position.
+
+    'valid' none, 'causal' d·(k − 1), 'same' the smaller half of TensorFlow's total (the odd one goes after).
+
+    >>> keras_conv_pad_before(224, 3, 2, 1, "same"), keras_conv_pad_before(225, 3, 2, 1, "same")
+    (0, 1)
+    """
+    if padding == "valid":
+        return 0
+    if padding == "causal":
+        return simplify_int(dilation * (kernel - 1))
+    return same_padding(n, kernel, stride, dilation)[0]
+
+
+def keras_deconv_torch_padding(
+    kernel: Dim, stride: Dim, padding: str, output_padding: Dim | None = None, dilation: Dim = 1
+) -> Dim:
+    """The padding torch's ConvTranspose gets from a Keras transposed convolution on the torch backend.
+
+    Keras's ``_convert_conv_transpose_padding_args_from_keras_to_torch``: 0 for 'valid'; for 'same'
+    max(−⌊(k' mod 2 − k' + output_padding)/2⌋, 0), output_padding defaulting to s − k' mod 2 (k' = d·(k − 1) + 1).
+
+    >>> keras_deconv_torch_padding(3, 2, "same"), keras_deconv_torch_padding(4, 2, "same"), keras_deconv_torch_padding(3, 2, "valid")
+    (1, 1, 0)
+    """
+    if padding == "valid":
+        return 0
+    k = simplify_int(dilation * (kernel - 1) + 1)
+    odd = k % 2
+    op = stride - odd if output_padding is None else output_padding
+    return simplify_int(sympy.Max(-floor_div(odd - k + op, 2), 0))
+
+
 def pool_output_length(n: Dim, pool: Dim, stride: Dim, padding: str) -> Dim:
     """A Keras pooling layer's output length: ⌊(n − k) / s⌋ + 1 ('valid') or ⌈n / s⌉ ('same')."""
     if padding == "valid":

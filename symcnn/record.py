@@ -10,8 +10,8 @@ from typing import Any
 import sympy
 
 from .errors import ShapeError
-from .formulas import Dim, is_number, simplify_int
-from .layers.base import Layer, Shape, Weight, format_shape
+from .formulas import Dim, is_number, prod, simplify_int
+from .layers.base import WEIGHT_KINDS, Layer, Shape, Weight, format_shape
 from .views import view
 
 
@@ -69,6 +69,25 @@ class LayerRecord:
 
     def count_params(self) -> sympy.Expr:
         return self.params
+
+    @property
+    def activations(self) -> sympy.Expr | None:
+        """The values this layer outputs per sample: its output shape's product without the batch axis.
+
+        None when a size is unknown. An input layer's activations are the input's values.
+        """
+        dims = self.output_shape[1:]
+        if any(d is None for d in dims):
+            return None
+        return to_expr(prod(dims))
+
+    @property
+    def params_by_kind(self) -> dict[str, sympy.Expr]:
+        """This layer's weights by kind (``WEIGHT_KINDS``), counted as ``params`` counts them.
+
+        They add up to ``params + buffers``: moving statistics are parameters in Keras and buffers in torch.
+        """
+        return {kind: self._count(lambda w, k=kind: self.layer.weight_kind(w) == k) for kind in WEIGHT_KINDS}
 
     def macs_by(self, convention: str = "torchinfo") -> sympy.Expr:
         if convention not in self._macs:

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ArgumentError, SymcnnError
-from . import check, docs, formula, summary
+from . import check, compare, docs, formula, memory, receptive, solve, summary
 from .common import Parser
 
-COMMANDS = (summary, formula, check, docs)
+COMMANDS = (summary, formula, check, docs, compare, solve, memory, receptive)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ import sympy
 
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
-from ..base import Shape, as_dim, format_shape, require_rank
+from ..base import Shape, Window, as_dim, format_shape, require_rank
 from .base import TorchLayer, _axis, _div, _int
 
 
@@ -211,6 +211,14 @@ class _PadNd(TorchLayer, register=False):
         if len(shape) < self.rank + 1:
             raise ShapeError(f"{self.class_name} needs at least {self.rank + 1} axes, got {format_shape(shape)}")
         return _padded(shape, self.padding)
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        # (left, right, top, bottom, front, back) runs from the last axis back; any mode's padding
+        # counts as positions before the input, as zeros do.
+        if len(self._one_input(inputs)) != self.rank + 2:
+            return None
+        ones = (1,) * self.rank
+        return Window(ones, ones, ones, tuple(self.padding[2 * i] for i in reversed(range(self.rank))))
 
 
 def _pad_tuple(padding: Any, rank: int | None) -> tuple[Dim, ...]:
