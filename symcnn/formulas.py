@@ -126,23 +126,25 @@ def keras_conv_pad_before(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, paddi
     return same_padding(n, kernel, stride, dilation)[0]
 
 
-def keras_deconv_torch_padding(
+def keras_deconv_pad_before(
     kernel: Dim, stride: Dim, padding: str, output_padding: Dim | None = None, dilation: Dim = 1
 ) -> Dim:
-    """The padding torch's ConvTranspose gets from a Keras transposed convolution on the torch backend.
+    """How far a Keras transposed convolution's first output sits before its first full window: torch's ``padding``.
 
-    Keras's ``_convert_conv_transpose_padding_args_from_keras_to_torch``: 0 for 'valid'; for 'same'
-    max(−⌊(k' mod 2 − k' + output_padding)/2⌋, 0), output_padding defaulting to s − k' mod 2 (k' = d·(k − 1) + 1).
+    Output o gets input i through kernel tap m when o = i·s + m·d − p. Keras pads as TensorFlow and JAX do
+    (``_convert_conv_transpose_padding_args_from_keras_to_jax``; its torch backend crops to match): with
+    k' = d·(k − 1) + 1, 'valid' gives p = 0; 'same' pads min(⌈L/2⌉, k' − 1) on the left of
+    L = s + k' − 2 (or k' + k' mod 2 − 2 + output_padding), so p = k' − 1 − that.
 
-    >>> keras_deconv_torch_padding(3, 2, "same"), keras_deconv_torch_padding(4, 2, "same"), keras_deconv_torch_padding(3, 2, "valid")
-    (1, 1, 0)
+    >>> keras_deconv_pad_before(3, 2, "same"), keras_deconv_pad_before(4, 2, "same"), keras_deconv_pad_before(3, 2, "valid")
+    (0, 1, 0)
     """
     if padding == "valid":
         return 0
     k = simplify_int(dilation * (kernel - 1) + 1)
-    odd = k % 2
-    op = stride - odd if output_padding is None else output_padding
-    return simplify_int(sympy.Max(-floor_div(odd - k + op, 2), 0))
+    total = stride + k - 2 if output_padding is None else k + k % 2 - 2 + output_padding
+    left = sympy.Min(ceil_div(total, 2), k - 1)
+    return simplify_int(k - 1 - left)
 
 
 def pool_output_length(n: Dim, pool: Dim, stride: Dim, padding: str) -> Dim:

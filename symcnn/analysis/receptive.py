@@ -8,9 +8,10 @@ Distill 2019), with k' = d·(k − 1) + 1 the dilated kernel:
 
     size += (k' − 1)·jump,   start −= pad·jump,   jump *= stride.
 
-A transposed window (stride s) reads at most ⌈k'/s⌉ inputs per output, so it adds (⌈k'/s⌉ − 1)·jump,
-divides the jump by s, and moves the start by ⌈(pad − k' + 1)/s⌉·jump; its size is the largest over the
-output positions. Where paths join (Add, Concatenate ...), the largest field over the paths is kept, axis
+A transposed window (stride s) reads a varying number of inputs per output: at most ⌈k'/s⌉ (fewer
+with dilation: the taps that divide evenly are counted when the sizes are numbers). It adds (that − 1)·jump,
+divides the jump by s, and moves the start to its first output's first input; the size is the largest
+over the outputs, and later outputs' fields lie near, not exactly at, start + o·jump. Where paths join (Add, Concatenate ...), the largest field over the paths is kept, axis
 by axis, and a note says where the paths disagree on alignment (different jumps or centres). Everything is
 symbolic where the sizes are: Keras's 'same' padding with a stride depends on the input size.
 
@@ -29,7 +30,7 @@ from typing import Any, NamedTuple
 import sympy
 
 from ..errors import SymcnnError
-from ..formulas import simplify_int
+from ..formulas import is_number, simplify_int
 from ..layers.base import Window, spatial
 from ..layers.core import InputLayer
 from ..model import Model
@@ -71,12 +72,26 @@ def window_field(window: Window) -> tuple[AxisField, ...]:
     out = []
     for k, s, d, p in zip(window.kernel, window.stride, window.dilation, window.pad):
         reach = d * (k - 1) + 1
-        if window.transposed:
+        if not window.transposed:
+            out.append(AxisField(_tidy(reach), _tidy(s), _tidy(-p)))
+        elif all(is_number(v) for v in (k, s, d, p)):
+            out.append(_transposed_exactly(int(k), int(s), int(d), int(p)))
+        else:  # at most ⌈k'/s⌉ inputs per output, the first output's from ⌈(p − k' + 1)/s⌉
             taps = sympy.ceiling(sympy.Integer(reach) / s)
             out.append(AxisField(_tidy(taps), _tidy(sympy.Integer(1) / s), _tidy(sympy.ceiling(sympy.Integer(p - reach + 1) / s))))
-        else:
-            out.append(AxisField(_tidy(reach), _tidy(s), _tidy(-p)))
     return tuple(out)
+
+
+def _transposed_exactly(k: int, s: int, d: int, p: int) -> AxisField:
+    """Output o reads inputs i = (o + p − m·d)/s for the taps m that divide evenly: count them per residue of o."""
+    spans = []
+    for residue in range(s):
+        taps = [m for m in range(k) if (residue - m * d) % s == 0]
+        if taps:
+            spans.append((max(taps) - min(taps)) * d // s + 1)
+    first = [m for m in range(k) if (p - m * d) % s == 0]
+    start = (p - max(first) * d) // s if first else -((d * (k - 1) + 1 - p - 1) // s)
+    return AxisField(max(spans, default=1), sympy.Rational(1, s) if s != 1 else 1, start)
 
 
 def compose(outer: Sequence[AxisField], inner: Sequence[AxisField]) -> tuple[AxisField, ...]:

@@ -13,7 +13,7 @@ from ..formulas import (
     keras_conv_output_length,
     keras_conv_pad_before,
     keras_deconv_output_length,
-    keras_deconv_torch_padding,
+    keras_deconv_pad_before,
     prod,
     simplify_int,
 )
@@ -269,11 +269,11 @@ class _ConvTranspose(_Conv, register=False):
         ]
 
     def window(self, inputs: list[Shape]) -> Window | None:
-        # Keras on the torch backend turns 'same' into torch's padding (keras/src/backend/common/backend_utils.py).
+        # Keras pads 'same' as TensorFlow and JAX do (keras/src/backend/common/backend_utils.py).
         self._input(inputs)
         pads = self.output_padding or (None,) * self.rank
         torch_pads = tuple(
-            keras_deconv_torch_padding(k, s, self.padding, op, d)
+            keras_deconv_pad_before(k, s, self.padding, op, d)
             for k, s, op, d in zip(self.kernel_size, self.strides, pads, self.dilation_rate)
         )
         return Window(self.kernel_size, self.strides, self.dilation_rate, torch_pads, transposed=True)
