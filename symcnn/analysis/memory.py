@@ -4,10 +4,11 @@ Each part says the rule it counts by, so a reader can check it by hand:
 
 >>> from symcnn import Sequential, layers as L
 >>> m = Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 3), L.Flatten(), L.Dense(2)])
->>> [(p.name, p.values) for p in training_memory(m, batch=32, optimizer="adam")]
-[('weights', 402), ('gradients', 402), ('optimizer state', 1380), ('activations', 15424)]
->>> sum(p.bytes for p in training_memory(m, batch=32, optimizer="adam"))
-70432
+>>> parts = training_memory(m, batch=32, optimizer="adam")
+>>> [(p.name, p.values) for p in parts]
+[('weights', 402), ('gradients', 402), ('optimizer state', 804), ('activations', 15424), ('optimizer step', 576)]
+>>> training_total(parts)
+68128
 """
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 _OPTIMIZER_RULES = {
     "sgd": "plain SGD keeps no state",
     "momentum": "SGD with momentum keeps one velocity per trainable parameter",
-    "adam": "Adam keeps two moments per trainable parameter, and while it steps two temporary copies of the "
-            "largest trainable weight tensor (torch's per-tensor Adam, the CPU default)",
+    "adam": "Adam keeps two moments per trainable parameter",
 }
+_STEP_RULES = {
+    "sgd": "plain SGD updates in place",
+    "momentum": "SGD with momentum updates in place",
+    "adam": "while it steps, Adam holds two temporary copies of the largest trainable weight tensor (torch's "
+            "per-tensor Adam, the CPU default); the backward pass has freed the activations by then",
+}
+TOTAL_RULE = ("weights + gradients + optimizer state + the larger of the activations and the step's temporaries "
+              "(all counted as if alive at once, so torch's measured peak is usually lower)")
 
 
 @dataclass(frozen=True)
@@ -81,17 +89,19 @@ def training_memory(
 ) -> list[MemoryPart]:
     """The memory one training step holds for a batch of ``batch`` samples (a symbol ``N`` by default).
 
-    Weights (parameters and buffers), gradients, optimizer state and the activations kept for the
-    backward pass, each with its rule. The parts are added as if all lived at once; torch frees
-    activations while gradients fill in and allocates temporaries of its own, so the measured peak
-    differs (tests/test_analytics_memory.py states by how much).
+    Weights (parameters and buffers), gradients, optimizer state, the activations kept for the backward
+    pass and the optimizer step's temporaries, each with its rule; :func:`training_total` adds them up.
+    The parts are counted as if alive at once; torch frees activations while gradients fill in and
+    allocates temporaries of its own, so its measured peak differs (tests/test_analytics_memory.py says by
+    how much).
     """
     if optimizer not in OPTIMIZERS:
         raise ArgumentError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
     width = dtype_bytes(dtype)
     n = dim_symbol("N") if batch is None else sympy.Integer(batch) if isinstance(batch, int) else batch
     trainable = model.trainable_params
-    state = {"sgd": sympy.Integer(0), "momentum": trainable, "adam": 2 * trainable + 2 * _largest_trainable_tensor(model)}
+    state = {"sgd": sympy.Integer(0), "momentum": trainable, "adam": 2 * trainable}
+    step = {"sgd": sympy.Integer(0), "momentum": sympy.Integer(0), "adam": 2 * _largest_trainable_tensor(model)}
     parts = [
         ("weights", model.total_params + model.total_buffers,
          "every parameter, trainable or not, and every buffer (torch's moving statistics), once"),
@@ -99,8 +109,16 @@ def training_memory(
         ("optimizer state", state[optimizer], _OPTIMIZER_RULES[optimizer]),
         ("activations", n * _activations(model),
          f"every layer's output for each of the {n} samples, the input included, is kept for the backward pass"),
+        ("optimizer step", step[optimizer], _STEP_RULES[optimizer]),
     ]
     return [MemoryPart(name, _tidy(v), _tidy(v * width), rule) for name, v, rule in parts]
+
+
+def training_total(parts: list[MemoryPart], *, values: bool = False) -> sympy.Expr:
+    """Bytes (or values) of the estimate: ``TOTAL_RULE``, from the parts of :func:`training_memory`."""
+    by = {p.name: (p.values if values else p.bytes) for p in parts}
+    peak = sympy.Max(by["activations"], by["optimizer step"])
+    return _tidy(by["weights"] + by["gradients"] + by["optimizer state"] + peak)
 
 
 def _tidy(value: Any) -> sympy.Expr:

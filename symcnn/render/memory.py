@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sympy
-
-from ..analysis.memory import dtype_bytes, training_memory
+from ..analysis.memory import TOTAL_RULE, dtype_bytes, training_memory, training_total
 from ..analysis.totals import total_activations
 from . import grid
 from .text import expr_text, shape_text
@@ -24,7 +22,7 @@ def memory_tables(model: Any, dtype: str, batch: Any, optimizer: str) -> tuple[g
                         title=f'Model: "{model.name}": activations per sample')
     parts = training_memory(model, batch, optimizer, dtype)
     estimate = [[p.name, p.values, p.bytes, p.rule] for p in parts]
-    estimate.append(["total", sympy.Add(*(p.values for p in parts)), sympy.Add(*(p.bytes for p in parts)), ""])
+    estimate.append(["total", training_total(parts, values=True), training_total(parts), TOTAL_RULE])
     training = grid.Table(["Part", "Values", f"Bytes ({dtype})", "Rule"], estimate,
                           title=f"Training memory for a batch of {_batch_text(batch)} with {optimizer} ({dtype})")
     return layers, training
@@ -44,7 +42,8 @@ def render(model: Any, fmt: str, dtype: str = "float32", batch: Any = None, opti
             "activation_bytes": grid.json_value(layers.rows[-1][3]),
             "training": [{"part": p.name, "values": grid.json_value(p.values), "bytes": grid.json_value(p.bytes),
                           "rule": p.rule} for p in parts],
-            "training_bytes": grid.json_value(sympy.Add(*(p.bytes for p in parts))),
+            "training_bytes": grid.json_value(training_total(parts)),
+            "training_rule": TOTAL_RULE,
         }, indent=2)
     if fmt == "csv":
         return grid.csv(layers) + "\n\n" + grid.csv(training)
