@@ -101,10 +101,30 @@ def assume(expr: sympy.Expr, mapping: Mapping[sympy.Symbol, sympy.Expr], cache: 
         return node.func(*(walk(a) for a in node.args))
 
     result = walk(expr)
-    found = [steps[f] for f in _roundings(expr) if f in steps]
+    touched = set(mapping)
+    found = [steps[f] for f in _roundings(expr) if f in steps and f.free_symbols & touched]
     if not any(isinstance(a, _ROUNDINGS) for a in sympy.preorder_traversal(result)):
         result = sympy.expand(result)
     return Assumed(result, found)
+
+
+def bound(condition: Any) -> Any:
+    """``2·k ≥ 10`` as ``k ≥ 5``: a linear bound on one whole-number symbol, read off (others unchanged).
+
+    >>> k = sympy.Symbol("k", integer=True, positive=True)
+    >>> bound(sympy.Ge(2 * k, 9))
+    k >= 5
+    """
+    if not isinstance(condition, sympy.GreaterThan):
+        return condition
+    gap = sympy.expand(condition.lhs - condition.rhs)
+    (x, *more) = sorted(gap.free_symbols, key=lambda s: s.name) or [None]
+    if x is None or more or not x.is_integer or not gap.is_polynomial(x) or sympy.degree(gap, x) != 1:
+        return condition
+    a, b = gap.coeff(x, 1), gap.coeff(x, 0)
+    if not (a.is_Rational and b.is_Rational and a > 0):
+        return condition
+    return sympy.Ge(x, sympy.ceiling(-b / a))
 
 
 def _roundings(expr: sympy.Expr) -> list[sympy.Expr]:

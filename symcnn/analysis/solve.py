@@ -17,14 +17,14 @@ rebuilt from the model itself, as a check.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from ..errors import ArgumentError, ParseError, SymcnnError
-from ..expr import parse
+from ..expr import dim_symbol, parse
 from ..layers.base import WEIGHT_KINDS
 from ..model import Model
 from .monotone import CONSTANT, GROWS, direction
@@ -77,18 +77,17 @@ class Condition:
     lhs: sympy.Expr  # in placeholder symbols named after quantities
     rhs: sympy.Expr
 
-    def relation(self, value: sympy.Expr) -> bool:
-        return bool(_OPERATORS[self.op](value, self.rhs))
-
 
 _PLACEHOLDERS = {name: sympy.Symbol(f"_q_{name}") for name in QUANTITY_NAMES}
 
 
-def parse_condition(text: str) -> Condition:
-    """Read ``"macs_fvcore <= 300,000,000"``: quantities and arithmetic, one comparison, a number or quantities.
+def parse_condition(text: str, symbols: Iterable[str] = ()) -> Condition:
+    """Read ``"macs_fvcore <= 300,000,000"``: quantities, the model's ``symbols`` and arithmetic, one comparison.
 
     >>> parse_condition("2*total_params + 1 < 10^6").op
     '<'
+    >>> parse_condition("macs_fvcore <= 5000*R^2", ["R"]).rhs
+    5000*R**2
     """
     if not isinstance(text, str):
         raise ParseError(f"a condition must be text, got {text!r}")
@@ -100,14 +99,12 @@ def parse_condition(text: str) -> Condition:
             f"e.g. \"macs_fvcore <= 300000000\""
         )
     left, op, right = parts
-    names = ", ".join(QUANTITY_NAMES)
-    try:
-        lhs = parse(left, _PLACEHOLDERS, allow_new=False)
-        rhs = parse(right, _PLACEHOLDERS, allow_new=False)
-    except ParseError as exc:
-        raise ParseError(f"{exc} in condition {text!r}; the quantities are {names}") from None
-    if not (lhs - rhs).free_symbols:
-        raise ParseError(f"condition {text!r} names no quantity; the quantities are {names}")
+    known: dict[str, sympy.Expr] = {n: dim_symbol(n) for n in symbols if n not in _PLACEHOLDERS}
+    known.update(_PLACEHOLDERS)
+    lhs = parse(left, known, allow_new=False)
+    rhs = parse(right, known, allow_new=False)
+    if not (lhs - rhs).free_symbols & set(_PLACEHOLDERS.values()):
+        raise ParseError(f"condition {text!r} names no quantity; the quantities are {', '.join(QUANTITY_NAMES)}")
     return Condition(text.strip(), left.strip(), op, lhs, rhs)
 
 
@@ -156,7 +153,7 @@ def solve(
         raise ArgumentError(f"--step must be positive, got {unit}")
     work = model.subs({target: unit * k})
     table = quantities(work, convention)
-    gaps = [_gap(c, table) for c in conditions]
+    gaps = [_gap(c, table, {target.name: unit * k}) for c in conditions]
     others = sorted({s.name for g in gaps for s in g.free_symbols} - {k.name})
     if any(s != k for g in gaps for s in g.free_symbols):
         raise ArgumentError(f"give values to {', '.join(others)} with --set: only {symbol} may stay open")
@@ -184,10 +181,15 @@ def solve(
     return _checked(model, target, unit, answer, answer + (1 if largest else -1), low, conditions, convention, proof)
 
 
-def _gap(condition: Condition, table: dict[str, Callable[[], sympy.Expr]]) -> sympy.Expr:
+def _by_name(expr: sympy.Expr, values: dict[str, sympy.Expr]) -> sympy.Expr:
+    """Replace the symbols a condition names by what they stand for (quantities, the solved symbol's grid)."""
+    return expr.xreplace({s: values[s.name] for s in expr.free_symbols if s.name in values})
+
+
+def _gap(condition: Condition, table: dict[str, Callable[[], sympy.Expr]], symbols: dict[str, sympy.Expr]) -> sympy.Expr:
     used = {name: table[name]() for name, ph in _PLACEHOLDERS.items() if condition.lhs.has(ph) or condition.rhs.has(ph)}
     mapping = {_PLACEHOLDERS[name]: value for name, value in used.items()}
-    return (condition.lhs - condition.rhs).xreplace(mapping)
+    return _by_name((condition.lhs - condition.rhs).xreplace(mapping), symbols)
 
 
 def _lowest(model: Model, k: sympy.Symbol) -> int:
@@ -301,7 +303,8 @@ def _checked(
 ) -> Solution:
     """Rebuild the model at the answer and the next value; report the condition that stops the search."""
     at_answer = _concrete(model, target, unit * answer, conditions, convention)
-    if not all(c.relation(v) for c, v in zip(conditions, at_answer)):
+    here = {target.name: unit * answer}
+    if not all(_relation(c, v, here) for c, v in zip(conditions, at_answer)):
         raise RuntimeError(f"closed form and model disagree at {target.name} = {unit * answer}")  # a bug
     problem = None
     at_next: list[sympy.Expr] | None = None
@@ -314,11 +317,16 @@ def _checked(
             problem = str(exc)
     binding = 0
     if at_next is not None:
-        binding = next((i for i, (c, v) in enumerate(zip(conditions, at_next)) if not c.relation(v)), 0)
+        there = {target.name: unit * nxt}
+        binding = next((i for i, (c, v) in enumerate(zip(conditions, at_next)) if not _relation(c, v, there)), 0)
     return Solution(
         target.name, unit * answer, conditions[binding], at_answer[binding], unit * nxt,
         None if at_next is None else at_next[binding], problem, proof,
     )
+
+
+def _relation(condition: Condition, value: sympy.Expr, symbols: dict[str, sympy.Expr]) -> bool:
+    return bool(_OPERATORS[condition.op](value, _by_name(condition.rhs, symbols)))
 
 
 def _concrete(model: Model, target: sympy.Symbol, value: sympy.Rational, conditions: Sequence[Condition],
@@ -328,7 +336,7 @@ def _concrete(model: Model, target: sympy.Symbol, value: sympy.Rational, conditi
     out = []
     for c in conditions:
         mapping = {ph: table[name]() for name, ph in _PLACEHOLDERS.items() if c.lhs.has(ph)}
-        out.append(sympy.nsimplify(c.lhs.xreplace(mapping)) if c.lhs.xreplace(mapping).is_Float else c.lhs.xreplace(mapping))
+        out.append(_by_name(c.lhs.xreplace(mapping), {target.name: value}))
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy
 
-from ..analysis.closed_form import assume
+from ..analysis.closed_form import assume, bound
 from ..errors import ArgumentError, SymcnnError
 from ..expr import is_identifier, parse
 from ..layers.base import spatial
@@ -94,7 +94,7 @@ def assumed_formula(model: Any, texts: list[str], fmt: str) -> str:
     results = [(name, assume(value, mapping, cache)) for name, value in totals(model)]
     requires = []
     for c in model.constraints:
-        cond = c.condition.xreplace(mapping)
+        cond = bound(c.condition.xreplace(mapping))
         if cond is not sympy.true:
             requires.append(cond)
     return assumed_text(results, mapping, fmt, requires)

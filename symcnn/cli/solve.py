@@ -48,8 +48,8 @@ def _positive(text: str | None, option: str) -> sympy.Rational | None:
 
 def run(args: argparse.Namespace) -> int:
     symbol = args.largest or args.smallest
-    conditions = [parse_condition(text) for text in args.where]
     model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
+    conditions = [parse_condition(text, [s.name for s in model.free_symbols]) for text in args.where]
     given = {item.partition("=")[0].strip() for item in args.set}
     defaults = {s: v for s, v in model.defaults.items() if s.name != symbol and s.name not in given}
     try:
