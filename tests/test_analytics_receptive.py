@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sympy
 
 import symcnn
 from symcnn import Model, Sequential
@@ -46,17 +45,17 @@ def recurrence(layers: list[tuple[int, int, int, int]]) -> list[tuple[int, int, 
 
 CHAINS = [
     # (layers as keras classes with arguments, the same as (kernel, stride, dilation, padding before))
-    ([("Conv2D", dict(filters=4, kernel_size=3)), ("MaxPooling2D", dict(pool_size=2)), ("Conv2D", dict(filters=4, kernel_size=5, strides=2))],
+    ([("Conv2D", {"filters": 4, "kernel_size": 3}), ("MaxPooling2D", {"pool_size": 2}), ("Conv2D", {"filters": 4, "kernel_size": 5, "strides": 2})],
      [(3, 1, 1, 0), (2, 2, 1, 0), (5, 2, 1, 0)]),
-    ([("Conv2D", dict(filters=4, kernel_size=3, dilation_rate=2)), ("Conv2D", dict(filters=4, kernel_size=3, dilation_rate=4)),
-      ("AveragePooling2D", dict(pool_size=3, strides=2))],
+    ([("Conv2D", {"filters": 4, "kernel_size": 3, "dilation_rate": 2}), ("Conv2D", {"filters": 4, "kernel_size": 3, "dilation_rate": 4}),
+      ("AveragePooling2D", {"pool_size": 3, "strides": 2})],
      [(3, 1, 2, 0), (3, 1, 4, 0), (3, 2, 1, 0)]),
-    ([("ZeroPadding2D", dict(padding=3)), ("Conv2D", dict(filters=4, kernel_size=7, strides=2)), ("ZeroPadding2D", dict(padding=1)),
-      ("MaxPooling2D", dict(pool_size=3, strides=2)), ("Conv2D", dict(filters=4, kernel_size=3, padding="same"))],
+    ([("ZeroPadding2D", {"padding": 3}), ("Conv2D", {"filters": 4, "kernel_size": 7, "strides": 2}), ("ZeroPadding2D", {"padding": 1}),
+      ("MaxPooling2D", {"pool_size": 3, "strides": 2}), ("Conv2D", {"filters": 4, "kernel_size": 3, "padding": "same"})],
      [(1, 1, 1, 3), (7, 2, 1, 0), (1, 1, 1, 1), (3, 2, 1, 0), (3, 1, 1, 1)]),
-    ([("Conv1D", dict(filters=2, kernel_size=4, padding="causal", dilation_rate=3)), ("Conv1D", dict(filters=2, kernel_size=2, strides=2))],
+    ([("Conv1D", {"filters": 2, "kernel_size": 4, "padding": "causal", "dilation_rate": 3}), ("Conv1D", {"filters": 2, "kernel_size": 2, "strides": 2})],
      [(4, 1, 3, 9), (2, 2, 1, 0)]),
-    ([("Cropping2D", dict(cropping=2)), ("Conv2D", dict(filters=4, kernel_size=3, strides=3))],
+    ([("Cropping2D", {"cropping": 2}), ("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 3})],
      [(1, 1, 1, -2), (3, 3, 1, 0)]),
 ]
 
@@ -257,14 +256,14 @@ def test_transposed_fields_bound_every_position_and_the_largest_is_met(name: str
 
 
 KERAS_CHAINS = {
-    "same, strided": [("Conv1D", dict(filters=1, kernel_size=4, strides=2, padding="same")),
-                      ("Conv1D", dict(filters=1, kernel_size=3, strides=2, padding="same"))],
-    "same pooling": [("AveragePooling1D", dict(pool_size=3, strides=2, padding="same")),
-                     ("Conv1D", dict(filters=1, kernel_size=2, dilation_rate=2, padding="same"))],
-    "causal": [("Conv1D", dict(filters=1, kernel_size=3, dilation_rate=2, padding="causal"))],
-    "transposed same": [("Conv1DTranspose", dict(filters=1, kernel_size=3, strides=2, padding="same"))],
-    "transposed same, even kernel": [("Conv1DTranspose", dict(filters=1, kernel_size=4, strides=2, padding="same"))],
-    "upsampling": [("Conv1D", dict(filters=1, kernel_size=3)), ("UpSampling1D", dict(size=3))],
+    "same, strided": [("Conv1D", {"filters": 1, "kernel_size": 4, "strides": 2, "padding": "same"}),
+                      ("Conv1D", {"filters": 1, "kernel_size": 3, "strides": 2, "padding": "same"})],
+    "same pooling": [("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+                     ("Conv1D", {"filters": 1, "kernel_size": 2, "dilation_rate": 2, "padding": "same"})],
+    "causal": [("Conv1D", {"filters": 1, "kernel_size": 3, "dilation_rate": 2, "padding": "causal"})],
+    "transposed same": [("Conv1DTranspose", {"filters": 1, "kernel_size": 3, "strides": 2, "padding": "same"})],
+    "transposed same, even kernel": [("Conv1DTranspose", {"filters": 1, "kernel_size": 4, "strides": 2, "padding": "same"})],
+    "upsampling": [("Conv1D", {"filters": 1, "kernel_size": 3}), ("UpSampling1D", {"size": 3})],
 }
 
 
