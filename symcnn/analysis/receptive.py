@@ -183,13 +183,19 @@ def _largest(paths: list[tuple[str, tuple[AxisField, ...]]]) -> tuple[tuple[Axis
     return tuple(chosen), note
 
 
+def _zero(value: Any) -> bool:
+    value = sympy.Integer(0) + value
+    return bool(value == 0) if value.is_number else sympy.simplify(value) == 0  # simplify only when symbolic
+
+
 def _equal_all(fields: list[AxisField]) -> bool:
     a = fields[0]
-    return all(sympy.simplify(a.jump - b.jump) == 0 and sympy.simplify(a.centre - b.centre) == 0 for b in fields[1:])
+    return all(_zero(a.jump - b.jump) and _zero(a.centre - b.centre) for b in fields[1:])
 
 
 def _larger(a: AxisField, b: AxisField) -> AxisField:
-    diff = sympy.simplify(sympy.Integer(0) + b.size - a.size)
+    diff = sympy.Integer(0) + b.size - a.size
+    diff = diff if diff.is_number else sympy.simplify(diff)
     if diff.is_positive:
         return b
     if diff.is_nonpositive:

@@ -66,4 +66,5 @@ def _collected(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
 def leading_lines(totals: Sequence[tuple[str, sympy.Expr]], symbols: Sequence[sympy.Symbol]) -> list[str]:
     """The leading term of each total in ``symbols`` (floors read as their arguments: the size grows)."""
     names = ", ".join(s.name for s in symbols)
-    return [f"leading term of {name} in {names}: {expr_text(leading_term(value, symbols))}" for name, value in totals]
+    return [f"leading term of {name} in {names}: {expr_text(leading_term(value, symbols))}"
+            for name, value in totals if value.has(*symbols)]
