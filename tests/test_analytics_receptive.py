@@ -296,3 +296,35 @@ def test_keras_fields_equal_where_gradients_reach(name: str, n: int) -> None:
                 assert span[0] == max(field.start, 0)
         else:
             _check_span(span, lo, field.size, n, (name, o))
+
+
+@pytest.mark.slow
+def test_keras_inception_v3_field_equals_the_published_notebook() -> None:
+    """google-research/receptive_field's RF_Keras_Applications.ipynb: InceptionV3 on [None, None, 3] at conv2d_85
+    has receptive field 1183, effective stride 32 and effective padding 554."""
+    pytest.importorskip("keras")
+    from truth.keras_truth import applications_truth
+
+    from symcnn.io.keras import model_from_keras_json
+
+    truth = applications_truth("InceptionV3", (None, None, 3), include_top=False)
+    field = receptive_fields(model_from_keras_json(truth["json"], "InceptionV3.json"))["conv2d_85"]
+    assert field.axes == (AxisField(1183, 32, -554),) * 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ResNet50", "MobileNetV2", "DenseNet121", "EfficientNetB0", "ConvNeXtTiny", "Xception"])
+def test_every_layer_before_the_head_of_a_keras_application_has_a_field(name: str) -> None:
+    """Convolutions, normalisation, merges and Keras ops (x + y in ConvNeXt) all pass fields on; only the head
+    (global pooling and what follows) and squeeze-and-excitation gates read every position."""
+    pytest.importorskip("keras")
+    from truth.keras_truth import applications_truth
+
+    from symcnn.io.keras import model_from_keras_json
+
+    model = model_from_keras_json(applications_truth(name)["json"], f"{name}.json")
+    fields = receptive_fields(model)
+    head = next(i for i, r in enumerate(model.records) if r.type.startswith("Global") and "_se_" not in r.name)
+    missing = [r.name for r in model.records[:head] if fields[r.name].axes is None and "_se_" not in r.name]
+    assert missing == []
+    assert fields[model.records[head - 1].name].axes[0].jump == 32
