@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = formula_text(model, args.format)
             if args.leading:
-                text += "\n" + "\n".join(leading_lines(totals(model), input_sizes(model)))
+                text = "\n".join([text, *leading_lines(totals(model), input_sizes(model))])
             print(text)
     except SymcnnError as exc:
         raise exc.within(file=args.model) from None

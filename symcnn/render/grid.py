@@ -21,6 +21,7 @@ from typing import Any
 
 import sympy
 
+from .latex import latex as latex_expr
 from .text import expr_text, md_escape, number_text
 
 
@@ -148,7 +149,7 @@ def _tex(value: Any) -> str:
         return tex_text(value)
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
         return f"{int(value):,}"
-    return f"${sympy.latex(value)}$"
+    return f"${latex_expr(value)}$"
 
 
 def latex(table: Table, headers: list[str] | None = None) -> str:
