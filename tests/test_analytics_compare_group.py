@@ -172,6 +172,8 @@ def test_compare_refuses_what_it_cannot_read() -> None:
         (["--set", "R=224,,160"], "empty value"),
         (["--set", "R=224", "--set", "R=160"], "given twice"),
         (["--set", "R=2;4"], "unexpected character"),
+        (["--set", "R=" + ",".join(str(r) for r in range(64, 128)), "--set", "alpha=" + ",".join("1" * 20)],
+         "would have 1,280 rows; the limit is 1,000"),
     ):
         out = run_cli("compare", str(MOBILENET), *args)
         assert out.returncode == 2 and problem in out.stderr, (args, out.stderr)

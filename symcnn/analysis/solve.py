@@ -152,11 +152,14 @@ def solve(
     if unit <= 0:
         raise ArgumentError(f"--step must be positive, got {unit}")
     work = model.subs({target: unit * k})
+    others = sorted(s.name for s in work.free_symbols if s != k)
+    if others:
+        raise ArgumentError(f"give values to {', '.join(others)} with --set: only {symbol} may stay open")
     table = quantities(work, convention)
     gaps = [_gap(c, table, {target.name: unit * k}) for c in conditions]
-    others = sorted({s.name for g in gaps for s in g.free_symbols} - {k.name})
     if any(s != k for g in gaps for s in g.free_symbols):
-        raise ArgumentError(f"give values to {', '.join(others)} with --set: only {symbol} may stay open")
+        unknown = sorted({s.name for g in gaps for s in g.free_symbols if s != k})
+        raise ArgumentError(f"the conditions name {', '.join(unknown)}, which the model does not have")
     low = _lowest(work, k)
     high = None if maximum is None else int(sympy.floor(sympy.Rational(maximum) / unit))
     if high is not None and high < low:

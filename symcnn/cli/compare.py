@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.compare import Row, combinations, compare_row
-from ..errors import ArgumentError, SymcnnError
+from ..errors import ArgumentError, LimitError, SymcnnError
 from ..expr import is_identifier, parse
 from ..io import load
 from ..render import compare
@@ -20,6 +20,7 @@ from .common import load_model
 
 NAME = "compare"
 FORMATS = ("table", "markdown", "csv", "json", "latex")
+MAX_ROWS = 1000  # each row builds a model: a sweep larger than this is refused, not run for hours
 
 
 def add_parser(sub: Any) -> None:
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     unused = sorted(n for n in sweep if not any(n in names for names in known.values()))
     if unused:
         raise ArgumentError(f"--set names symbol(s) no model has: {', '.join(unused)}")
+    count = sum(len(combinations({n: v for n, v in sweep.items() if n in known[p]})) for p in args.models)
+    if count > MAX_ROWS:
+        raise LimitError(f"the comparison would have {count:,} rows; the limit is {MAX_ROWS:,}")
     rows: list[Row] = []
     labels = _labels(args.models)
     for path in args.models:
