@@ -95,6 +95,13 @@ def test_resnet50_largest_square_input_under_a_budget() -> None:
     assert found.at_value == model.subs({R: r}).macs("fvcore")
 
 
+def test_a_search_bounded_by_max_says_where_it_stopped() -> None:
+    found = solve(mobilenet(alpha=1), "R", [parse_condition("macs_fvcore >= 10")], maximum=sympy.Integer(96))
+    assert found.value == 96 and found.next_problem is not None and "stopped at --max" in found.next_problem
+    smallest = solve(mobilenet(alpha=1), "R", [parse_condition("macs_fvcore >= 10")], largest=False)
+    assert smallest.value == 1 and smallest.at_next is None and "below the smallest valid value" in str(smallest.next_problem)
+
+
 def test_no_solution_and_no_largest_are_results_with_status_1() -> None:
     model = mobilenet(alpha=1)
     with pytest.raises(NoSolution, match="no R satisfies"):

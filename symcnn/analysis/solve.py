@@ -321,7 +321,11 @@ def _checked(
     binding = 0
     if at_next is not None:
         there = {target.name: unit * nxt}
-        binding = next((i for i, (c, v) in enumerate(zip(conditions, at_next)) if not _relation(c, v, there)), 0)
+        failing = [i for i, (c, v) in enumerate(zip(conditions, at_next)) if not _relation(c, v, there)]
+        if failing:
+            binding = failing[0]
+        else:
+            problem = f"{target.name} = {unit * nxt} satisfies the conditions too: the search stopped at --max"
     return Solution(
         target.name, unit * answer, conditions[binding], at_answer[binding], unit * nxt,
         None if at_next is None else at_next[binding], problem, proof,

@@ -88,8 +88,8 @@ def solution_text(found: Solution, largest: bool) -> str:
     lines = [f"{which} {found.symbol} with {c.text}: {found.symbol} = {json_value(found.value)}",
              f"  at {found.symbol} = {json_value(found.value)}: {c.lhs_text} = {number_text(found.at_value)}"]
     if found.at_next is not None:
-        lines.append(f"  at {found.symbol} = {json_value(found.next_value)}: {c.lhs_text} = {number_text(found.at_next)}"
-                     f" (fails {c.text})")
+        fails = f" (fails {c.text})" if found.next_problem is None else f" ({found.next_problem})"
+        lines.append(f"  at {found.symbol} = {json_value(found.next_value)}: {c.lhs_text} = {number_text(found.at_next)}{fails}")
     elif found.next_problem:
         lines.append(f"  at {found.symbol} = {json_value(found.next_value)}: {found.next_problem}")
     lines.append(f"  {found.proof}")
