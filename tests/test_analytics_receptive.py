@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sympy
 
 import symcnn
 from symcnn import Model, Sequential
@@ -231,6 +232,9 @@ TRANSPOSED = {  # (module, how far a position's field may sit from start + o·ju
     "k4 s2 p1": (lambda nn: nn.ConvTranspose1d(1, 1, 4, stride=2, padding=1), 1),
     "k3 s3 dilated": (lambda nn: nn.ConvTranspose1d(1, 1, 3, stride=3, dilation=2), 2),  # taps 0, 2, 4 over 3 phases
     "conv then transposed": (lambda nn: nn.Sequential(nn.Conv1d(1, 1, 3, stride=2), nn.ConvTranspose1d(1, 1, 4, stride=2)), 2),
+    "nearest ×3": (lambda nn: nn.Sequential(nn.Conv1d(1, 1, 3), nn.Upsample(scale_factor=3)), 1),
+    "linear ×2": (lambda nn: nn.Sequential(nn.Conv1d(1, 1, 2), nn.Upsample(scale_factor=2, mode="linear")), 1),
+    "linear ×3": (lambda nn: nn.Upsample(scale_factor=3, mode="linear"), 1),
 }
 
 
@@ -328,3 +332,27 @@ def test_every_layer_before_the_head_of_a_keras_application_has_a_field(name: st
     missing = [r.name for r in model.records[:head] if fields[r.name].axes is None and "_se_" not in r.name]
     assert missing == []
     assert fields[model.records[head - 1].name].axes[0].jump == 32
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factor", [2, 3])
+def test_keras_bilinear_upsampling_fields_bound_where_gradients_reach(factor: int) -> None:
+    keras = pytest.importorskip("keras")
+    import torch
+
+    from symcnn.io.keras import model_from_keras_json
+
+    n = 12
+    net = keras.Sequential([keras.Input((n, n, 1)), keras.layers.Conv2D(1, 3, kernel_initializer="ones"),
+                            keras.layers.UpSampling2D(factor, interpolation="bilinear")])
+    model = model_from_keras_json(net.to_json(), "up.json")
+    field = receptive_fields(model)[model.records[-1].name].axes[0]
+    assert field.size == 3 + 1 and field.jump == sympy.Rational(1, factor)  # the conv's 3, plus one more input
+    for o in range(model.records[-1].output_shape[1]):
+        x = torch.ones(1, n, n, 1, requires_grad=True)
+        net(x)[0, o, o].sum().backward()
+        span = _extent(x.grad[0, :, :, 0].sum(1))
+        lo = field.start + o * field.jump
+        assert span is not None and lo - 1 <= span[0] and span[1] <= lo + field.size, (factor, o, span)
+        if o == 0:
+            assert span[0] == max(field.start, 0)
