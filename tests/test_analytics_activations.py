@@ -113,6 +113,17 @@ def test_weights_by_kind_name_what_papers_count() -> None:
     assert (by["embeddings"], by["other"]) == (100 * 8, 7 * 8)
 
 
+def test_a_nested_model_counts_its_own_layers_and_their_kinds() -> None:
+    inner = Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 3), L.BatchNormalization()], name="inner")
+    x = L.Input((8, 8, 3))
+    model = symcnn.Model(x, L.Dense(2)(L.Flatten()(inner(x))))
+    by = params_by_kind(model)
+    assert (by["kernels"], by["biases"]) == (3 * 3 * 3 * 4 + 6 * 6 * 4 * 2, 4 + 2)
+    assert (by["normalization"], by["moving_statistics"]) == (2 * 4, 2 * 4)
+    # the input, the inner conv and batch norm (not only the nested model's output), flatten, dense
+    assert total_activations(model) == 8 * 8 * 3 + 2 * (6 * 6 * 4) + 6 * 6 * 4 + 2
+
+
 def test_torch_batch_norm_statistics_are_buffers_counted_by_kind() -> None:
     from symcnn.io.yaml_reader import model_from_yaml
 
