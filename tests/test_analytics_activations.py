@@ -15,7 +15,9 @@ import sympy
 import symcnn
 from symcnn import Sequential
 from symcnn import layers as L
+from symcnn import formulas
 from symcnn.analysis import closed_form, compare, grouping, memory, monotone, receptive, solve, totals
+from symcnn.layers import base
 from symcnn.analysis.totals import params_by_kind, total_activations
 from symcnn.render import compare as render_compare
 from symcnn.render import grid, groups
@@ -30,7 +32,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("module", [totals, memory, receptive, grouping, compare, solve, monotone, closed_form, grid,
-                                    groups, render_compare])
+                                    groups, render_compare, formulas, base])
 def test_the_analysis_modules_examples_run(module: object) -> None:
     failed, attempted = doctest.testmod(module)  # type: ignore[arg-type]
     assert attempted > 0 and failed == 0
