@@ -13,12 +13,11 @@ import pytest
 import sympy
 
 import symcnn
-from symcnn import Sequential
+from symcnn import Sequential, formulas
 from symcnn import layers as L
-from symcnn import formulas
 from symcnn.analysis import closed_form, compare, grouping, memory, monotone, receptive, solve, totals
-from symcnn.layers import base
 from symcnn.analysis.totals import params_by_kind, total_activations
+from symcnn.layers import base
 from symcnn.render import compare as render_compare
 from symcnn.render import grid, groups
 
