@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..analysis.memory import TOTAL_RULE, dtype_bytes, training_memory, training_total
+from ..analysis.memory import TOTAL_RULE, MemoryPart, dtype_bytes, training_memory, training_total
 from ..analysis.totals import total_activations
 from . import grid
 from .text import expr_text, shape_text
 
 
-def memory_tables(model: Any, dtype: str, batch: Any, optimizer: str) -> tuple[grid.Table, grid.Table]:
-    """Per-layer activations (one sample), and the training estimate for ``batch`` with ``optimizer``."""
+def memory_tables(model: Any, dtype: str, parts: list[MemoryPart], batch: Any, optimizer: str) -> tuple[grid.Table, grid.Table]:
+    """Per-layer activations (one sample), and the training estimate's ``parts`` (for ``batch`` with ``optimizer``)."""
     width = dtype_bytes(dtype)
     rows = [[f"{r.name} ({r.type})", shape_text(r.output_shape), r.activations,
              None if r.activations is None else r.activations * width] for r in model.records]
@@ -20,7 +20,6 @@ def memory_tables(model: Any, dtype: str, batch: Any, optimizer: str) -> tuple[g
     rows.append(["Total (one sample)", "", total, None if total is None else total * width])
     layers = grid.Table(["Layer (type)", "Output Shape", "Activations", f"Bytes ({dtype})"], rows,
                         title=f'Model: "{model.name}": activations per sample')
-    parts = training_memory(model, batch, optimizer, dtype)
     estimate = [[p.name, p.values, p.bytes, p.rule] for p in parts]
     estimate.append(["total", training_total(parts, values=True), training_total(parts), TOTAL_RULE])
     training = grid.Table(["Part", "Values", f"Bytes ({dtype})", "Rule"], estimate,
@@ -30,9 +29,9 @@ def memory_tables(model: Any, dtype: str, batch: Any, optimizer: str) -> tuple[g
 
 def render(model: Any, fmt: str, dtype: str = "float32", batch: Any = None, optimizer: str = "adam") -> str:
     """Both tables in ``fmt`` (table, markdown, csv or json)."""
-    layers, training = memory_tables(model, dtype, batch, optimizer)
+    parts = training_memory(model, batch, optimizer, dtype)
+    layers, training = memory_tables(model, dtype, parts, batch, optimizer)
     if fmt == "json":
-        parts = training_memory(model, batch, optimizer, dtype)
         return json.dumps({
             "model": model.name, "dtype": dtype, "bytes_per_value": dtype_bytes(dtype), "optimizer": optimizer,
             "batch": grid.json_value(batch) if batch is not None else "N",
