@@ -146,6 +146,11 @@ def test_activations_are_per_sample_values_and_symbolic_where_sizes_are() -> Non
     assert model.records[0].activations == H * 16 * 3
 
 
+def test_a_layer_with_several_outputs_counts_them_all() -> None:
+    lstm = Sequential([L.Input((5, 3)), L.LSTM(8, return_state=True)]).records[-1]
+    assert lstm.activations == 8 + 8 + 8  # the output and the two states (h, c)
+
+
 def test_json_contract_gives_activations_fields_kinds_and_flops() -> None:
     out = run_cli("summary", str(ROOT / "examples" / "seed.yaml"), "--format", "json", "--convention", "fvcore")
     assert out.returncode == 0, out.stderr
