@@ -16,7 +16,7 @@ import sympy
 
 from .cache import trimming
 from .constraints import positivity_constraints
-from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
+from .errors import ArgumentError, GraphError, LimitError, ShapeError, SymcnnError
 from .expr import exact_number, parse
 from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight, unknown_size_error
@@ -63,7 +63,7 @@ class Model(Layer, register=False):
         self.convention = convention
         self.source = source
         if len(self.nodes) > MAX_LAYERS:
-            raise GraphError(f"model has {len(self.nodes)} layers; the limit is {MAX_LAYERS}")
+            raise LimitError(f"the model has {len(self.nodes):,} layers (inputs included); the limit is {MAX_LAYERS:,}")
         name_nodes(self.nodes)
 
     # ---- building ------------------------------------------------------------------
@@ -286,6 +286,14 @@ class Model(Layer, register=False):
     def class_name(self) -> str:
         """Keras's name for the kind of model: ``Functional`` (a graph) or ``Sequential``."""
         return "Functional" if type(self) is Model else type(self).__name__
+
+    def weight_kind(self, weight: Weight) -> str:
+        """A nested model's weight ("layer/name") is what its own layer says it is."""
+        owner, _, rest = weight.name.partition("/")
+        for node in self.nodes:
+            if node.name == owner and rest:
+                return node.layer.weight_kind(Weight(rest, weight.shape, weight.kind, weight.trainable))
+        return super().weight_kind(weight)
 
     # ---- checking a hand calculation ---------------------------------------------------
     def check(self, layer: Any, params: Any = None, shape: Any = None, macs: Any = None, **values: Any) -> Any:
