@@ -148,9 +148,7 @@ class _Strict(SafeConstructor):
         return value
 
     def construct_exact_float(self, node: Node) -> Any:
-        value = _exact_number(str(self.construct_scalar(node)), node)
-        # a whole decimal (1.0, 1e3) stays a SymPy number: `symbols: {alpha: 1.0}` is then a multiplier, not a size
-        return sympy.Integer(value) if isinstance(value, int) else value
+        return _exact_number(str(self.construct_scalar(node)), node)
 
     def construct_ambiguous(self, node: Node) -> Any:
         text = node.value

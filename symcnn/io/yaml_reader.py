@@ -67,11 +67,32 @@ def model_from_yaml(text: str, source: str = "<yaml>", values: Mapping[str, Any]
         raise ParseError("YAML nested too deeply", file=source) from None
     try:
         exact = {k: _value(k, v) for k, v in (values or {}).items()}
-        return _build(spec, source, exact)
+        return _build(spec, source, exact, _decimal_defaults(text, spec))
     except SymcnnError as exc:
         raise exc.within(file=source) from None
     except RecursionError:
         raise ParseError("model nested too deeply", file=source) from None
+
+
+def _decimal_defaults(text: str, spec: Any) -> frozenset[str]:
+    """Names of ``symbols:`` whose default is written as a decimal (``alpha: 1.0``), which the loader reads as 1.
+
+    Only composed (parsed to nodes, nothing constructed) when a default is a whole number.
+    """
+    raw = spec.get("symbols") if isinstance(spec, dict) else None
+    if not isinstance(raw, dict) or not any(isinstance(v, int) and not isinstance(v, bool) for v in raw.values()):
+        return frozenset()
+    loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+    root = yaml.compose(text, Loader=loader)
+    if not isinstance(root, yaml.MappingNode):
+        return frozenset()
+    found = set()
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "symbols" and isinstance(value, yaml.MappingNode):
+            for name, default in value.value:
+                if isinstance(default, yaml.ScalarNode) and not default.style and re.search(r"[.eE]", default.value):
+                    found.add(str(name.value))
+    return frozenset(found)
 
 
 def _fraction(value: Any) -> bool:
@@ -110,7 +131,7 @@ def _check_expansion(spec: Any) -> None:
         stack.extend((c, False) for c in children if isinstance(c, (dict, list)) and id(c) not in sizes)
 
 
-def _build(spec: Any, source: str, values: Mapping[str, Any]) -> Model:
+def _build(spec: Any, source: str, values: Mapping[str, Any], decimals: frozenset[str] = frozenset()) -> Model:
     if not isinstance(spec, dict):
         raise ParseError("a model file must be a mapping with 'input' and 'layers'")
     unknown = set(map(str, spec)) - _TOP_KEYS
@@ -119,7 +140,7 @@ def _build(spec: Any, source: str, values: Mapping[str, Any]) -> Model:
     convention = spec.get("convention", "keras")
     if convention not in ("keras", "torch"):
         raise ArgumentError(f"convention must be 'keras' or 'torch', got {convention!r}")
-    defaults = _symbols(spec.get("symbols"))
+    defaults = _symbols(spec.get("symbols"), decimals)
     for name, value in values.items():  # a fraction given for a size symbol makes it a multiplier (floors kept)
         size = next((s for s in defaults if s.name == name and s.is_integer), None)
         if size is not None and _fraction(value):
@@ -225,7 +246,7 @@ def _inputs(spec: dict[str, Any]) -> dict[str, list[Any]]:
     return {"input_layer": shape}
 
 
-def _symbols(raw: Any) -> dict[sympy.Symbol, Any]:
+def _symbols(raw: Any, decimals: frozenset[str] = frozenset()) -> dict[sympy.Symbol, Any]:
     """The file's symbols and their default values.
 
     A whole-number default (``F: 64``) makes a size: a positive integer symbol. A default written as a
@@ -244,7 +265,7 @@ def _symbols(raw: Any) -> dict[sympy.Symbol, Any]:
         number = exact_number(value, f"the default of symbol {name}")
         if number <= 0:
             raise ArgumentError(f"symbol {name} must default to a positive number, got {value!r}")
-        multiplier = not isinstance(value, int)  # 0.75, 1.0, "3/4" (a Python int is a size; bools are refused above)
+        multiplier = name in decimals or not isinstance(value, int)  # 0.75, 1.0, "3/4"; a whole number is a size
         out[multiplier_symbol(name) if multiplier else dim_symbol(name)] = number
     return out
 
