@@ -276,7 +276,7 @@ LAYOUT_PROBE = r"""
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     // Material lets code blocks run to the screen's edges on a phone: they must stay on the screen.
-    const bleed = el.closest('pre') !== null;
+    const bleed = el.closest('pre, .highlight') !== null;
     const lo = bleed ? -1 : left, hi = bleed ? root.clientWidth + 1 : right;
     if (r.right > hi || r.left < lo)
       out.push(`${say(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px, outside its box ${Math.round(lo)}..${Math.round(hi)}`);
@@ -297,12 +297,15 @@ JSON.stringify([...document.querySelectorAll('article img')].map(i => [i.getAttr
 
 
 class Page:
-    """One Chromium tab at a fixed viewport: ``with Page(url, width=390) as page: page.evaluate(js)``."""
+    """One Chromium tab at a fixed viewport: ``with Page(url, width=390) as page: page.evaluate(js)``.
+
+    ``page.goto(other_url)`` reuses the same browser for another page.
+    """
 
     def __init__(self, url: str, width: int, height: int = 900, *, timeout: float = 120) -> None:
         self.url, self.width, self.height, self.timeout = url, width, height, timeout
 
-    def __enter__(self) -> Page:
+    def __enter__(self) -> Page:  # noqa: PYI034
         import os
 
         self._profile = tempfile.TemporaryDirectory(prefix="symcnn-chromium-", ignore_cleanup_errors=True)
@@ -317,7 +320,7 @@ class Page:
         self._proc = subprocess.Popen(
             [chromium_path(), *_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe",
              "about:blank"],
-            preexec_fn=fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: PLW1509
         )
         os.close(to_child)
         os.close(from_child)
@@ -330,7 +333,13 @@ class Page:
         self._call("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
                    deviceScaleFactor=1, mobile=self.width < 600, session=True)
         self._call("Page.enable", session=True)
-        self._call("Page.navigate", url=self.url, session=True)
+        self.goto(self.url)
+        return self
+
+    def goto(self, url: str) -> Page:
+        """Load ``url`` in this tab and wait until it and its fonts are loaded."""
+        self.url = url
+        self._call("Page.navigate", url=url, session=True)
         self._wait_loaded()
         return self
 
@@ -382,7 +391,9 @@ class Page:
         import time
 
         deadline = time.monotonic() + self.timeout
-        while self.evaluate("document.readyState") != "complete" or not self.evaluate(
+        time.sleep(0.2)  # let the navigation replace the previous document
+        while self.evaluate("location.href") != self.url or self.evaluate("document.readyState") != "complete" \
+                or not self.evaluate(
                 "document.fonts ? document.fonts.status === 'loaded' : true"):
             if time.monotonic() > deadline:
                 raise BrowserError(f"{self.url} did not finish loading")

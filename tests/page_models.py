@@ -74,6 +74,14 @@ FAMILIES: dict[str, tuple[list[Any], str, list[Any]]] = {
                                    {"ReLU": {}}, {"LeakyReLU": {}}, {"Reshape": {"target_shape": [36, 8]}},
                                    {"Dense": {"units": 3}}, {"Dense": {"units": 2, "use_bias": False}},
                                    {"Softmax": {}}]),
+    "merge": ([8, 8, 4], "keras", [
+        {"Conv2D": {"filters": 4, "kernel_size": 1, "name": "a"}},
+        {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "name": "b", "inputs": ["a"]}},
+        {"Add": {"inputs": ["a", "b"], "name": "sum"}},
+        {"Multiply": {"inputs": ["sum", "b"], "name": "product"}},
+        {"Concatenate": {"inputs": ["a", "b", "product"], "name": "joined"}},
+        {"Conv2D": {"filters": 2, "kernel_size": 3, "strides": 2, "use_bias": False}},
+        {"BatchNormalization": {}}]),
     "dense": ([20], "keras", [{"Dense": {"units": 10}}, {"Dense": {"units": 10}}, {"Dense": {"units": 10}},
                               {"Dense": {"units": 4, "use_bias": False}}, {"BatchNormalization": {}}]),
     "torch": ([3, 32, 32], "torch", [

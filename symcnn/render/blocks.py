@@ -31,8 +31,8 @@ MAX_PERIOD = 48  # the longest block looked for (InceptionResNet's blocks have a
 class Section:
     """``work``: layers [start, start + period) worked out one by one. ``repeat``: ``count`` blocks of
     ``period`` layers from ``start``, each like the block at ``like`` (worked out earlier on the page).
-    ``like`` (big pages): ``period`` single layers from ``start``, each of the same type and arguments as
-    a layer worked out earlier, the one at ``likes[i]``."""
+    ``like`` (big pages): ``period`` single layers from ``start``, each of the same type and settings as
+    a layer worked out earlier, the one at ``likes[i]`` (the same formulas, other sizes)."""
 
     kind: str
     start: int
@@ -130,12 +130,14 @@ def sections(records: Sequence[LayerRecord]) -> list[Section]:
 
 
 def _kind(rec: LayerRecord) -> tuple[Any, ...]:
-    hp = sorted((k, repr(v)) for k, v in rec.layer.hyperparameters().items())
-    return (rec.type, tuple(hp), rec.layer.trainable, len(rec.inputs), rec.shared_with is not None)
+    """What decides a layer's formulas: its type and its non-numeric settings (padding, use_bias ...), not its sizes."""
+    settings = sorted((k, v) for k, v in rec.layer.hyperparameters().items() if isinstance(v, (str, bool)))
+    shapes = tuple(len(s) for s in rec.input_shapes)
+    return (rec.type, tuple(settings), rec.layer.trainable, shapes, rec.shared_with is not None)
 
 
 def _likes(records: Sequence[LayerRecord], plan: list[Section]) -> list[Section]:
-    """On a big page, a single layer of a type and arguments worked out before is listed, not worked again."""
+    """On a big page, a single layer whose formulas were worked out before (same type and settings) is listed."""
     first: dict[tuple[Any, ...], int] = {}
     out: list[Section] = []
     run: list[tuple[int, int]] = []
@@ -146,6 +148,11 @@ def _likes(records: Sequence[LayerRecord], plan: list[Section]) -> list[Section]
             run.clear()
 
     for section in plan:
+        if section.kind == "repeat" and section.period == 1:  # a run of one layer repeated: each is like the first
+            if not run or run[-1][0] != section.start - 1:
+                flush()
+            run.extend((i, section.like) for i in range(section.start, section.stop))
+            continue
         if section.kind != "work":
             flush()
             out.append(section)

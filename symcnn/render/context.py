@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -160,6 +160,7 @@ def layer_context(work: LayerWork, index: int, notes: Notes, *, previous: str | 
         "mac_steps": [_derivation(s, notes, name, anchor) for s in work.mac_steps],
         "mac_note": notes.say(work.mac_note, name, anchor),
         "fallback": work.fallback,
+        "first_params": False,  # the page's first layer that learns: says once what trainable means
     }
 
 
@@ -219,7 +220,9 @@ def _repeat_context(section: Section, recs: Sequence[LayerRecord], index0: int, 
             "params": params,
         })
     first, last = index0 + section.start, index0 + section.stop - 1
+    total = sum((r.params for r in recs[section.start: section.stop]), sympy.Integer(0))
     return {
+        "params": _count_cell(total),
         "first": first, "last": last, "count": section.count, "period": p,
         "anchor": f"layers-{first}-{last}",
         "like": {"name": block_label(like_names), "first": index0 + section.like,
@@ -230,17 +233,24 @@ def _repeat_context(section: Section, recs: Sequence[LayerRecord], index0: int, 
 
 def _like_context(section: Section, recs: Sequence[LayerRecord], anchor_of: dict[int, str],
                   works: dict[int, LayerWork]) -> dict[str, Any]:
-    rows = []
+    rows, quiet = [], []
     for i, j in zip(range(section.start, section.stop), section.likes):
         work = works[i]
+        if not work.param_steps and not work.shape_steps:  # nothing to compute: named, not tabled
+            quiet.append({"index": i + 1, "name": recs[i].name})
+            continue
         rows.append({
             "index": i + 1, "name": recs[i].name, "type": recs[i].type,
             "like": {"name": recs[j].name, "index": j + 1, "anchor": anchor_of.get(j, "")},
             "input": [_shape_cell(sh) for sh in recs[i].input_shapes],
             "output": _shape_cell(recs[i].output_shape),
+            "calc": [_chain_pieces(st, with_formula=False) for st in work.shape_steps],
             "params": [_worked_out(st) for st in work.param_steps] or [["0"]],
         })
-    return {"first": section.start + 1, "last": section.stop, "rows": rows}
+    total = sum((r.params for r in recs[section.start: section.stop]), sympy.Integer(0))
+    return {"first": section.start + 1, "last": section.stop, "rows": rows, "quiet": quiet,
+            "params": _count_cell(total), "count": section.period,
+            "last_output": _shape_cell(recs[section.stop - 1].output_shape)}
 
 
 # ---- the model -------------------------------------------------------------------------------
@@ -385,18 +395,20 @@ def model_context(model: Model, slug: str, *, links: bool = True,
     to_work |= {s.start + k for s in plan if s.kind == "repeat" and s.period == 1 for k in range(s.count)}
     works = {i: layer_work(recs[i], after.get(recs[i].name, [])) for i in sorted(to_work)}
     notes = Notes(links)
+    first_params = next((i for i in sorted(works) if works[i].param_steps and works[i].record.trainable != 0), None)
     body: list[dict[str, Any]] = []
     calc_rows: list[dict[str, Any]] = []
     for section in plan:
         if section.kind == "work":
             for i in range(section.start, section.stop):
-                body.append({"kind": "layer", "layer": layer_context(
-                    works[i], i + 1, notes, previous=previous[recs[i].name], anchor=anchor_of[i])})
+                layer = layer_context(works[i], i + 1, notes, previous=previous[recs[i].name], anchor=anchor_of[i])
+                layer["first_params"] = i == first_params
+                body.append({"kind": "layer", "layer": layer})
                 calc_rows.append(_calc_row(works[i], i + 1, anchor_of[i]))
         elif section.kind == "like":
             like = _like_context(section, recs, anchor_of, works)
             body.append({"kind": "like", "like": like})
-            calc_rows += [{"index": r["index"], "repeat": None, "like": r} for r in like["rows"]]
+            calc_rows.append({"index": like["first"], "repeat": None, "like": like})
         else:
             group = _repeat_context(section, recs, 1, anchor_of, works)
             if not links:

@@ -40,7 +40,10 @@ __all__ = ["Formula", "FormulaPrinter", "Paren", "ValuePrinter", "arrange", "as_
            "latex_number", "shape_latex"]
 
 NONE_TEX = r"\text{None}"
+_SHORT = 24  # characters of LaTeX: a formula this short is never cut
+_SHORT_IN_TEXT = 12  # the same in a line of text or a table cell, where the room is narrower
 _LONG_GROUP = 40  # characters of LaTeX: a bracketed group longer than this may break inside
+_LONG_GROUP_IN_TEXT = 16  # the same for formulas in a line of text or a table cell (plain brackets)
 
 
 class Paren(sympy.Function):
@@ -164,6 +167,9 @@ class FormulaPrinter(LatexPrinter):
         """
         if not isinstance(expr, sympy.Basic):
             return [self.doprint(expr)]
+        whole = self.doprint(expr)
+        if len(whole) <= (_SHORT if self.stretchy else _SHORT_IN_TEXT):  # nothing to gain from a break
+            return [whole]
         if not isinstance(expr, sympy.Add):
             return self._product_pieces(expr)
         out: list[str] = []
@@ -194,7 +200,7 @@ class FormulaPrinter(LatexPrinter):
 
     def _split_group(self, inner: Any) -> list[str]:
         whole = self._paren(self._print(inner))
-        if len(whole) <= _LONG_GROUP:
+        if len(whole) <= (_LONG_GROUP if self.stretchy else _LONG_GROUP_IN_TEXT):
             return [whole]
         parts = self.pieces(inner)
         return ["(" + parts[0], *parts[1:-1], parts[-1] + ")"] if len(parts) > 1 else ["(" + parts[0] + ")"]
@@ -212,10 +218,13 @@ class FormulaPrinter(LatexPrinter):
 
     def shape_pieces(self, dims: Sequence[Any]) -> list[str]:
         """A shape ``(None, H - 2, W - 2, F)`` cut after each comma (and inside long sizes)."""
+        whole = self.shape(dims)
+        if len(whole) <= (_SHORT if self.stretchy else _SHORT_IN_TEXT):
+            return [whole]
         out: list[str] = []
         for i, d in enumerate(dims):
-            whole = d is None or isinstance(d, int) or (isinstance(d, sympy.Basic) and d.is_Integer)
-            parts = [NONE_TEX if d is None else self._dim(d)] if whole else self.pieces(d)
+            atom = d is None or isinstance(d, int) or (isinstance(d, sympy.Basic) and d.is_Integer)
+            parts = [NONE_TEX if d is None else self._dim(d)] if atom else self.pieces(d)
             parts[-1] += ")" if i == len(dims) - 1 else r",\,"  # the comma's thin space, kept at a break
             out += parts
         if not out:
@@ -409,6 +418,15 @@ def as_written(expr: Any, values: Mapping[sympy.Symbol, Any], ones: set[sympy.Sy
             if not factors:
                 return sympy.Integer(1)
             return factors[0] if len(factors) == 1 else sympy.Mul(*factors, evaluate=False)
+        if isinstance(e, sympy.Piecewise):  # the case that applies, as a person picks it
+            for value, cond in e.args:
+                decided = cond if cond in (sympy.true, sympy.false) else cond.xreplace(
+                    {s: v for s, v in values.items() if isinstance(v, int)})
+                if decided is sympy.true:
+                    return walk(value)
+                if decided is not sympy.false:
+                    break
+            return e
         if isinstance(e, (sympy.floor, sympy.ceiling)):
             inner = walk(e.args[0])
             if not _has_division(inner):

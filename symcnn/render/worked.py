@@ -301,6 +301,7 @@ class _Builder:
         self.sym_output: Shape = ()
         self.named_output: Shape = ()
         self.ones: set[sympy.Symbol] = set()  # strides and dilations: a value of 1 is left out of substitutions
+        self.firsts: set[sympy.Symbol] = set()  # symbols a formula's terms are ordered by first
 
     def build(self) -> LayerWork:
         rec, work = self.record, self.work
@@ -388,7 +389,7 @@ class _Builder:
                     # The same numbers: W_out = H_out = 62, no second derivation.
                     steps[i] = Step(f"{earlier.title} and {step.title[len('Output '):]}", earlier.lhs_f,
                                     earlier.formula_f, earlier.substituted_f, earlier.result_f, earlier.note,
-                                    earlier.words_f, (*earlier.also, step.lhs_f))
+                                    earlier.words_f, (*earlier.also, *([step.lhs_f] if step.lhs_f else [])))
                     break
             else:
                 steps.append(step)
@@ -400,7 +401,8 @@ class _Builder:
     def _axis_step(self, axis: str, expr: Any, actual: Any, out: sympy.Symbol) -> Step:
         b = self.binder
         display, note = self._window_form(axis, expr)
-        display = arrange(display, b.rank)
+        first = {s: -1 for s in self.firsts}  # the textbook's order: (n − 1)·s first for a transposed convolution
+        display = arrange(display, {**b.rank, **first})
         if not same_value(b.value(display), actual):
             raise ValueError(f"shape formula disagrees with the record on axis {axis}")
         written = as_written(display, b.values, self.ones)
@@ -438,7 +440,7 @@ class _Builder:
             return expr, (r"Padding 'same' keeps $\left\lceil n/s \right\rceil$ positions: "
                           r"$\left\lfloor \frac{n - 1}{s} \right\rfloor + 1 = \left\lceil \frac{n}{s} \right\rceil$.")
         elif padding == "causal":
-            pads = (int(numbers[3]) * (int(numbers[1]) - 1), 0)
+            pads = (int(numbers[3]) * (int(numbers[1]) - 1), 0)  # type: ignore[arg-type]
         else:
             pads = tuple(int(p) for p in same_padding(*numbers))  # type: ignore[assignment]
         symbols = [b.symbol(f"p_{{\\text{{{s}}}}}", p, f"padding {s}", "pad", listed=False) for s, p in zip(sides, pads)]
@@ -476,6 +478,8 @@ class _Builder:
         candidate = torch_deconv_output_length(n, kernel, stride, p, o, dilation)
         if not same_value(b.value(candidate), b.value(expr)):
             return expr, ""
+        if isinstance(n, sympy.Symbol):
+            self.firsts = {n}
         parts = []
         if p_val:
             parts.append(f"crops ${b.names[p]} = {p_val}$ from each side")
@@ -485,8 +489,9 @@ class _Builder:
             return candidate, ""
         why = (r"so that the output is $n \times s$" if layer.padding == "same" and given_o is None  # type: ignore[attr-defined]
                else "so that the windows leave no gap" if given_o is None else "as output_padding asks")
-        return candidate, f"A transposed convolution spreads each input over $k$ outputs, $s$ apart; Keras's padding " \
-                          f"'{layer.padding}' then {' and '.join(parts)}, {why}."  # type: ignore[attr-defined]
+        note = (f"A transposed convolution spreads each input over $k$ outputs, $s$ apart; Keras's padding "
+                f"'{layer.padding}' then {' and '.join(parts)}, {why}.")  # type: ignore[attr-defined]
+        return candidate, note
 
     def _floor_note(self, written: Any, actual: Any) -> str:
         """Where the floor matters: the tutorial's form, without it, is not a whole number."""
