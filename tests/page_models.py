@@ -82,6 +82,13 @@ FAMILIES: dict[str, tuple[list[Any], str, list[Any]]] = {
         {"Concatenate": {"inputs": ["a", "b", "product"], "name": "joined"}},
         {"Conv2D": {"filters": 2, "kernel_size": 3, "strides": 2, "use_bias": False}},
         {"BatchNormalization": {}}]),
+    "attention": ([10, 16], "keras", [
+        {"Dense": {"units": 16, "name": "x"}},
+        {"MultiHeadAttention": {"num_heads": 4, "key_dim": 8, "inputs": ["x", "x"], "name": "mha"}},
+        {"GroupedQueryAttention": {"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2,
+                                   "inputs": ["mha", "x"], "name": "gqa"}},
+        {"Attention": {"inputs": ["gqa", "x"], "name": "att"}},
+        {"EinsumDense": {"equation": "abc,cd->abd", "output_shape": [None, 6], "bias_axes": "d"}}]),
     "dense": ([20], "keras", [{"Dense": {"units": 10}}, {"Dense": {"units": 10}}, {"Dense": {"units": 10}},
                               {"Dense": {"units": 4, "use_bias": False}}, {"BatchNormalization": {}}]),
     "torch": ([3, 32, 32], "torch", [

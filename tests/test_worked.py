@@ -342,7 +342,9 @@ def test_every_rendered_formula_reads_back_as_its_expression(name: str) -> None:
     works = model_work(_readback_model(name))
     count = 0
     for work in works:
-        assert not work.fallback or work.type == "TimeDistributed", work.name
+        # Two layers keep to their results: TimeDistributed (its inner layer keeps its numbers) and
+        # GroupedQueryAttention (it refuses inputs of unknown, possibly different, sizes).
+        assert not work.fallback or work.type in ("TimeDistributed", "GroupedQueryAttention"), work.name
         for f in _formulas(work):
             try:
                 _reads_back(f, mathml=True)

@@ -9,7 +9,7 @@ one MathML formula each, with a line-break opportunity between them. Text that c
 >>> from symcnn import load
 >>> page = model_context(load("examples/seed.yaml"), "seed")
 >>> page["body"][0]["layer"]["shape_steps"][0]["rows"][1]["rhs"]
-['(64 - 3)', '{} + 1']
+['(64 - 3) + 1']
 """
 
 from __future__ import annotations

@@ -30,14 +30,16 @@ from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .context import Notes, chart_rows, layer_context, model_context
 from .context import plain_title as _plain_title
-from .latex import latex
+from .latex import Formula, arrange, latex
 from .templating import FolderLoader, PlainSandbox, check_plain, plain_data
 from .text import md_escape
 from .worked import layer_work
 
 __all__ = [
     "package_templates",
+    "render_equation",
     "render_layer_markdown",
+    "render_layer_steps",
     "render_model_markdown",
     "render_model_pages",
     "render_site",
@@ -152,6 +154,23 @@ def render_layer_markdown(record: LayerRecord, *, templates: str | Path | None =
     """The worked solution of one layer record as Markdown."""
     layer = layer_context(layer_work(record), 1, Notes(links=False))
     return _render("layer.md.j2", templates, layer=layer, heading="##")
+
+
+def render_layer_steps(record: LayerRecord, *, templates: str | Path | None = None) -> str:
+    """A layer's derivations alone (no heading, no tables), for documentation pages that explain a formula."""
+    layer = layer_context(layer_work(record), 1, Notes(links=False))
+    return _render("steps.md.j2", templates, layer=layer)
+
+
+def render_equation(lhs: str, value: Any, *, templates: str | Path | None = None) -> str:
+    """``lhs = value`` (``lhs`` LaTeX, ``value`` a SymPy expression) as a derivation that wraps on a narrow screen.
+
+    >>> import sympy
+    >>> "symcnn-eq" in render_equation(r"\\text{MACs}", sympy.Symbol("H") * 3)
+    True
+    """
+    equation = {"lhs": [lhs], "rhs": Formula(arrange(value, {})).pieces()}
+    return _render("equation.md.j2", templates, equation=equation)
 
 
 def _slug(name: str) -> str:

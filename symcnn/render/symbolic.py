@@ -118,10 +118,11 @@ def axis_names(rank: int, channels_last: bool) -> list[tuple[str, str, str]]:
 
 def symbolic_inputs(binder: Binder, shapes: list[Shape], channels_last: bool) -> list[Shape]:
     out = []
-    for shape in shapes:
+    for k, shape in enumerate(shapes):
         dims: list[Any] = [shape[0]]
+        which = f"input {k + 1}" if len(shapes) > 1 else "input"  # a layer of several inputs lists each
         for (letter, label, _), d in zip(axis_names(len(shape), channels_last), shape[1:]):
-            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"input {label}", "in"))
+            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"{which} {label}", "in"))
         out.append(tuple(dims))
     return out
 

@@ -335,7 +335,7 @@ class _Builder:
     # -- symbols ------------------------------------------------------------------------
     def _symbolize(self) -> None:
         rec = self.record
-        if isinstance(self.layer, (InputLayer, Model)) or len(rec.input_shapes) != 1:
+        if isinstance(self.layer, (InputLayer, Model)) or not rec.input_shapes:
             raise ValueError("no symbolic form for this layer")
         self.sym_inputs = symbolic_inputs(self.binder, rec.input_shapes, self.layer.channels_last)
         shape = self.sym_inputs[0]
@@ -363,7 +363,7 @@ class _Builder:
             if len(syms) == 1:
                 key = b.labels[syms[0]]
                 expr: Any = syms[0]
-            elif key in _TIMES_GROUPS:
+            elif key in _TIMES_GROUPS or key.startswith("input "):
                 expr = sympy.Mul(*syms, evaluate=False)
             else:
                 expr = tuple(syms)
@@ -553,7 +553,7 @@ class _Builder:
         if "out" in roles:
             return "once per output position"
         if any(lab.startswith("input ") and lab.split()[-1] in ("height", "width", "depth", "length") for lab in labels):
-            if getattr(self.layer, "units", None) is not None and not self.layer.conv_like:
+            if getattr(self.layer, "gates", None) is not None or "RNN" in type(self.layer).__name__:
                 return "once per time step"
             return "once per input position" if "Transpose" in type(self.layer).__name__ else "once per position"
         return "once per sample"
