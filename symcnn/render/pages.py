@@ -153,7 +153,7 @@ def render_model_markdown(model: Model, *, templates: str | Path | None = None, 
 def render_layer_markdown(record: LayerRecord, *, templates: str | Path | None = None) -> str:
     """The worked solution of one layer record as Markdown."""
     layer = layer_context(layer_work(record), 1, Notes(links=False))
-    return _render("layer.md.j2", templates, layer=layer, heading="##")
+    return _render("layer.md.j2", templates, layer=layer, heading="##", standalone=True)
 
 
 def render_layer_steps(record: LayerRecord, *, templates: str | Path | None = None) -> str:
