@@ -37,13 +37,15 @@ shared module's MACs count at each call, as torchinfo's do.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import sympy
 
-from ..errors import ArgumentError, GraphError, SymcnnError, UnknownLayerError
+from ..constraints import Constraint
+from ..errors import ArgumentError, GraphError, ShapeError, SymcnnError, UnknownLayerError
 from ..formulas import Dim, prod, simplify_int
 from ..layers.base import Layer, Shape, Weight, accepted_arguments, as_dim
 from ..layers.core import InputLayer
@@ -52,7 +54,9 @@ from ..layers.torch.recurrent import RNNBase
 from ..model import Model
 from ..record import check_sizes
 from ..tensor import Node
+from .torch_library import LIBRARY_OPS
 from .torch_calls import (
+    FACTORIES,
     _OPS,
     _PASS,
     _UNKNOWN,
@@ -70,6 +74,7 @@ from .torch_calls import (
 UNKNOWN_OPS = ("error", "ignore")
 _INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
 _BASE_ARGS = {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype"}
+_TABLE = {**_OPS, **LIBRARY_OPS}  # torch's ops by name, library functions fx keeps whole by module.name
 
 
 def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "error") -> Model:
@@ -220,6 +225,7 @@ class _Reader:
         self.owners: dict[int, str] = {}  # id(parameter or buffer) -> qualified name of its first use
         self.traced_leaves: set[str] = set()  # modules traced through that torchinfo counts as leaves
         self.ignored: set[str] = set()  # unknown modules passed through (unknown_ops="ignore")
+        self.requirements: list[Constraint] = []  # the model's own checks on symbolic sizes (torch._assert)
 
     # ---- graph building ----------------------------------------------------------------------
     def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
@@ -231,7 +237,8 @@ class _Reader:
         except SymcnnError as exc:
             raise exc.within(layer=name) from None
         self.nodes.append(node)
-        return _Tensor(node, shape)
+        dtypes = {t.dtype for t in inputs}
+        return _Tensor(node, shape, dtypes.pop() if len(dtypes) == 1 else None)
 
     def _unique(self, name: str) -> str:
         base, k = name, 1
@@ -244,7 +251,8 @@ class _Reader:
     def model(self, name: str) -> Model:
         if not self.outputs:
             raise GraphError("the module's forward returns no tensor")
-        model = Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch")
+        model = Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch",
+                      requirements=self.requirements)
         model.records  # noqa: B018 - checks every size now (an input too small fails here, naming the layer)
         return model
 
@@ -281,7 +289,9 @@ class _Reader:
                 layer.counted = False  # the module's own record (made after its last node) owns it
             else:
                 self._tie(layer, {str(node.target): value}, "")
-            return self.add(layer, [], str(node.target))
+            made = self.add(layer, [], str(node.target))
+            made.dtype = value.dtype
+            return made
         return value
 
     def module_call(self, path: str, last: Any) -> None:
@@ -341,7 +351,9 @@ class _Reader:
         return result
 
     def _call_function(self, node: Any) -> Any:
-        return self._call(node.target, _function_key(node.target), node)
+        target = node.target
+        qualified = f"{getattr(target, '__module__', None)}.{getattr(target, '__name__', None)}"
+        return self._call(target, qualified if qualified in LIBRARY_OPS else _function_key(target), node)
 
     def _call_method(self, node: Any) -> Any:
         return self._call(
@@ -357,12 +369,14 @@ class _Reader:
         if missing:
             raise UnknownLayerError(f"symcnn has no rule for {missing[0].what}")
         tensors = [t for t in values if isinstance(t, _Tensor)]
-        if key is None or (tensors and key not in _OPS):
+        if key == "_assert" and not tensors:
+            return self._assert(node, args)
+        if key is None or (tensors and key not in _TABLE):
             label = getattr(target, "__name__", None) or str(target)
             return self._unknown(f"op {label}", str(node.name), tensors)
-        if not tensors:
+        if not tensors and key not in FACTORIES:
             return _value_op(key, target, args, kwargs, node.op == "call_method")
-        maker = _OPS[key]
+        maker = _TABLE[key]
         call = _Call(key, args, kwargs, self, str(node.name))
         made = maker(call)
         if made is _UNKNOWN:
@@ -372,6 +386,18 @@ class _Reader:
         if made is _PASS:
             return call.tensors()[0]
         return made
+
+    def _assert(self, node: Any, args: list[Any]) -> None:
+        """``torch._assert(cond, message)``: a false condition fails now; one on symbols becomes a requirement."""
+        cond = args[0] if args else True
+        message = _message(args[1] if len(args) > 1 else "", self.env)
+        if cond is False or cond is sympy.false:
+            raise ShapeError(f"the model's own check fails for this input: {message or 'an assertion in forward'}")
+        if isinstance(cond, sympy.Basic) and cond is not sympy.true:
+            scope = sorted(_scopes(node), key=len)
+            where = scope[-1] if scope else str(node.name)
+            self.requirements.append(Constraint(cond, where, message))
+        return None
 
     def _unknown(self, what: str, name: str, tensors: list[_Tensor]) -> Any:
         if self.unknown_ops == "error" or not tensors:
@@ -412,6 +438,13 @@ class _Reader:
         if isinstance(value, slice):
             return slice(self._resolve(value.start), self._resolve(value.stop), self._resolve(value.step))
         return value
+
+
+def _message(text: Any, env: dict[str, Any]) -> str:
+    """An assertion's message, with the ``Proxy(getitem_2)`` an f-string made at trace time shown as its value."""
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"Proxy\((\w+)\)", lambda m: str(env.get(m.group(1), m.group(0))), text)[:300]
 
 
 def _fetch_attr(root: Any, target: str) -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import sympy
@@ -82,12 +85,52 @@ def _axis(dim: int, rank: int, who: str) -> int:
 
 
 def _same(a: Dim, b: Dim) -> bool:
-    """Two sizes known to differ are not the same; unknown or symbolic ones are given the benefit."""
+    """Two sizes known to differ are not the same; unknown or symbolic ones are given the benefit.
+
+    The benefit is an assumption (``1 + ⌊H/16⌋·⌊W/16⌋ = 197`` where a ViT adds its position
+    embedding): inside :func:`assumptions_made` it is written down, so a closed form can say
+    which sizes it holds for.
+    """
     if a is None or b is None:
         return True
     if is_number(a) and is_number(b):
         return int(a) == int(b)  # type: ignore[arg-type]
-    return sympy.simplify(a - b) == 0 or not (sympy.simplify(a - b)).is_number
+    decided = _decided(sympy.sympify(a), sympy.sympify(b))
+    if decided is not None:
+        return decided
+    found = _ASSUMED.get()
+    if found is not None:
+        found.append(sympy.Eq(a, b))
+    return True
+
+
+@functools.lru_cache(maxsize=8192)
+def _decided(a: sympy.Expr, b: sympy.Expr) -> bool | None:
+    """True or False where SymPy can tell a = b, None where it cannot (the same pair comes up at every pass)."""
+    diff = a - b
+    if diff != 0 and not diff.is_number:
+        diff = sympy.simplify(diff)
+    return bool(diff == 0) if diff.is_number else None
+
+
+_ASSUMED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("assumed_equal_sizes", default=None)
+
+
+@contextlib.contextmanager
+def assumptions_made() -> Iterator[list[Any]]:
+    """Collect the equalities of symbolic sizes that torch-convention layers assume while computing shapes.
+
+    >>> H = sympy.Symbol("H", integer=True, positive=True)
+    >>> with assumptions_made() as assumed:
+    ...     _ = _same(H + 1, 197)
+    >>> assumed
+    [Eq(H + 1, 197)]
+    """
+    token = _ASSUMED.set([])
+    try:
+        yield _ASSUMED.get()  # type: ignore[misc]
+    finally:
+        _ASSUMED.reset(token)
 
 
 def _check_channels(layer: Layer, got: Dim, want: Dim, arg: str) -> None:
