@@ -93,13 +93,16 @@ def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "e
         import torch
 
         root, names = torch.nn.Sequential(module), {"0": type(module).__name__.lower()}
-    graph = _trace(root)
+    graph, constants = _trace(root)
     nodes = list(graph.nodes)
     reader = _Reader(root, shapes, unknown_ops, names)
+    reader.constants = constants
     reader.traced_leaves = _traced_leaves(root, nodes)
     ends = _call_ends(nodes, reader.traced_leaves)
     for i, node in enumerate(nodes):
         try:
+            scopes = sorted(_scopes(node), key=len) if node.op != "call_module" else []
+            reader.scope = scopes[-1] if scopes else ""
             reader.visit(node)
             for path in ends.get(i, ()):
                 reader.module_call(path, node)
@@ -112,7 +115,7 @@ def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "e
 # ---- tracing -------------------------------------------------------------------------------------
 
 
-def _trace(module: Any) -> Any:
+def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
     try:
         import torch
         from torch import fx
@@ -127,14 +130,37 @@ def _trace(module: Any) -> Any:
         def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
             return _layer_class(m) is not None or super().is_leaf_module(m, qualified_name)
 
+    before = set(vars(module))
+    saved = _mutable_state(module)
     try:
-        return Tracer().trace(module)
+        graph = Tracer().trace(module)
     except Exception as exc:  # noqa: BLE001 - fx raises TraceError, TypeError, RuntimeError ... from user code
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise GraphError(
             f"cannot trace {type(module).__name__} with torch.fx (symbolic tracing needs forward() without "
             f"control flow that depends on tensor values): {reason}"
         ) from None
+    finally:
+        for store, content in saved:  # a cache filled while tracing would hold proxies of this trace
+            store.clear()
+            store.update(content)
+    # fx keeps tensors that forward reads from outside the module tree (a cache's value) as attributes
+    # of the root; they are the trace's, not the user's module's.
+    constants = {k: module.__dict__.pop(k) for k in set(vars(module)) - before if k.startswith("_tensor_constant")}
+    return graph, constants
+
+
+_MODULE_STATE = frozenset(("_parameters", "_buffers", "_modules", "_non_persistent_buffers_set"))
+
+
+def _mutable_state(root: Any) -> list[tuple[dict[Any, Any], dict[Any, Any]]]:
+    """The plain dicts of every module (timm's ``attention_bias_cache`` ...), with their contents before tracing."""
+    saved = []
+    for m in root.modules():
+        for key, value in vars(m).items():
+            if isinstance(value, dict) and key not in _MODULE_STATE and "hook" not in key:
+                saved.append((value, dict(value)))
+    return saved
 
 
 def _layer_class(m: Any) -> type[Layer] | None:
@@ -226,6 +252,8 @@ class _Reader:
         self.traced_leaves: set[str] = set()  # modules traced through that torchinfo counts as leaves
         self.ignored: set[str] = set()  # unknown modules passed through (unknown_ops="ignore")
         self.requirements: list[Constraint] = []  # the model's own checks on symbolic sizes (torch._assert)
+        self.constants: dict[str, Any] = {}  # tensors fx found outside the module tree, by their get_attr name
+        self.scope = ""  # the module whose forward the node being read belongs to (for messages)
 
     # ---- graph building ----------------------------------------------------------------------
     def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
@@ -234,8 +262,8 @@ class _Reader:
         try:
             shape = layer.output_shape([t.shape for t in inputs])
             check_sizes(shape)
-        except SymcnnError as exc:
-            raise exc.within(layer=name) from None
+        except SymcnnError as exc:  # a functional op is named with the module whose forward calls it
+            raise exc.within(layer=f"{name} in {self.scope}" if self.scope else name) from None
         self.nodes.append(node)
         dtypes = {t.dtype for t in inputs}
         return _Tensor(node, shape, dtypes.pop() if len(dtypes) == 1 else None)
@@ -281,15 +309,18 @@ class _Reader:
     def _get_attr(self, node: Any) -> Any:
         import torch
 
-        value = _fetch_attr(self.root, str(node.target))
+        target = str(node.target)
+        value = self.constants[target] if target in self.constants else _fetch_attr(self.root, target)
         if isinstance(value, torch.Tensor):
             is_param = isinstance(value, torch.nn.Parameter)
-            layer = _Constant(tuple(value.shape), str(node.target), is_param, bool(value.requires_grad))
-            if str(node.target).rpartition(".")[0] in self.traced_leaves:
+            layer = _Constant(tuple(value.shape), target, is_param, bool(value.requires_grad))
+            if target in self.constants:  # a value forward computed earlier and kept: counts nothing
+                layer.constant, layer.counted = True, False
+            if target.rpartition(".")[0] in self.traced_leaves:
                 layer.counted = False  # the module's own record (made after its last node) owns it
             else:
-                self._tie(layer, {str(node.target): value}, "")
-            made = self.add(layer, [], str(node.target))
+                self._tie(layer, {target: value}, "")
+            made = self.add(layer, [], target)
             made.dtype = value.dtype
             return made
         return value
@@ -510,10 +541,11 @@ class _Constant(TorchLayer, register=False):
         super().__init__(**base)
         self.shape, self.tensor, self.is_param, self.requires_grad = shape, tensor, is_param, requires_grad
         self.counted = True
+        self.constant = False  # a tensor that is neither a parameter nor a buffer of the module
 
     @property
     def class_name(self) -> str:
-        return "Parameter" if self.is_param else "Buffer"
+        return "Parameter" if self.is_param else "Constant" if self.constant else "Buffer"
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self.shape
