@@ -24,7 +24,11 @@ LayerNorm2d) is traced through; if torchinfo counts it as a leaf with parameters
 record after its last op carries its parameters and torchinfo MACs. Functional ops are
 layers from :mod:`symcnn.layers.torch.ops`; size arithmetic (``x.size(0)``,
 ``x.shape[2] // 2``) is evaluated on the spot, symbols included; a model's own
-``torch._assert`` fails for a numeric size it rejects and waits for symbolic ones.
+``torch._assert`` fails for a numeric size it rejects, and on a symbolic size becomes a
+requirement of the model (``H = 224``, in ``model.constraints``, enforced by ``subs``).
+Functions a library keeps whole for fx (torchvision's Swin) have rules in
+:mod:`symcnn.io.torch_library`; ``table[index]`` with integer buffers is torch's advanced
+indexing (:mod:`symcnn.layers.torch.indexing`).
 
 Parameters count once per tensor object: a module called twice is one layer at two
 nodes (``shared_with``, the later calls named ``name#2`` ...), and a weight tied between
@@ -54,12 +58,11 @@ from ..layers.torch.recurrent import RNNBase
 from ..model import Model
 from ..record import check_sizes
 from ..tensor import Node
-from .torch_library import LIBRARY_OPS
 from .torch_calls import (
-    FACTORIES,
     _OPS,
     _PASS,
     _UNKNOWN,
+    FACTORIES,
     _Call,
     _FirstOnly,
     _flatten_values,
@@ -70,6 +73,7 @@ from .torch_calls import (
     _Unavailable,
     _value_op,
 )
+from .torch_library import LIBRARY_OPS
 
 UNKNOWN_OPS = ("error", "ignore")
 _INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
@@ -428,7 +432,6 @@ class _Reader:
             scope = sorted(_scopes(node), key=len)
             where = scope[-1] if scope else str(node.name)
             self.requirements.append(Constraint(cond, where, message))
-        return None
 
     def _unknown(self, what: str, name: str, tensors: list[_Tensor]) -> Any:
         if self.unknown_ops == "error" or not tensors:

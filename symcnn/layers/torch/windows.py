@@ -19,7 +19,7 @@ the qkv projection Hp·Wp·C·3C and the output projection Hp·Wp·C·C per imag
 AV, windows · heads · M² · C/heads each.
 
 >>> shifted_window_attention(window_size=[7, 7], num_heads=3).output_shape(
-...     [(1, 56, 56, 96), (288, 96), (96, 96), (1, 3, 49, 49)])
+...     [(1, 56, 56, 96), (288, 96), (96, 96), (1, 3, 49, 49), (288,), (96,)])
 (1, 56, 56, 96)
 """
 
