@@ -34,11 +34,17 @@ pytestmark = pytest.mark.slow
 
 N, H, W = sympy.symbols("N H W", integer=True, positive=True)
 
-# (batch, height, width): small sizes first, then sizes just off 224 and a too-small one, then the 224
-# that fixed-resolution models need (with batches 2 and 3 to make three sizes).
-CANDIDATES = [(1, 64, 64), (1, 97, 97), (1, 128, 96), (1, 32, 32), (1, 225, 225), (1, 232, 232),
-              (1, 224, 224), (2, 224, 224), (3, 224, 224)]  # fmt: skip
-FALLBACK = CANDIDATES[-3:]  # asked only while fewer than three sizes are accepted
+# (batch, height, width): small sizes first, then sizes just off 224 and a too-small one; then the model's own
+# size (224, or what timm's pretrained_cfg says: 256 for maxvit_nano_rw_256), which fixed-resolution models need,
+# with batches 2 and 3 to make three sizes; those are asked only while fewer than three sizes are accepted.
+CANDIDATES = [(1, 64, 64), (1, 97, 97), (1, 128, 96), (1, 32, 32), (1, 225, 225), (1, 232, 232)]
+
+
+def _candidates(net: Any) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    cfg = getattr(net, "pretrained_cfg", None) or {}  # timm's models say their size; torchvision's are 224
+    _, h, w = cfg.get("input_size", (3, 224, 224))
+    native = [(n, int(h), int(w)) for n in (1, 2, 3)]
+    return [*CANDIDATES, *native], native
 
 TORCHVISION_EXCLUDED: dict[str, str] = {}  # name -> why (none today: every classification model traces)
 
@@ -82,9 +88,10 @@ def check_zoo_model(name: str) -> None:
     assert model.total_buffers == sum(b.numel() for b in net.buffers())
     macs = model.total_macs
     counted: list[tuple[int, int, int]] = []
-    for size in CANDIDATES:
+    candidates, fallback = _candidates(net)
+    for size in candidates:
         n, h, w = size
-        if len(counted) >= 3 and size in FALLBACK:
+        if len(counted) >= 3 and size in fallback:
             break
         if len(counted) < 3:
             truth = zoo.torchinfo_macs(net, (n, 3, h, w))
@@ -99,7 +106,7 @@ def check_zoo_model(name: str) -> None:
             assert refusal is None, f"{name}: torch accepts {size}, symcnn refuses: {refusal}"
         else:
             assert refusal is not None, f"{name}: torch refuses {size}, symcnn gives a number"
-    assert len(counted) == 3, f"{name}: torch accepts only {counted} of {CANDIDATES}"
+    assert len(counted) == 3, f"{name}: torch accepts only {counted} of {candidates}"
 
 
 @pytest.mark.parametrize("name", _torchvision_names())
