@@ -104,13 +104,34 @@ def _same(a: Dim, b: Dim) -> bool:
     return True
 
 
+_PROBES = 40  # sizes tried, consecutive so that every residue of a small divisor (a window, a stride) comes up
+
+
 @functools.lru_cache(maxsize=8192)
 def _decided(a: sympy.Expr, b: sympy.Expr) -> bool | None:
-    """True or False where SymPy can tell a = b, None where it cannot (the same pair comes up at every pass)."""
-    diff = a - b
-    if diff != 0 and not diff.is_number:
-        diff = sympy.simplify(diff)
-    return bool(diff == 0) if diff.is_number else None
+    """True where a = b at every size, False where they always differ by the same amount, None where it depends.
+
+    ``sympy.simplify`` on the floors of a window partition takes minutes, so the difference is
+    evaluated at consecutive sizes first: different values mean it depends on the size (an
+    assumption, None); zero everywhere means the same size written twice; one nonzero value
+    everywhere is confirmed by simplify before it is called a mismatch.
+    """
+    diff = sympy.expand(a - b)
+    if diff.is_number:
+        return bool(diff == 0)
+    symbols = sorted(diff.free_symbols, key=str)
+    seen = set()
+    for k in range(_PROBES):
+        value = diff.xreplace({s: sympy.Integer(200 + (k + 7 * i) % _PROBES) for i, s in enumerate(symbols)})
+        if not value.is_number:
+            return None
+        seen.add(value)
+        if len(seen) > 1:
+            return None
+    if seen == {0}:
+        return True
+    exact = sympy.simplify(diff)
+    return bool(exact == 0) if exact.is_number else None
 
 
 _ASSUMED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("assumed_equal_sizes", default=None)
