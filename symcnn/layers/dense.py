@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ShapeError
-from ..formulas import Dim, prod
-from .base import Layer, Shape, Weight, as_dim, batch_of, flag
+from ..formulas import Dim, prod, simplify_int
+from .base import Layer, Shape, Weight, Window, as_dim, batch_of, flag
 
 
 class Dense(Layer):
@@ -32,6 +32,11 @@ class Dense(Layer):
         self._features(inputs)
         return (*inputs[0][:-1], self.units)
 
+    def window(self, inputs: list[Shape]) -> Window | None:
+        # On (N, ..., features) Keras applies the kernel at each position: a 1×1 window; on (N, features), none.
+        rank = len(self._one_input(inputs)) - 2
+        return Window.identity(rank) if rank > 0 else None
+
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         features = self._features(inputs)
         ws = [Weight("kernel", (features, self.units), trainable=self.lora_rank is None)]
@@ -42,4 +47,6 @@ class Dense(Layer):
         return ws
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
-        return prod([batch_of(output), *output[1:-1], self.weights(inputs)[0].size])
+        kernel = self.weights(inputs)[0].size
+        lora = prod([kernel, self.lora_rank]) if self.lora_rank is not None else 0  # each call forms a @ b
+        return simplify_int(prod([batch_of(output), *output[1:-1], kernel]) + lora)

@@ -2,17 +2,26 @@
 
 Both Keras 3 and Keras 2 (tf.keras) configurations are read: Sequential and
 Functional models, several inputs and outputs, shared layers (one layer object
-called at several nodes, so its weights count once), models nested as layers,
-and ``keras.ops`` calls in a functional graph. Layer classes are looked up in
-``Layer.registry`` by their Keras ``class_name``; ops first as ``"ops." +
-class_name`` (see ``_layer_class``); a tf.keras ``TFOpLambda`` by the function
-it names. A ``Lambda`` is opaque code: it takes the output shape Keras recorded
-for it. A layer output other than the first (an LSTM's states) is refused.
+called at several nodes, so its weights count once), models nested as layers
+anywhere in a graph (one row of type ``Functional``, its layers reachable as
+``model.get_layer("base").layers``), and ``keras.ops`` calls in a functional
+graph. Layer classes are looked up in ``Layer.registry`` by their Keras
+``class_name``; ops first as ``"ops." + class_name`` (see ``_layer_class``); a
+tf.keras ``TFOpLambda`` by the function it names.
+
+A call's tensors are data inputs (the arguments ``Layer.call_inputs`` names) or
+side inputs (``mask=``, ``initial_state=``, ``attention_mask=``), which change no
+count. A ref's third number picks one of a layer's several outputs (an LSTM's
+states, attention scores, a nested model's second output). A ``Lambda`` is opaque
+code: it takes the output shape Keras recorded for it, and only at the input
+sizes recorded with it (see ``lambdas.py``).
 
 Limits (each a LimitError): JSON or config.json over 64 MiB, a config.json
-packed more than 200 times smaller than it unpacks, more than 20,000 layers and
-calls, models nested more than 32 deep, whole numbers of 2**63 or more. Only
-``config.json`` is read from a zip, in memory; nothing is extracted.
+packed more than 200 times smaller than it unpacks, more than 2,000,000 JSON
+values (lists, objects and commas counted before parsing), whole numbers of
+more than 1,233 digits while parsing and of 2**63 or more in a config, more than
+20,000 layers and calls, models nested more than 32 deep. Only ``config.json``
+is read from a zip (exactly one), in memory; nothing is extracted.
 
 Unknown sizes. Keras writes an unknown size as ``null``. The batch axis stays
 ``None``; every other unknown axis of an input becomes a symbol (a positive
@@ -38,7 +47,7 @@ unknown sizes, each symbol gets the input's position in the model's
 ((None, H - 2, W - 2, 8), 224)
 """
 
-from .archive import MAX_COMPRESSION_RATIO, MAX_CONFIG_BYTES, MAX_ZIP_MEMBERS
+from .archive import MAX_COMPRESSION_RATIO, MAX_CONFIG_BYTES, MAX_JSON_DIGITS, MAX_JSON_VALUES, MAX_ZIP_MEMBERS
 from .calls import TensorArg
 from .config import MAX_INT
 from .reader import MAX_CALLS, MAX_NESTING, load_keras, model_from_keras_config, model_from_keras_json
@@ -48,6 +57,8 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "MAX_CONFIG_BYTES",
     "MAX_INT",
+    "MAX_JSON_DIGITS",
+    "MAX_JSON_VALUES",
     "MAX_NESTING",
     "MAX_ZIP_MEMBERS",
     "TensorArg",

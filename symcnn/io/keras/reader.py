@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from ...layers.core import InputLayer
 from ...model import Model, Sequential
 from ...tensor import Node
 from ..files import MAX_FILE_BYTES, read_bytes
-from .archive import MAX_CONFIG_BYTES, _decode, _is_zip, _zip_config
+from .archive import MAX_CONFIG_BYTES, _decode, _is_zip, _zip_config, parse_json
 from .calls import _call_arguments, _constant_arguments, _NodeSpec
 from .classes import _from_call, _is_op, _layer_class
 from .config import _FUNCTIONAL, _SEQUENTIAL, _check_ints, _get, _is_shape, _kind, _layer_list, _trainable
@@ -46,15 +45,7 @@ def model_from_keras_json(text: str, source: str = "<keras json>") -> Model:
         raise ParseError(f"Keras JSON must be text, got {type(text).__name__}", file=source)
     if len(text) > MAX_CONFIG_BYTES:
         raise LimitError(f"Keras JSON is {len(text):,} characters; the limit is {MAX_CONFIG_BYTES:,}", file=source)
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=source) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", file=source) from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise LimitError(f"JSON holds a value symcnn cannot read: {exc}", file=source) from None
-    return model_from_keras_config(spec, source)
+    return model_from_keras_config(parse_json(text, source), source)
 
 
 def model_from_keras_config(spec: Any, source: str = "<keras config>") -> Model:
@@ -165,9 +156,10 @@ class _Reader:
             inbound = entry.get("inbound_nodes", [])
             if not isinstance(inbound, list):
                 raise ParseError(f"'inbound_nodes' must be a list, got {_kind(inbound)}")
+            names = _data_arguments(class_name, entry)
             for index, raw in enumerate(inbound):
                 self.count()
-                specs[(name, index)] = _node_spec(name, index, raw)
+                specs[(name, index)] = _node_spec(name, index, raw, names)
         self.current = None
         inputs = _refs(config.get("input_layers"), "input_layers")
         outputs = _refs(config.get("output_layers"), "output_layers")
@@ -202,17 +194,22 @@ class _Reader:
                 if spec.layer not in layers:
                     layers[spec.layer] = self.layer(entry, class_name, layer_config, spec.layer, depth, spec)
                 layer = layers[spec.layer]
-            built[key] = Node(layer, parents, spec.layer)
+            side = [(built[(ref[0], ref[1])], ref[2]) for ref in spec.side]
+            built[key] = Node(layer, parents, spec.layer, [ref[2] for ref in spec.refs], side, dict(spec.options))
         self.current = None
         nodes = [built[key] for key in order]
-        return self.finish(Model, config, nodes, [built[(r[0], r[1])] for r in outputs])
+        return self.finish(Model, config, nodes, [built[(r[0], r[1])] for r in outputs], [r[2] for r in outputs])
 
-    def finish(self, cls: type[Model], config: dict[str, Any], nodes: list[Node], outputs: list[Node]) -> Model:
+    def finish(
+        self, cls: type[Model], config: dict[str, Any], nodes: list[Node], outputs: list[Node],
+        indices: list[int] | None = None,
+    ) -> Model:
         name = config.get("name", "sequential" if cls is Sequential else "model")
         if not isinstance(name, str):
             raise ArgumentError(f"the model's name must be text, got {name!r}")
         model = Model.__new__(cls)
-        Model.__init__(model, name=name, nodes=nodes, output_nodes=outputs, convention="keras", source=self.source)
+        Model.__init__(model, name=name, nodes=nodes, output_nodes=outputs, convention="keras", source=self.source,
+                       output_indices=indices)
         model.trainable = _trainable(config, name)
         return model
 
@@ -268,6 +265,10 @@ class _Reader:
                 + (f" (module {entry['module']})" if isinstance(entry.get("module"), str) else "")
             )
         settings = {k: v for k, v in config.items() if k != "name"} if class_name != "TFOpLambda" else {}
+        for key, value in settings.items():  # a wrapper around a whole model: TimeDistributed(cnn)
+            if isinstance(value, dict) and value.get("class_name") in _SEQUENTIAL + _FUNCTIONAL:
+                settings[key] = self.model(value, depth + 1)
+                self.current = name
         from_call = getattr(cls, "from_call", None)
         try:
             if from_call is not None and spec is not None:
@@ -289,6 +290,14 @@ class _Reader:
             raise UnknownLayerError(f"symcnn's rule for {class_name!r} made no layer")
         layer.name = name
         return layer
+
+
+def _data_arguments(class_name: str, entry: dict[str, Any]) -> tuple[str, ...] | None:
+    """The names of a call's data arguments (``Layer.call_inputs``); None for an op, whose tensors are all data."""
+    cls = _layer_class(class_name, entry)
+    if _is_op(entry) or getattr(cls, "from_call", None) is not None:
+        return None
+    return cls.call_inputs if cls is not None else ("inputs",)
 
 
 def _declared_input(config: dict[str, Any], entry: dict[str, Any], layer_config: dict[str, Any], layer: Layer) -> Any:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Shape, Weight, as_dim
+from ..base import Shape, Weight, as_dim, rate
 from .base import TorchLayer
 
 
 class _Same(TorchLayer, register=False):
     """Same shape out as in, nothing to learn (activations, dropout, Identity)."""
+
+    position_wise = True
 
     def __init__(
         self,
@@ -34,6 +36,8 @@ class _Same(TorchLayer, register=False):
             if k in ("name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype")
         }
         super().__init__(**base)
+        if p is not None and "Dropout" in type(self).__name__:
+            rate(p, "p")
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._one_input(inputs)
@@ -82,6 +86,9 @@ for _name in _SAME_MODULES:
 
 class PReLU(TorchLayer):
     """A learned slope: weight (num_parameters,), 1 (shared) or one per channel."""
+
+    position_wise = True
+    param_kind = "other"
 
     def __init__(self, num_parameters: Any = 1, init: Any = 0.25, **base: Any) -> None:
         super().__init__(**base)
