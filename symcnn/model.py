@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from .cache import trimming
-from .constraints import positivity_constraints
+from .constraints import Constraint, apply_requirements, assumed_constraints, positivity_constraints
 from .errors import ArgumentError, GraphError, LimitError, ShapeError, SymcnnError
 from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight, unknown_size_error
@@ -40,6 +40,7 @@ class Model(Layer, register=False):
         convention: str = "keras",
         source: str | None = None,
         output_indices: Sequence[int] | None = None,
+        requirements: Sequence[Constraint] = (),
     ) -> None:
         super().__init__(name=name)
         if nodes is None:
@@ -60,6 +61,7 @@ class Model(Layer, register=False):
         self.defaults: dict[sympy.Symbol, int] = dict(defaults or {})
         self.convention = convention
         self.source = source
+        self.requirements: list[Constraint] = list(requirements)  # conditions the model states itself (torch._assert)
         if len(self.nodes) > MAX_LAYERS:
             raise LimitError(f"the model has {len(self.nodes):,} layers (inputs included); the limit is {MAX_LAYERS:,}")
         name_nodes(self.nodes)
@@ -170,8 +172,9 @@ class Model(Layer, register=False):
 
     @property
     def constraints(self) -> list[Any]:
-        """The conditions that keep every output dimension positive, weakest first removed."""
-        return positivity_constraints(self.records)
+        """The conditions that keep every output dimension positive (weakest removed), the equal sizes torch layers
+        assume, then the model's own requirements."""
+        return positivity_constraints(self.records) + assumed_constraints(self.records) + self.requirements
 
     # ---- substitution ------------------------------------------------------------------
     def subs(self, mapping: Mapping[Any, Any] | None = None, **values: Any) -> Model:
@@ -183,13 +186,16 @@ class Model(Layer, register=False):
             if sym is None:
                 continue
             full[sym] = value
+        requirements = apply_requirements(self.requirements, full)  # a value the model refuses fails here
         memo: dict[int, Layer] = {}
         new_nodes: dict[int, Node] = {}
         for node in self.nodes:
             if id(node.layer) not in memo:
                 memo[id(node.layer)] = node.layer.subs(full)
             new_nodes[id(node)] = node.rebuilt(memo[id(node.layer)], new_nodes)
-        return type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new = type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new.requirements = requirements
+        return new
 
     def with_defaults(self) -> Model:
         """The model with every symbol that has a default value replaced by it."""
@@ -199,7 +205,8 @@ class Model(Layer, register=False):
     def _rebuilt(cls, old: Model, nodes: list[Node], outputs: list[Node]) -> Model:
         new = Model.__new__(cls)
         Model.__init__(new, name=old.name, nodes=nodes, output_nodes=outputs, defaults=old.defaults,
-                       convention=old.convention, source=old.source, output_indices=old.output_indices)
+                       convention=old.convention, source=old.source, output_indices=old.output_indices,
+                       requirements=old.requirements)
         new.trainable = old.trainable
         return new
 

@@ -23,6 +23,9 @@ class _Printer(StrPrinter):
     def _print_ceiling(self, expr: sympy.ceiling) -> str:
         return f"ceiling({self._print(sympy.together(expr.args[0]))})"
 
+    def _print_Equality(self, expr: sympy.Equality) -> str:  # a model's requirement: "H = 224", not "Eq(H, 224)"
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
 
 _PRINTER = _Printer()
 
