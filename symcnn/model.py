@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from .cache import trimming
-from .constraints import positivity_constraints
+from .constraints import Constraint, apply_requirements, assumed_constraints, positivity_constraints
 from .errors import ArgumentError, GraphError, LimitError, ShapeError, SymcnnError
 from .expr import exact_number, parse
 from .graph import MAX_LAYERS, name_nodes, topological
@@ -41,6 +41,7 @@ class Model(Layer, register=False):
         convention: str = "keras",
         source: str | None = None,
         output_indices: Sequence[int] | None = None,
+        requirements: Sequence[Constraint] = (),
     ) -> None:
         super().__init__(name=name)
         if nodes is None:
@@ -62,6 +63,7 @@ class Model(Layer, register=False):
         self.fixed: dict[sympy.Symbol, Any] = {}  # symbols whose value the graph's structure was built with
         self.convention = convention
         self.source = source
+        self.requirements: list[Constraint] = list(requirements)  # conditions the model states itself (torch._assert)
         if len(self.nodes) > MAX_LAYERS:
             raise LimitError(f"the model has {len(self.nodes):,} layers (inputs included); the limit is {MAX_LAYERS:,}")
         name_nodes(self.nodes)
@@ -173,8 +175,9 @@ class Model(Layer, register=False):
 
     @property
     def constraints(self) -> list[Any]:
-        """The conditions that keep every output dimension positive, weakest first removed."""
-        return positivity_constraints(self.records)
+        """The conditions that keep every output dimension positive (weakest removed), the equal sizes torch layers
+        assume, then the model's own requirements."""
+        return positivity_constraints(self.records) + assumed_constraints(self.records) + self.requirements
 
     # ---- substitution ------------------------------------------------------------------
     def subs(self, mapping: Mapping[Any, Any] | None = None, **values: Any) -> Model:
@@ -195,6 +198,7 @@ class Model(Layer, register=False):
                     file=self.source,
                 )
         self._check_fixed(full)
+        requirements = apply_requirements(self.requirements, full)  # a value the model refuses fails here
         memo: dict[int, Layer] = {}
         new_nodes: dict[int, Node] = {}
         for node in self.nodes:
@@ -205,7 +209,9 @@ class Model(Layer, register=False):
                 except SymcnnError as exc:
                     raise exc.within(file=self.source) from None
             new_nodes[id(node)] = node.rebuilt(memo[id(node.layer)], new_nodes)
-        return type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new = type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new.requirements = requirements
+        return new
 
     def _check_fixed(self, values: Mapping[sympy.Symbol, Any]) -> None:
         """A symbol that shaped the graph when the file was read (``times: ceil(depth*2)``) keeps its value."""
@@ -226,7 +232,8 @@ class Model(Layer, register=False):
     def _rebuilt(cls, old: Model, nodes: list[Node], outputs: list[Node]) -> Model:
         new = Model.__new__(cls)
         Model.__init__(new, name=old.name, nodes=nodes, output_nodes=outputs, defaults=old.defaults,
-                       convention=old.convention, source=old.source, output_indices=old.output_indices)
+                       convention=old.convention, source=old.source, output_indices=old.output_indices,
+                       requirements=old.requirements)
         new.trainable = old.trainable
         new.fixed = dict(old.fixed)
         return new

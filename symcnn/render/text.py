@@ -18,6 +18,9 @@ __all__ = ["expr_text", "md_escape", "number_text", "shape_text", "visible"]
 class _Printer(StrPrinter):
     """SymPy's str printer: floors and ceilings as ``str()`` shows them, never rewritten."""
 
+    def _print_Equality(self, expr: sympy.Equality) -> str:  # a model's requirement: "H = 224", not "Eq(H, 224)"
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
 
 _PRINTER = _Printer()
 
