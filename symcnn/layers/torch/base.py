@@ -95,13 +95,17 @@ def _same(a: Dim, b: Dim) -> bool:
         return True
     if is_number(a) and is_number(b):
         return int(a) == int(b)  # type: ignore[arg-type]
-    decided = _decided(sympy.sympify(a), sympy.sympify(b))
+    decided = _decided(_as_expr(a), _as_expr(b))
     if decided is not None:
         return decided
     found = _ASSUMED.get()
     if found is not None:
         found.append(sympy.Eq(a, b))
     return True
+
+
+def _as_expr(d: Dim) -> sympy.Expr:
+    return sympy.Integer(d) if isinstance(d, int) else d  # type: ignore[return-value]
 
 
 _PROBES = 40  # sizes tried, consecutive so that every residue of a small divisor (a window, a stride) comes up
