@@ -175,7 +175,11 @@ def _make(cls: type[Layer], kwargs: dict[str, Any]) -> tuple[Layer, dict[str, An
 def _describe(name: str, cls: type[Layer], aliases: list[str]) -> Entry:
     convention = _convention(name, cls)
     doc = (inspect.getdoc(cls) or "").strip().splitlines()
-    entry = Entry(name, convention, aliases, doc[0] if doc else "", _arguments(cls))
+    summary = doc[0] if doc else ""
+    rank = getattr(cls, "rank", None)
+    if isinstance(rank, int):  # a family's shared docstring names its rank as a placeholder: Conv{rank}D
+        summary = summary.replace("{rank}", str(rank))
+    entry = Entry(name, convention, aliases, summary, _arguments(cls))
     problem = "needs arguments that are not sizes"
     for kwargs, shapes in _attempts(name, cls, convention):
         try:
@@ -223,7 +227,7 @@ def text(entries: list[Entry]) -> str:
     out = []
     for e in entries:
         head = f"{e.type} ({e.convention})" + (f", also {', '.join(e.aliases)}" if e.aliases else "")
-        out.append(head + (f": {e.summary}" if e.summary else ""))
+        out.append(head + (f": {e.summary.replace('``', '')}" if e.summary else ""))  # plain text: no code marks
         args = ", ".join(f"{k}={v}" if v else k for k, v in e.arguments.items())
         out.append(f"  arguments: {args or 'none'}")
         if e.output_shape is None:

@@ -14,8 +14,8 @@ from .text import expr_text
 def _step_line(step: FloorStep, names: str) -> str:
     if step.vanished:
         return (f"  {expr_text(step.before)} = {expr_text(step.result)}: its argument is {expr_text(step.argument)}; "
-                f"{expr_text(step.whole)} is whole for every whole {names}, and rounding {expr_text(step.fraction)} "
-                f"gives {expr_text(type(step.before)(step.fraction))}")
+                f"{expr_text(step.whole)} is whole for every whole {names}, and "
+                f"{type(step.before).__name__}({expr_text(step.fraction)}) = {expr_text(type(step.before)(step.fraction))}")
     return f"  {expr_text(step.before)} stays: its argument {expr_text(step.argument)} is not a whole polynomial plus a constant"
 
 
