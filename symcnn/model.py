@@ -62,6 +62,7 @@ class Model(Layer, register=False):
         records: list[LayerRecord] = []
         shapes: dict[int, Shape] = {}
         owner: dict[int, str] = {}
+        numbered = 0  # the page numbers layers other than inputs: 1., 2., ...
         for node in trimming(self.nodes):
             try:
                 ins = [shapes[id(n)] for n in node.inputs]
@@ -85,8 +86,10 @@ class Model(Layer, register=False):
             shapes[id(node)] = out
             shared = owner.get(id(node.layer))
             owner.setdefault(id(node.layer), str(node.name))
+            numbered += 0 if isinstance(node.layer, InputLayer) else 1
             records.append(
-                LayerRecord(str(node.name), node.layer, [str(n.name) for n in node.inputs], ins, out, weights, shared)
+                LayerRecord(str(node.name), node.layer, [str(n.name) for n in node.inputs], ins, out, weights, shared,
+                            position=None if isinstance(node.layer, InputLayer) else numbered)
             )
         return records
 

@@ -31,6 +31,7 @@ class LayerRecord:
     weights: list[Weight]
     shared_with: str | None = None  # the first call of a shared layer owns its weights
     _macs: dict[str, Dim] = field(default_factory=dict, repr=False)
+    position: int | None = None  # the layer's number on its worked page (1 = first non-input layer)
 
     @property
     def type(self) -> str:

@@ -68,7 +68,7 @@ class Arg:
     """
 
     keyword: str
-    get: str | Callable[[Any, LayerRecord], Any]
+    get: str | Callable[[Any, Any], Any]
     default: Any = _KEEP
     scalar: bool = True
     note: str = ""  # a comment for a value symcnn does not know (it changes no count)

@@ -32,6 +32,7 @@ from ..model import Model
 from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .latex import latex
+from .teaching import PageOptions, exercise_files, teaching_context, teaching_files
 from .text import md_escape
 from .worked import LayerWork, layer_work, model_work, symbol_table
 
@@ -364,7 +365,7 @@ def _previous(model: Model) -> list[str | None]:
     return out
 
 
-def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, Any]:
+def _model_context(model: Model, slug: str, charts: str = "files", options: PageOptions | None = None) -> dict[str, Any]:
     works = model_work(model)
     language, source = _source_block(model)
     free = sorted(model.free_symbols, key=lambda s: s.name)
@@ -381,7 +382,7 @@ def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, 
     valid_window = any(
         getattr(w.record.layer, "padding", None) == "valid" and w.shape_steps and not w.fallback for w in works
     )
-    return {
+    context = {
         "model": model,
         "name": model.name or slug,
         "title": _plain_title(model.name or slug),
@@ -412,6 +413,8 @@ def _model_context(model: Model, slug: str, charts: str = "files") -> dict[str, 
         "valid_window": valid_window,
         "fallback_layers": [w.name for w in works if w.fallback],
     }
+    context.update(teaching_context(model, slug, options or PageOptions(), standalone=charts == "inline"))
+    return context
 
 
 def render_model_markdown(model: Model, *, templates: str | Path | None = None, slug: str | None = None,
@@ -423,7 +426,7 @@ def render_model_markdown(model: Model, *, templates: str | Path | None = None, 
 
 def render_layer_markdown(record: LayerRecord, *, templates: str | Path | None = None) -> str:
     """The worked solution of one layer record as Markdown."""
-    return _render("layer.md.j2", templates, layer=_layer_context(layer_work(record), 1), heading="##")
+    return _render("layer.md.j2", templates, layer=_layer_context(layer_work(record), record.position or 1), heading="##")
 
 
 def _slug(name: str) -> str:
@@ -457,14 +460,15 @@ def _assets() -> dict[str, bytes]:
 
 
 def _model_pages(
-    models: Sequence[Model], folder: str, templates: str | Path | None
+    models: Sequence[Model], folder: str, templates: str | Path | None, options: PageOptions | None = None
 ) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
     files: dict[str, bytes] = {}
     entries = []
     for model, slug in zip(models, _slugs(models)):
-        ctx = _model_context(model, slug)
+        ctx = _model_context(model, slug, options=options)
         files[f"{folder}/{slug}.md"] = _render("page.md.j2", templates, **ctx, standalone=False).encode("utf-8")
-        drawn = _charts(model)
+        files.update(teaching_files(ctx, folder))
+        drawn = _charts(model) if ctx["charts"] else None
         if drawn is not None:
             files[f"{folder}/{slug}-params.svg"] = drawn[0].encode("utf-8")
             files[f"{folder}/{slug}-shapes.svg"] = drawn[1].encode("utf-8")
@@ -488,16 +492,20 @@ def render_support_files(*, templates: str | Path | None = None) -> dict[str, by
 
 
 def render_site(
-    models: Sequence[Model], *, templates: str | Path | None = None, site_name: str | None = None
+    models: Sequence[Model], *, templates: str | Path | None = None, site_name: str | None = None,
+    options: PageOptions | None = None,
 ) -> dict[str, bytes]:
     """Every file of the mkdocs project for ``models``: ``{posix relative path: content}``. Pure."""
     if not models:
         raise ArgumentError("docs needs at least one model")
-    pages, entries = _model_pages(models, "models", templates)
+    options = options or PageOptions()
+    pages, entries = _model_pages(models, "models", templates, options)
     files = {f"docs/{path}": data for path, data in pages.items()}
-    name = site_name or ("symcnn: " + ", ".join(_plain_title(m.name or "model") for m in models[:3])
+    name = site_name or options.title or ("symcnn: " + ", ".join(_plain_title(m.name or "model") for m in models[:3])
                          + (", ..." if len(models) > 3 else ""))
-    common = {"models": entries, "site_name": name}
+    common = {"models": entries, "site_name": name, "exercises": entries if options.exercise else []}
+    if options.exercise:
+        files.update(exercise_files(entries, lambda template, **ctx: _render(template, templates, **ctx), options))
     files["docs/index.md"] = _render("index.md.j2", templates, **common).encode("utf-8")
     files["docs/terminology.md"] = _render("terminology.md.j2", templates, **common).encode("utf-8")
     files["docs/assets/symcnn/symcnn-site.css"] = _render("site.css", templates).encode("utf-8")

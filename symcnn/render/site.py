@@ -25,6 +25,7 @@ from typing import Any
 
 from ..model import Model
 from .pages import render_site
+from .teaching import PageOptions
 from .site_files import SiteError, write_files
 
 __all__ = ["build_site", "docs_command", "serve_site", "write_site"]
@@ -36,6 +37,7 @@ def write_site(
     *,
     force: bool = False,
     templates: str | Path | None = None,
+    options: PageOptions | None = None,
 ) -> Path:
     """Write the mkdocs project for ``models`` into ``out_dir`` and return its ``mkdocs.yml`` path.
 
@@ -47,7 +49,7 @@ def write_site(
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
         raise SiteError(f"output {str(root)!r} exists and is not a folder")
-    files = render_site(model_list, templates=templates)
+    files = render_site(model_list, templates=templates, options=options)
     write_files(root, files, force=force)
     return root / "mkdocs.yml"
 
@@ -81,10 +83,11 @@ def serve_site(site: str | Path, *, address: str = "127.0.0.1:8000") -> int:
 
 
 def docs_command(
-    models: list[Model], out_dir: str, *, build: bool, serve: bool, force: bool, templates: str | None
+    models: list[Model], out_dir: str, *, build: bool, serve: bool, force: bool, templates: str | None,
+    options: PageOptions | None = None,
 ) -> str:
     """What ``symcnn docs`` does after parsing: write the site, optionally build or serve it; the message to print."""
-    config = write_site(models, out_dir, force=force, templates=templates)
+    config = write_site(models, out_dir, force=force, templates=templates, options=options)
     lines = [f"wrote the mkdocs project: {config}"]
     if build:
         index = build_site(config.parent)

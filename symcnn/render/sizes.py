@@ -86,8 +86,8 @@ def _valid_at(model: Model, values: Mapping[sympy.Symbol, int]) -> bool:
 def open_sizes(model: Model) -> OpenSizes | None:
     """The model with the sizes a reader may change left open, or None if it has none to change."""
     if model.free_symbols:
-        start = start_values(model)
-        return None if start is None else OpenSizes(model, start, opened=False)
+        values = start_values(model)
+        return None if values is None else OpenSizes(model, values, opened=False)
     inputs = [r for r in model.records if isinstance(r.layer, InputLayer)]
     if not inputs:
         return None

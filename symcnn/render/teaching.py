@@ -1,0 +1,176 @@
+"""What a course adds to a worked page: the model as runnable code, the "try other sizes" panel,
+activation memory, and the options of ``symcnn docs`` (``--title``, ``--no-macs``, ``--no-charts``,
+``--exercise``, ``--hide-formulas``).
+
+:func:`teaching_context` returns the keys a page template reads for these; pages.py merges
+them into each page's context and writes :func:`teaching_files` beside the page.
+
+>>> from symcnn import load
+>>> ctx = teaching_context(load("examples/seed.yaml"), "seed", PageOptions())
+>>> ctx["code"]["framework"], ctx["panel"]["file"]
+('Keras', 'seed-panel.js')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from markupsafe import Markup
+
+from ..errors import SymcnnError
+from ..model import Model
+from ..record import LayerRecord
+from .code import model_code
+from .latex import latex
+from .panel import panel_script
+from .text import md_escape
+
+__all__ = ["BYTES_PER_VALUE", "PageOptions", "memory_rows", "teaching_context", "teaching_files"]
+
+BYTES_PER_VALUE = 4  # float32, as CS231n's VGG walk-through counts memory
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """What a course's pages show (``symcnn docs`` options)."""
+
+    title: str | None = None
+    macs: bool = True
+    charts: bool = True
+    exercise: bool = False  # also write a worksheet and a solutions page per model
+    formulas: bool = True  # the worksheet names the formulas to use
+
+
+def _fence(text: str) -> str:
+    longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _backtick_runs(line: str) -> list[str]:
+    runs, current = [], ""
+    for ch in line:
+        if ch == "`":
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    return [*runs, current] if current else runs
+
+
+def _code(model: Model) -> dict[str, Any]:
+    listing = model_code(model)
+    return {
+        "framework": listing.framework,
+        "ok": listing.ok,
+        "text": Markup(listing.code),
+        "fence": Markup(_fence(listing.code)),
+        "run_hint": Markup(listing.run_hint),
+        "problems": [Markup(md_escape(p)) for p in listing.problems],
+    }
+
+
+def _activations(rec: LayerRecord) -> Any:
+    return getattr(rec, "activations", None)  # the engine's per-layer activations (values per sample)
+
+
+def _amount(value: Any, *, unit: str = "") -> Markup:
+    if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
+        return Markup(f"{int(value):,}{unit}")
+    return Markup(f"${latex(value)}$")
+
+
+def _shape(shape: Sequence[Any]) -> Markup:
+    """A shape for a table cell: plain text, or inline math where a size is symbolic."""
+    if all(d is None or isinstance(d, int) or getattr(d, "is_Integer", False) for d in shape):
+        return Markup(md_escape("(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"))
+    return Markup("$(" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape) + ")$")
+
+
+def _bytes_short(n: int) -> str:
+    for size, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if n >= size:
+            return f"{n / size:.1f} {name}"
+    return f"{n} B"
+
+
+def memory_rows(model: Model) -> dict[str, Any] | None:
+    """Per layer: output shape, activations (values per sample) and their bytes at float32; None without them."""
+    rows = []
+    total: Any = 0
+    for rec in model.records:
+        values = _activations(rec)
+        if values is None:
+            return None
+        total = total + values
+        count = int(values) if isinstance(values, sympy.Basic) and values.is_Integer else values
+        nbytes = count * BYTES_PER_VALUE
+        short = f" ({_bytes_short(nbytes)})" if isinstance(nbytes, int) and nbytes >= 1024 else ""
+        rows.append({
+            "shape": _shape(rec.output_shape),
+            "name": rec.name,
+            "type": rec.type,
+            "number": rec.position,
+            "values": _amount(count),
+            "bytes": Markup(f"{_amount(nbytes)}{short}"),
+        })
+    if not rows:
+        return None
+    total = sympy.expand(total) if isinstance(total, sympy.Basic) and not total.is_Integer else total
+    total_bytes = total * BYTES_PER_VALUE
+    short = f" ({_bytes_short(int(total_bytes))})" if isinstance(total_bytes, int) or getattr(total_bytes, "is_Integer", False) else ""
+    return {"rows": rows, "values": _amount(total), "bytes": Markup(f"{_amount(total_bytes)}{short}"),
+            "bytes_per_value": BYTES_PER_VALUE}
+
+
+def teaching_context(model: Model, slug: str, options: PageOptions, *, standalone: bool = False) -> dict[str, Any]:
+    """The template keys of the teacher's features for one model's page.
+
+    ``standalone`` pages (Jupyter, ``worked_solution()``) get the code and memory but no panel:
+    it needs the site's scripts.
+    """
+    panel = None if standalone else panel_script(model, slug, macs=options.macs)
+    try:
+        memory = memory_rows(model)
+    except SymcnnError:
+        memory = None
+    context: dict[str, Any] = {
+        "show_macs": options.macs,
+        "code": _code(model),
+        "panel": {
+            "id": slug,
+            "file": f"{slug}-panel.js" if panel is not None and panel.ok else "",
+            "note": panel.note if panel is not None else "",
+            "symbols": Markup(", ".join(f"${n}$" for n, _ in panel.symbols)) if panel is not None else "",
+            "script": panel.script if panel is not None else "",
+        },
+        "memory": memory,
+    }
+    if not options.charts:
+        context["charts"] = []
+    return context
+
+
+def teaching_files(context: Mapping[str, Any], folder: str) -> dict[str, bytes]:
+    """The files a page's teacher features need beside it (its panel's script)."""
+    panel = context.get("panel") or {}
+    if not panel.get("file"):
+        return {}
+    return {f"{folder}/{panel['file']}": str(panel["script"]).encode("utf-8")}
+
+
+def exercise_files(
+    entries: Sequence[Mapping[str, Any]], render: Callable[..., str], options: PageOptions
+) -> dict[str, bytes]:
+    """A worksheet and a solutions page per model (paths relative to the site root), from the pages' contexts."""
+    files = {}
+    for ctx in entries:
+        common = {**ctx, "standalone": False, "formulas": options.formulas}
+        files[f"docs/worksheets/{ctx['slug']}.md"] = render("worksheet.md.j2", **common).encode("utf-8")
+        files[f"docs/solutions/{ctx['slug']}.md"] = render("solutions.md.j2", **common).encode("utf-8")
+    return files
+
+
+__all__ += ["exercise_files"]
