@@ -250,6 +250,16 @@ class Model(Layer, register=False):
     def _repr_markdown_(self) -> str:
         return self.worked_solution()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: the summary as text, the worked solution as HTML with MathML (a short form for big models)."""
+        return view("notebook")(self, include, exclude)  # type: ignore[no-any-return]
+
+    def _repr_html_(self) -> str | None:
+        return view("html")(self)  # type: ignore[no-any-return]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else view("text")(self))
+
     def summary(self, convention: str = "torchinfo") -> None:
         """Print a Keras-style table with a MACs column."""
         print(view("summary")(self, convention=convention))

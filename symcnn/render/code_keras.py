@@ -5,7 +5,7 @@ the symcnn layer. ``tests/test_code.py`` builds every row's code with Keras itse
 compares the shapes and counts with symcnn's.
 
 >>> from symcnn import load
->>> print(listing(load("examples/seed.yaml")).code.splitlines()[6])
+>>> print(listing(load("examples/seed.yaml")).code.splitlines()[8])
     layers.Conv2D(filters=64, kernel_size=3, name='conv2d'),
 """
 
