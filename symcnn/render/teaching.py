@@ -161,13 +161,23 @@ def teaching_files(context: Mapping[str, Any], folder: str) -> dict[str, bytes]:
     return {f"{folder}/{panel['file']}": str(panel["script"]).encode("utf-8")}
 
 
+def _sheet_formulas(work: Any, macs: bool) -> list[tuple[Markup, Markup]]:
+    """The general formulas a worksheet gives for a layer: ``lhs = formula``, no numbers put in."""
+    steps = [*work.shape_steps, *work.param_steps]
+    if macs:  # the worksheet asks for torchinfo's count: its formula only
+        steps += [s for s in work.mac_steps if "torchinfo" in s.title]
+    return [(Markup(md_escape(s.title)), Markup(f"{s.lhs} = {s.formula}" if s.lhs else s.formula)) for s in steps]
+
+
 def exercise_files(
     entries: Sequence[Mapping[str, Any]], render: Callable[..., str], options: PageOptions
 ) -> dict[str, bytes]:
     """A worksheet and a solutions page per model (paths relative to the site root), from the pages' contexts."""
     files = {}
     for ctx in entries:
-        common = {**ctx, "standalone": False, "formulas": options.formulas}
+        layers = [{**layer, "sheet_formulas": _sheet_formulas(layer["work"], options.macs) if options.formulas else []}
+                  for layer in ctx["layers"]]
+        common = {**ctx, "layers": layers, "standalone": False, "formulas": options.formulas}
         files[f"docs/worksheets/{ctx['slug']}.md"] = render("worksheet.md.j2", **common).encode("utf-8")
         files[f"docs/solutions/{ctx['slug']}.md"] = render("solutions.md.j2", **common).encode("utf-8")
     return files
