@@ -308,6 +308,21 @@
   }
 
   const registered = [];
+  const SCRIPT = /^[a-z0-9][a-z0-9-]*-panel\.js$/; // the page's own formulas, written beside it by symcnn
+
+  function load() {
+    document.querySelectorAll(".symcnn-panel[data-symcnn-script]").forEach((root) => {
+      const file = root.dataset.symcnnScript;
+      if (!SCRIPT.test(file) || root.dataset.symcnnLoading) return;
+      root.dataset.symcnnLoading = "1";
+      const script = document.createElement("script");
+      script.src = file;
+      script.addEventListener("error", () => {
+        root.textContent = "The panel's formulas (" + file + ") could not be loaded.";
+      });
+      document.head.append(script);
+    });
+  }
 
   function start() {
     registered.forEach(({ data, code }) => {
@@ -324,4 +339,6 @@
   }
 
   window.SymcnnPanel = { register: register, Q: Q };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);
+  else load();
 })();
