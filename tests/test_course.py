@@ -161,3 +161,26 @@ def test_exercise_site_builds_strictly_and_prints_one_layer_per_page(tmp_path: P
                 assert wide == [], (kind, width)
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
                 page.screenshot(test_output_dir / f"{kind}-seed-{width}.png")
+
+
+def test_activation_memory_is_on_the_page_as_values_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page shows the engine's per-layer activations (values per sample) and their float32 bytes.
+
+    The values here stand in for the engine's (record.activations): every output's size, batch left out.
+    """
+    from symcnn.record import LayerRecord
+
+    def activations(rec: LayerRecord) -> object:
+        size = 1
+        for d in rec.output_shape[1:]:
+            size *= d
+        return size
+
+    monkeypatch.setattr(LayerRecord, "activations", property(activations), raising=False)
+    page = html.unescape(_site("seed")["docs/models/seed.md"])
+    assert "## Activation memory" in page
+    # CS231n's walk-through counts these by hand: 64·64·1 values in, 62·62·64 out of the first convolution, ...
+    for values in (64 * 64 * 1, 62 * 62 * 64, 31 * 31 * 64, 29 * 29 * 64, 14 * 14 * 64, 12544, 128, 4):
+        assert f"| {values:,} | {4 * values:,}" in page
+    total = 64 * 64 + 62 * 62 * 64 + 31 * 31 * 64 + 29 * 29 * 64 + 14 * 14 * 64 + 12544 + 128 + 4
+    assert f"**{total:,}** | **{4 * total:,} (1.5 MiB)**" in page

@@ -107,6 +107,8 @@ def _expected_rows(model: Model, show_macs: bool = True) -> list[list[str]]:
         row = [f"{number}{rec.name} ({rec.type})", _shape(rec.output_shape), f"{int(rec.params):,}"]
         if show_macs:
             row.append(f"{int(rec.macs_by('torchinfo')):,}")
+        if getattr(rec, "activations", None) is not None:  # where the engine counts activations, the panel shows them
+            row.append(f"{int(rec.activations):,}")
         rows.append(row)
     return rows
 

@@ -60,15 +60,24 @@ def _backtick_runs(line: str) -> list[str]:
     return [*runs, current] if current else runs
 
 
-def _code(model: Model) -> dict[str, Any]:
+CODE_LINES = 80  # a longer program is linked as a file beside the page, its first lines shown
+
+
+def _code(model: Model, slug: str, standalone: bool) -> dict[str, Any]:
     listing = model_code(model)
+    lines = listing.code.split("\n")
+    long = not standalone and len(lines) > CODE_LINES
+    shown = "\n".join([*lines[: CODE_LINES // 2], "# ..."]) if long else listing.code
     return {
         "framework": listing.framework,
         "ok": listing.ok,
-        "text": Markup(listing.code),
+        "text": Markup(shown),
         "fence": Markup(_fence(listing.code)),
         "run_hint": Markup(listing.run_hint),
         "problems": [Markup(md_escape(p)) for p in listing.problems],
+        "file": f"{slug}.py" if long and listing.ok else "",
+        "lines": len(lines),
+        "program": listing.code if long and listing.ok else "",
     }
 
 
@@ -113,15 +122,15 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
             "name": rec.name,
             "type": rec.type,
             "number": rec.position,
-            "values": _amount(count),
-            "bytes": Markup(f"{_amount(nbytes)}{short}"),
+            "count": _amount(count),
+            "size": Markup(f"{_amount(nbytes)}{short}"),
         })
     if not rows:
         return None
     total = sympy.expand(total) if isinstance(total, sympy.Basic) and not total.is_Integer else total
     total_bytes = total * BYTES_PER_VALUE
     short = f" ({_bytes_short(int(total_bytes))})" if isinstance(total_bytes, int) or getattr(total_bytes, "is_Integer", False) else ""
-    return {"rows": rows, "values": _amount(total), "bytes": Markup(f"{_amount(total_bytes)}{short}"),
+    return {"rows": rows, "count": _amount(total), "size": Markup(f"{_amount(total_bytes)}{short}"),
             "bytes_per_value": BYTES_PER_VALUE}
 
 
@@ -138,7 +147,7 @@ def teaching_context(model: Model, slug: str, options: PageOptions, *, standalon
         memory = None
     context: dict[str, Any] = {
         "show_macs": options.macs,
-        "code": _code(model),
+        "code": _code(model, slug, standalone),
         "panel": {
             "id": slug,
             "file": f"{slug}-panel.js" if panel is not None and panel.ok else "",
@@ -154,11 +163,15 @@ def teaching_context(model: Model, slug: str, options: PageOptions, *, standalon
 
 
 def teaching_files(context: Mapping[str, Any], folder: str) -> dict[str, bytes]:
-    """The files a page's teacher features need beside it (its panel's script)."""
+    """The files a page's teacher features need beside it: its panel's script, a long program's code."""
+    files = {}
     panel = context.get("panel") or {}
-    if not panel.get("file"):
-        return {}
-    return {f"{folder}/{panel['file']}": str(panel["script"]).encode("utf-8")}
+    if panel.get("file"):
+        files[f"{folder}/{panel['file']}"] = str(panel["script"]).encode("utf-8")
+    code = context.get("code") or {}
+    if code.get("file"):
+        files[f"{folder}/{code['file']}"] = (str(code["program"]) + "\n").encode("utf-8")
+    return files
 
 
 def _sheet_formulas(work: Any, macs: bool) -> list[tuple[Markup, Markup]]:
