@@ -13,9 +13,10 @@ websocket library). It runs with the same no-network flags as :mod:`browser`.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
-import subprocess
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +41,15 @@ _FLAGS = (
 )
 
 
+def _high_pipe() -> tuple[int, int]:
+    """A pipe whose two ends are numbered above 4, so that neither is already the child's fd 3 or 4."""
+    ends = []
+    for fd in os.pipe():
+        ends.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.close(fd)
+    return ends[0], ends[1]
+
+
 class Chromium:
     """One headless Chromium, spoken to over its DevTools pipe."""
 
@@ -49,24 +59,23 @@ class Chromium:
         self._buffer = b""
         self._events: list[dict[str, Any]] = []
 
-    def __enter__(self) -> Chromium:
+    def __enter__(self) -> Chromium:  # noqa: PYI034  (typing.Self is Python 3.11+)
         self._profile = tempfile.TemporaryDirectory(prefix="symcnn-cdp-")
-        to_chrome_r, self._to_chrome = os.pipe()
-        self._from_chrome, from_chrome_w = os.pipe()
-
-        def child_fds() -> None:  # in the child: its fd 3 reads commands, fd 4 writes answers
-            read, write = os.dup(to_chrome_r), os.dup(from_chrome_w)  # never dup2 a descriptor onto itself
-            os.dup2(read, 3)
-            os.dup2(write, 4)
-
+        to_chrome = _high_pipe()
+        from_chrome = _high_pipe()
+        self._to_chrome, self._from_chrome = to_chrome[1], from_chrome[0]
         cmd = [chromium_path(), *_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"]
-        # close_fds=False: the child keeps the two descriptors dup2 made; Python opens every other file
-        # non-inheritable (PEP 446), so nothing else leaks into Chromium.
-        self._process = subprocess.Popen(  # noqa: S603  (a fixed command line)
-            cmd, preexec_fn=child_fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
+        # posix_spawn, not fork: nothing runs in the child before exec (safe beside the tests' server threads).
+        # Its fd 3 reads our commands and fd 4 writes its answers; every other descriptor Python opened is
+        # close-on-exec (PEP 446), so nothing else reaches Chromium.
+        self._pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
+            (os.POSIX_SPAWN_DUP2, to_chrome[0], 3),
+            (os.POSIX_SPAWN_DUP2, from_chrome[1], 4),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ])
+        os.close(to_chrome[0])
+        os.close(from_chrome[1])
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -74,11 +83,13 @@ class Chromium:
             self.send("Browser.close")
         except (BrowserError, OSError):
             pass
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while os.waitpid(self._pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+                break
+            time.sleep(0.05)
         os.close(self._to_chrome)
         os.close(self._from_chrome)
         self._profile.cleanup()

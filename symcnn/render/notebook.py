@@ -94,7 +94,7 @@ def plain_text(obj: Model | LayerRecord) -> str:
 
 
 def _markdown_to_html(markdown_text: str) -> str:
-    import markdown  # the docs extra (mkdocs's own Markdown), loaded for this view only
+    import markdown  # type: ignore[import-untyped]  # the docs extra (mkdocs's Markdown), for this view only
 
     from .mathml import convert_arithmatex_html
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import sympy
@@ -114,18 +115,18 @@ def _body(model: Model, macs: bool) -> str:
     for rec in model.records:
         parts = [
             f"shape: {_shape_fn(rec)}",
-            f"params: {_fn(lambda r=rec: r.params)}",
-            f"trainable: {_fn(lambda r=rec: r.trainable)}",
-            f"frozen: {_fn(lambda r=rec: r.non_trainable)}",
-            f"macs: {_fn(lambda r=rec: r.macs_by('torchinfo')) if macs else 'null'}",
-            f"activations: {_fn(lambda r=rec: _activations(r))}",
+            f"params: {_fn(partial(getattr, rec, 'params'))}",
+            f"trainable: {_fn(partial(getattr, rec, 'trainable'))}",
+            f"frozen: {_fn(partial(getattr, rec, 'non_trainable'))}",
+            f"macs: {_fn(partial(rec.macs_by, 'torchinfo')) if macs else 'null'}",
+            f"activations: {_fn(partial(_activations, rec))}",
         ]
         rows.append("{" + ", ".join(parts) + "}")
     totals = [
         f"params: {_fn(lambda: model.total_params)}",
         f"trainable: {_fn(lambda: model.trainable_params)}",
         f"frozen: {_fn(lambda: model.non_trainable_params)}",
-        f"macs: {_fn(lambda: model.macs('torchinfo')) if macs else 'null'}",
+        f"macs: {_fn(partial(model.macs, 'torchinfo')) if macs else 'null'}",
     ]
     tests = [f"(s) => {js(c.condition)}" for c in model.constraints]
     return (

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..model import Model
 from .pages import render_site
-from .teaching import PageOptions
 from .site_files import SiteError, write_files
+from .teaching import PageOptions
 
 __all__ = ["build_site", "docs_command", "serve_site", "write_site"]
 
