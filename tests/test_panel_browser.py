@@ -271,3 +271,72 @@ def test_names_from_the_model_file_reach_the_page_as_text_only(site: Path, chrom
     assert rows[1][0] == "1. <img src=x onerror=\"document.title='pwned'\"> (Conv2D)"
     assert page.evaluate("document.title") != "pwned"
     assert page.evaluate("document.querySelectorAll('.symcnn-panel img').length") == 0
+
+
+def _family_models() -> dict[str, Model]:
+    from test_code import KERAS_MODELS, TORCH_MODELS
+
+    return {**{f"keras: {k}": v() for k, v in KERAS_MODELS.items()},
+            **{f"torch: {k}": v() for k, v in TORCH_MODELS.items() if "resnet" not in k}}
+
+
+def _bare_page(folder: Path, model: Model) -> Path:
+    """The panel alone on a page: the runtime, its stylesheet and the model's script (no mkdocs)."""
+    from importlib import resources
+
+    from symcnn.render.panel import panel_script
+
+    assets = resources.files("symcnn.render") / "site_assets"
+    for name in ("symcnn-panel.js", "symcnn-teach.css"):
+        (folder / name).write_bytes((assets / name).read_bytes())
+    panel = panel_script(model, "m")
+    assert panel.ok, panel.note
+    (folder / "m-panel.js").write_text(panel.script, encoding="utf-8")
+    page = folder / "index.html"
+    page.write_text('<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="symcnn-teach.css">'
+                    '<div class="md-typeset"><div class="symcnn-panel" data-symcnn-panel="m" data-symcnn-script="m-panel.js">'
+                    '</div></div><script src="symcnn-panel.js"></script>', encoding="utf-8")
+    return page
+
+
+def _opened_at(model: Model, sizes: dict[str, int]) -> Model:
+    """symcnn's own numeric model with the input's open sizes set (channels first for torch)."""
+    inputs = [r for r in model.records if r.type == "InputLayer"]
+    from symcnn.render.sizes import open_sizes
+
+    opened = open_sizes(model)
+    assert opened is not None
+    shapes = []
+    for rec, sym_rec in zip(inputs, [r for r in opened.model.records if r.type == "InputLayer"]):
+        shapes.append(tuple(sizes.get(getattr(d, "name", ""), d) if d is not None else None for d in sym_rec.output_shape))
+    return model.with_input(*shapes)
+
+
+@pytest.mark.parametrize("name", list(_family_models()))
+def test_every_layer_familys_closed_forms_run_in_the_browser_exactly(name: str, chrome: Chromium, tmp_path: Path) -> None:
+    try:
+        chromium_path()
+    except BrowserError as exc:
+        pytest.skip(str(exc))
+    from symcnn.render.sizes import open_sizes
+
+    from symcnn.render.panel import panel_script
+
+    model = _family_models()[name]
+    opened = open_sizes(model)
+    if opened is None:  # a Reshape to a fixed shape pins every input size: the page says so, and offers no panel
+        panel = panel_script(model, "m")
+        assert not panel.ok and "fixed" in panel.note
+        return
+    page = chrome.open(_bare_page(tmp_path, model).as_uri(), width=390, height=900)
+    _open_all_rows(page)
+    start = {s.name: v for s, v in opened.start.items()}
+    for sizes in (start, {k: v + 3 for k, v in start.items()}, {k: 2 * v + 1 for k, v in start.items()}):
+        _type_sizes(page, sizes)
+        try:
+            numeric = _opened_at(model, sizes)
+            _ = numeric.records
+        except SymcnnError as exc:
+            assert f"at layer {exc.layer}," in page.evaluate(_STATUS)
+            continue
+        assert page.evaluate(_ROWS) == _expected_rows(numeric), (name, sizes)

@@ -35,7 +35,7 @@ from .text import expr_text
 
 __all__ = ["Panel", "panel_script"]
 
-_AXIS_LABELS = {"H": "input height", "W": "input width", "C": "input channels", "D": "input depth",
+_AXIS_LABELS = {"H": "input height", "W": "input width", "C": "input channels", "D": "input depth", "T": "time steps",
                 "L": "input length"}
 
 

@@ -31,7 +31,7 @@ from ..model import Model
 __all__ = ["OpenSizes", "checked_name", "open_sizes", "start_values"]
 
 # Axis names by rank (batch excluded), channels last; torch's channels-first inputs put C first.
-_NAMES = {1: ("D",), 2: ("L", "C"), 3: ("H", "W", "C"), 4: ("D", "H", "W", "C")}
+_NAMES = {1: ("D",), 2: ("L", "C"), 3: ("H", "W", "C"), 4: ("D", "H", "W", "C"), 5: ("T", "D", "H", "W", "C")}
 _TRIES = (1, 2, 7)  # offsets from an axis's size at which a numeric model is rebuilt
 
 
