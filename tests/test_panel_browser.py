@@ -318,9 +318,8 @@ def test_every_layer_familys_closed_forms_run_in_the_browser_exactly(name: str, 
         chromium_path()
     except BrowserError as exc:
         pytest.skip(str(exc))
-    from symcnn.render.sizes import open_sizes
-
     from symcnn.render.panel import panel_script
+    from symcnn.render.sizes import open_sizes
 
     model = _family_models()[name]
     opened = open_sizes(model)
