@@ -108,7 +108,11 @@ class Writer:
 
 
 def same_value(value: Any, default: Any) -> bool:
-    """``value`` equals ``default``; a tuple equals a number when every entry does ((1, 1) is 1)."""
+    """``value`` equals ``default``; a tuple equals a number when every entry does ((1, 1) is 1).
+
+    >>> same_value((1, 1), 1), same_value(True, 1), same_value(None, None)
+    (True, False, True)
+    """
     if isinstance(value, (tuple, list)) and not isinstance(default, (tuple, list)):
         return bool(value) and all(same_value(v, default) for v in value)
     if isinstance(value, bool) or isinstance(default, bool) or value is None or default is None:
@@ -157,7 +161,12 @@ def _polynomial(value: sympy.Basic, symbols: set[sympy.Symbol] | None) -> str:
 
 
 def is_chain(model: Model) -> bool:
-    """One input, then layers each taking the one before, none called twice: a Sequential model."""
+    """One input, then layers each taking the one before, none called twice: a Sequential model.
+
+    >>> from symcnn import load
+    >>> is_chain(load("examples/seed.yaml")), is_chain(load("examples/resnet50.yaml"))
+    (True, False)
+    """
     recs = model.records
     if not recs or not isinstance(recs[0].layer, InputLayer) or len(model.output_nodes) != 1:
         return False
@@ -172,7 +181,12 @@ def is_chain(model: Model) -> bool:
 
 
 def output_names(model: Model) -> list[str]:
-    """The model's outputs, then every layer no other layer reads (symcnn counts those too, so must the code)."""
+    """The model's outputs, then every layer no other layer reads (symcnn counts those too, so must the code).
+
+    >>> from symcnn import load
+    >>> output_names(load("examples/seed.yaml"))
+    ['dense_1']
+    """
     by_node = dict(zip(map(id, model.nodes), model.records))
     outs = [by_node[id(n)].name for n in model.output_nodes]
     read = {i for r in model.records for i in r.inputs}
@@ -185,7 +199,14 @@ NOT_READ = ("# Activations, dropout rates and initialisers change no shape or co
 
 
 def symbol_lines(model: Model, writer: Writer) -> list[str]:
-    """``H = 64`` for each symbol the code uses, at the model's defaults (or the least valid sizes)."""
+    """``H = 64`` for each symbol the code uses, at the model's defaults (or the least valid sizes).
+
+    >>> from symcnn import load
+    >>> writer = Writer()
+    >>> _ = writer.literal(load("examples/seed_symbolic.yaml").input_shapes[0])
+    >>> symbol_lines(load("examples/seed_symbolic.yaml"), writer)[1:4]
+    ['C = 1', 'H = 64', 'W = 64']
+    """
     used = sorted(writer.symbols, key=lambda s: s.name)
     if not used:
         return []
@@ -198,7 +219,13 @@ def symbol_lines(model: Model, writer: Writer) -> list[str]:
 
 
 def unwritable_layers(records: Iterable[LayerRecord], write: Callable[[LayerRecord], Any]) -> list[str]:
-    """Each layer's problem, as a page shows it: "layer 'x' (Foo): reason"."""
+    """Each layer's problem, as a page shows it: "layer 'x' (Foo): reason".
+
+    >>> from symcnn import load
+    >>> def refuse(rec): raise Unwritable("no row")
+    >>> unwritable_layers(load("examples/seed.yaml").records[:2], refuse)
+    ["layer 'input_layer' (InputLayer): no row", "layer 'conv2d' (Conv2D): no row"]
+    """
     problems = []
     for rec in records:
         try:
@@ -208,13 +235,14 @@ def unwritable_layers(records: Iterable[LayerRecord], write: Callable[[LayerReco
     return problems
 
 
-def layer_kind(layer: Layer) -> str:
-    """The class name a translation table is keyed by (a layer class registered under its own name)."""
-    return type(layer).__name__
-
-
 def known(layer: Layer, table: Mapping[str, Any]) -> Any:
-    entry = table.get(layer_kind(layer))
+    """The row of ``table`` for the layer's class, or Unwritable.
+
+    >>> from symcnn import layers as L
+    >>> known(L.Dense(4), {"Dense": "row"})
+    'row'
+    """
+    entry = table.get(type(layer).__name__)
     if entry is None:
         raise Unwritable("symcnn has no checked translation for this layer type")
     return entry

@@ -125,7 +125,11 @@ _PRINTER = ExactJSPrinter()
 
 
 def js(expr: Any) -> str:
-    """``expr`` (an int, a SymPy expression or relation symcnn built) as an exact JavaScript expression."""
+    """``expr`` (an int, a SymPy expression or relation symcnn built) as an exact JavaScript expression.
+
+    >>> js(sympy.Ge(sympy.Symbol("H"), 10)), js(7)
+    ('Q.ge(s.H, 10n)', '7n')
+    """
     if isinstance(expr, bool):
         return "true" if expr else "false"
     if isinstance(expr, int):

@@ -87,7 +87,12 @@ def _short_table(model: Model) -> str:
 
 
 def plain_text(obj: Model | LayerRecord) -> str:
-    """``text/plain`` for Jupyter: a model's summary table, or a layer's labelled lines."""
+    """``text/plain`` for Jupyter: a model's summary table, or a layer's labelled lines.
+
+    >>> from symcnn import load
+    >>> plain_text(load("examples/seed.yaml")).splitlines()[0]
+    'Model: "seed"'
+    """
     if isinstance(obj, LayerRecord):
         return _record_text(obj)
     return _short_table(obj)
@@ -133,7 +138,12 @@ def _big_model_html(model: Model) -> str:
 
 
 def html_view(obj: Model | LayerRecord) -> str | None:
-    """``text/html`` for Jupyter: the worked solution with MathML math; None without the docs extra."""
+    """``text/html`` for Jupyter: the worked solution with MathML math; None without the docs extra.
+
+    >>> from symcnn import load
+    >>> "<math" in html_view(load("examples/seed.yaml").get_layer("dense"))
+    True
+    """
     try:
         if isinstance(obj, LayerRecord):
             body = _markdown_to_html(render_layer_markdown(obj))
@@ -147,7 +157,12 @@ def html_view(obj: Model | LayerRecord) -> str | None:
 
 
 def mimebundle(obj: Model | LayerRecord, include: Any = None, exclude: Any = None) -> dict[str, str]:
-    """Jupyter's display data: ``text/plain`` and (with the docs extra) ``text/html``, each made once."""
+    """Jupyter's display data: ``text/plain`` and (with the docs extra) ``text/html``, each made once.
+
+    >>> from symcnn import load
+    >>> sorted(mimebundle(load("examples/seed.yaml"), exclude=["text/html"]))
+    ['text/plain']
+    """
     wanted = {"text/plain", "text/html"}
     if include:
         wanted &= set(include)

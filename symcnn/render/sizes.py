@@ -45,7 +45,11 @@ class OpenSizes:
 
 
 def checked_name(symbol: sympy.Symbol) -> str | None:
-    """The symbol's name if symcnn's own parser reads it back as that very symbol, else None."""
+    """The symbol's name if symcnn's own parser reads it back as that very symbol, else None.
+
+    >>> checked_name(sympy.Symbol("H_in")), checked_name(sympy.Symbol("a b"))
+    ('H_in', None)
+    """
     name = symbol.name
     if not is_identifier(name):
         return None
@@ -60,6 +64,10 @@ def start_values(model: Model) -> dict[sympy.Symbol, int] | None:
     """A whole-number value for every free symbol: the model's default, else the least its constraints allow.
 
     None when no such values give a valid model.
+
+    >>> from symcnn import load
+    >>> sorted((s.name, v) for s, v in start_values(load("examples/seed_symbolic.yaml")).items())
+    [('C', 1), ('F', 64), ('H', 64), ('W', 64)]
     """
     free = sorted(model.free_symbols, key=lambda s: s.name)
     bounds: dict[sympy.Symbol, int] = {}

@@ -106,7 +106,13 @@ def _bytes_short(n: int) -> str:
 
 
 def memory_rows(model: Model) -> dict[str, Any] | None:
-    """Per layer: output shape, activations (values per sample) and their bytes at float32; None without them."""
+    """Per layer: output shape, activations (values per sample) and their bytes at float32; None without them.
+
+    >>> from symcnn import load
+    >>> rows = memory_rows(load("examples/seed.yaml"))
+    >>> rows is None or str(rows["rows"][1]["count"]) == "246,016"
+    True
+    """
     rows = []
     total: Any = 0
     for rec in model.records:
@@ -163,7 +169,12 @@ def teaching_context(model: Model, slug: str, options: PageOptions, *, standalon
 
 
 def teaching_files(context: Mapping[str, Any], folder: str) -> dict[str, bytes]:
-    """The files a page's teacher features need beside it: its panel's script, a long program's code."""
+    """The files a page's teacher features need beside it: its panel's script, a long program's code.
+
+    >>> from symcnn import load
+    >>> sorted(teaching_files(teaching_context(load("examples/seed.yaml"), "seed", PageOptions()), "models"))
+    ['models/seed-panel.js']
+    """
     files = {}
     panel = context.get("panel") or {}
     if panel.get("file"):
@@ -185,7 +196,11 @@ def _sheet_formulas(work: Any, macs: bool) -> list[tuple[Markup, Markup]]:
 def exercise_files(
     entries: Sequence[Mapping[str, Any]], render: Callable[..., str], options: PageOptions
 ) -> dict[str, bytes]:
-    """A worksheet and a solutions page per model (paths relative to the site root), from the pages' contexts."""
+    """A worksheet and a solutions page per model (paths relative to the site root), from the pages' contexts.
+
+    >>> sorted(exercise_files([], lambda template, **context: "", PageOptions(exercise=True)))
+    []
+    """
     files = {}
     for ctx in entries:
         layers = [{**layer, "sheet_formulas": _sheet_formulas(layer["work"], options.macs) if options.formulas else []}
