@@ -67,7 +67,7 @@ MISTAKES = [
     # input and output channels swapped: the bias sized by the input; the output channels by the input
     ("seed", "dense", "params", "12544*128 + 12544", ["input and output channels swapped"]),
     ("seed", "conv2d", "shape", "(62, 62, 1)", ["input and output channels swapped"]),
-    ("seed", "conv2d_1", "params", "3*3*1*64 + 64", ["starting at conv2d (Conv2D)", "channels swapped"]),
+    ("seed", "conv2d_1", "params", "3*3*64 + 64", ["input channels left out"]),  # not an upstream mistake (#12)
     ("strided_bn", "conv_b", "shape", "(7, 7, 16)", ["input and output channels swapped"]),
     ("strided_bn", "head", "params", "216*10 + 216", ["input and output channels swapped"]),
     ("mobile", "pw", "params", "2*C*F + 2*C", ["input and output channels swapped"]),
@@ -133,8 +133,8 @@ MISTAKES = [
     ("torch_net", "fc", "params", "32*9*9*10 + 10", ["starting at pool (MaxPool2d)", "floor forgotten"]),
     # MACs: the bias left out (fvcore's way) and the output positions forgotten
     ("seed", "conv2d", "macs", "62*62*3*3*1*64", ["fvcore"]),
-    ("seed", "conv2d", "macs", "640", ["parameters counted, not MACs"]),
-    ("strided_bn", "stem", "macs", "5*5*3*16", ["parameters counted, not MACs"]),
+    ("seed", "conv2d", "macs", "640", ["MACs of one output position only"]),
+    ("strided_bn", "stem", "macs", "5*5*3*16", ["MACs of one output position only"]),
 ]
 
 
@@ -330,11 +330,14 @@ def test_a_markdown_table_with_mistakes_names_each_one() -> None:
     assert wrong == {"conv2d_1", "max_pooling2d_1", "flatten", "dense"}
     assert "kernel area taken as K" in results["conv2d_1"].values[1].diagnosis
     assert "floor forgotten" in results["max_pooling2d_1"].values[0].diagnosis
-    assert "starting at max_pooling2d_1" in results["dense"].values[1].diagnosis
+    # the Dense row follows from the student's own MaxPooling row: named there, carried forward here
+    assert "carried forward from your row for flatten" in results["dense"].values[1].diagnosis
+    assert "the mistake was made at max_pooling2d_1: floor forgotten" in results["dense"].values[1].diagnosis
+    assert results["dense"].values[1].verdict == "carried forward"
     text, status = check_command(
         model("seed"), layer=None, params=None, shape=None, macs=None, table=str(FIXTURES / "seed_mistakes.md")
     )
-    assert status == 1 and "4 of 13 checked values wrong" in text
+    assert status == 1 and "4 of 13 checked values wrong" in text and "2 mistakes, 2 values carried forward" in text
 
 
 @pytest.mark.parametrize(
@@ -365,7 +368,7 @@ def test_a_result_reads_well_in_a_terminal_and_in_jupyter() -> None:
     assert "expected: 36928" in text and "yours:    3x64x64 + 64  (= 12352)" in text
     md = result._repr_markdown_()
     assert "| params |" in md and "kernel area" in md
-    assert "3×64×64 + 64 = 12352 |" in md  # the diagnosis whole, to its last character
+    assert "3×64×64 + 64 = 12352<br>right working: 3×3×64×64 (kernel) + 64 (bias) = 36928 |" in md  # whole
     html_text = result._repr_html_()
     assert "<table>" in html_text and "kernel area" in html_text
 
@@ -468,7 +471,7 @@ def test_cli_exit_status_is_0_when_right_and_1_when_wrong() -> None:
     wrong, _ = run_cli(seed, "--layer", "conv2d_1", "--params", "3x64x64 + 64")
     assert wrong.returncode == 1 and "kernel area taken as K" in wrong.stdout
     table, _ = run_cli(seed, "--table", str(FIXTURES / "seed_mistakes.md"))
-    assert table.returncode == 1 and "starting at max_pooling2d_1" in table.stdout
+    assert table.returncode == 1 and "carried forward from your row for max_pooling2d_1" in table.stdout
 
 
 CLI_HOSTILE = [

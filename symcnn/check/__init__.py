@@ -9,12 +9,15 @@ and the ones that give the student's value are named.
 
 Modules, in the order data flows:
 
-- ``entry``: reading the student's entry; ``find``: the layer a label names;
-- ``compare``: comparing values (exactly, or as formulas at random sizes, then by a proof);
-- ``mistakes`` (the MISTAKES table), with ``weight_mistakes`` and ``shape_mistakes``;
+- ``notation``: what people type (LaTeX, 1 605 760, 6.4e2, "640 params") in the parser's syntax;
+- ``entry``: reading the student's entry, its working and its result; ``find``: the layer a label names;
+- ``compare``: comparing values (exactly, or as formulas by a proof, else at points chosen to break them);
+- ``mistakes`` (the MISTAKES table and how common each mistake is), with ``weight_mistakes``,
+  ``shape_mistakes`` and ``recurrent_mistakes``;
 - ``alternatives``: a layer's value under each mistake, its own or carried from upstream;
-- ``diagnose``: naming the mistake behind a wrong value;
-- ``core``: check_value and check; ``tables``: check_table; ``command``: ``symcnn check``;
+- ``diagnose``: naming the mistake behind a wrong value; ``working``: the right working;
+- ``core``: check_value and check; ``tables``: a whole table (``totals``: its totals rows);
+- ``grading``: a class's tables, and the teacher's report; ``command``: ``symcnn check``;
 - ``results``: what a check returns and how it prints; ``fmt``: values written as a student would.
 
 >>> import symcnn
@@ -33,8 +36,8 @@ from .core import check, check_value
 from .find import find_layer
 from .fmt import LABELS, QUANTITIES
 from .mistakes import MISTAKES, Mistake
-from .results import CheckResult, ValueCheck, report
-from .tables import MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_table, read_table
+from .results import VERDICTS, CheckResult, Diagnosis, ValueCheck, report
+from .tables import MAX_TABLE_BYTES, MAX_TABLE_ROWS, TableReport, check_table, grade_table, read_table
 
 __all__ = [
     "LABELS",
@@ -42,14 +45,18 @@ __all__ = [
     "MAX_TABLE_ROWS",
     "MISTAKES",
     "QUANTITIES",
+    "VERDICTS",
     "CheckResult",
+    "Diagnosis",
     "Mistake",
+    "TableReport",
     "ValueCheck",
     "check",
     "check_command",
     "check_table",
     "check_value",
     "find_layer",
+    "grade_table",
     "read_table",
     "report",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -12,10 +13,26 @@ from ..formulas import prod, simplify_int
 from ..layers.base import Shape, Weight
 from ..record import LayerRecord, to_expr
 from .fmt import Value, _fmt
-from .mistakes import MISTAKES, Mistake
+from .mistakes import MISTAKES, Mistake, prior
 from .weight_mistakes import _learned
 
 MAX_UPSTREAM = 30  # ancestors searched for a shape mistake carried forward
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The value a mistake gives, the message that names it, and where it was made."""
+
+    value: Value
+    message: str
+    mistake: str  # the mistake's name, the same for every layer (see PRIORS)
+    primary: bool = True
+    origin: str | None = None  # the upstream layer where the mistake was made; None: this layer
+    shapes: tuple[tuple[str, Shape], ...] = ()  # the wrong output shapes it implies, layer by layer
+
+    @property
+    def prior(self) -> int:
+        return prior(self.mistake)
 
 
 def _measure(
@@ -35,22 +52,23 @@ def _measure(
     return {"params": probe.params, "trainable": probe.trainable, "non_trainable": probe.non_trainable}[q]
 
 
-_SAFE = (SymcnnError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError)
+_SAFE = (SymcnnError, ArithmeticError, TypeError, ValueError, AttributeError, IndexError, KeyError)
 
 
-def _record_alternatives(q: str, rec: LayerRecord) -> Iterator[tuple[Value, str]]:
+def _record_alternatives(q: str, rec: LayerRecord) -> Iterator[Alternative]:
     """Mistakes about how a call is counted: a shared layer counted again, a frozen layer taken as trainable."""
     if q not in ("params", "trainable", "non_trainable"):
         return
     if rec.shared_with is not None:
         unshared = LayerRecord(rec.name, rec.layer, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights)
         owner = "its first call" if rec.shared_with == rec.name else rec.shared_with
-        yield (
+        yield Alternative(
             getattr(unshared, q),
             (
                 f"shared weights counted twice: this call of {rec.name} reuses the weights of {owner}, "
                 "where they are already counted"
             ),
+            "shared weights counted twice",
         )
     if not rec.layer.trainable and q in ("trainable", "non_trainable"):
         thawed = copy.copy(rec.layer)
@@ -58,34 +76,48 @@ def _record_alternatives(q: str, rec: LayerRecord) -> Iterator[tuple[Value, str]
         probe = LayerRecord(
             rec.name, thawed, rec.inputs, rec.input_shapes, rec.output_shape, rec.weights, rec.shared_with
         )
-        yield getattr(probe, q), (f"{rec.name} is frozen (trainable=False): all its weights count as non-trainable")
+        yield Alternative(
+            getattr(probe, q),
+            f"{rec.name} is frozen (trainable=False): all its weights count as non-trainable",
+            "frozen layer counted as trainable",
+        )
 
 
-def _own_alternatives(q: str, rec: LayerRecord, convention: str, primary: bool) -> Iterator[tuple[Value, str]]:
+def own_alternatives(q: str, rec: LayerRecord, convention: str) -> Iterator[Alternative]:
+    """The layer's value under each of its own mistakes (primary and secondary ones)."""
     layer, ins, out = rec.layer, rec.input_shapes, rec.output_shape
-    if primary:
-        yield from _record_alternatives(q, rec)
+    yield from _record_alternatives(q, rec)
     for mistake in MISTAKES:
-        if mistake.primary != primary or not mistake.applies_to(layer):
+        if not mistake.applies_to(layer):
             continue
+        run: Callable[[], Iterable[tuple[Value, str, str]]] | None = None
         if mistake.kind == "weights" and q in ("params", "trainable", "non_trainable", "macs"):
-            if q == "macs" and mistake.name == "bias left out":
-                continue  # said better as the MAC convention that leaves the bias out
-            yield from _guarded(partial(_weights_values, mistake, q, rec, convention))
+            if q == "macs" and mistake.name in ("bias left out", "one filter only"):
+                continue  # said better as the MAC convention that leaves the bias out, or as one position
+            run = partial(_weights_values, mistake, q, rec, convention)
+        elif mistake.kind == "params" and q in ("params", "trainable") and (q == "params" or layer.trainable):
+            run = partial(mistake.compute, layer, ins, out)
         elif mistake.kind == "shape" and q in ("shape", "macs"):
-            yield from _guarded(partial(_shape_values, mistake, q, rec, convention))
+            for value, msg, name, alt in _guarded(partial(_shape_values, mistake, q, rec, convention)):
+                yield Alternative(value, msg, name, mistake.primary, None, ((rec.name, alt),))
+            continue
         elif mistake.kind == "macs" and q == "macs":
-            yield from _guarded(partial(mistake.compute, layer, ins, out, convention))
+            run = partial(mistake.compute, layer, ins, out, convention)
+        if run is not None:
+            for value, msg, name in _guarded(run):
+                yield Alternative(value, msg, name, mistake.primary)
 
 
-def _weights_values(mistake: Mistake, q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str]]:
-    for ws, msg in mistake.compute(rec.layer, rec.input_shapes):
-        yield _measure(q, rec, rec.input_shapes, rec.output_shape, convention, ws), msg
+def _weights_values(mistake: Mistake, q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str, str]]:
+    for ws, msg, name in mistake.compute(rec.layer, rec.input_shapes):
+        yield _measure(q, rec, rec.input_shapes, rec.output_shape, convention, ws), msg, name
 
 
-def _shape_values(mistake: Mistake, q: str, rec: LayerRecord, convention: str) -> Iterator[tuple[Value, str]]:
-    for alt, msg in mistake.compute(rec.layer, rec.input_shapes, rec.output_shape):
-        yield _measure(q, rec, rec.input_shapes, alt, convention), msg
+def _shape_values(
+    mistake: Mistake, q: str, rec: LayerRecord, convention: str
+) -> Iterator[tuple[Value, str, str, Shape]]:
+    for alt, msg, name in mistake.compute(rec.layer, rec.input_shapes, rec.output_shape):
+        yield _measure(q, rec, rec.input_shapes, alt, convention), msg, name, alt
 
 
 def _guarded(run: Callable[[], Iterable[Any]]) -> Iterator[Any]:
@@ -97,7 +129,8 @@ def _guarded(run: Callable[[], Iterable[Any]]) -> Iterator[Any]:
     yield from items
 
 
-def _ancestors(records: list[LayerRecord], index: int) -> list[int]:
+def ancestors(records: list[LayerRecord], index: int) -> list[int]:
+    """The indices of the records a record depends on, nearest (latest) first."""
     where = {r.name: i for i, r in enumerate(records)}
     seen: set[int] = set()
     stack = [where[n] for n in records[index].inputs if n in where]
@@ -109,50 +142,57 @@ def _ancestors(records: list[LayerRecord], index: int) -> list[int]:
     return sorted(seen, reverse=True)
 
 
-def _carry(records: list[LayerRecord], start: int, alt_out: Shape, target: int) -> tuple[list[Shape], Shape] | None:
-    """The target's input and output shapes when layer ``start`` outputs ``alt_out`` instead."""
+def _carry(
+    records: list[LayerRecord], start: int, alt_out: Shape, target: int
+) -> tuple[list[Shape], Shape, dict[str, Shape]] | None:
+    """The target's input and output shapes when layer ``start`` outputs ``alt_out`` instead, and what changed."""
     changed: dict[str, Shape] = {records[start].name: alt_out}
     for i in range(start + 1, target + 1):
         rec = records[i]
         if not any(n in changed for n in rec.inputs):
             continue
         ins = [changed.get(n, s) for n, s in zip(rec.inputs, rec.input_shapes)]
-        out = rec.layer.output_shape(ins)
         if i == target:
-            return ins, out
-        changed[rec.name] = out
+            return ins, rec.layer.output_shape(ins), changed
+        out = rec.layer.output_shape(ins)
+        if tuple(out) != tuple(rec.output_shape):
+            changed[rec.name] = out
     return None
 
 
-def _upstream_alternatives(
-    q: str, records: list[LayerRecord], index: int, i: int, convention: str, primary: bool
-) -> Iterator[tuple[Value, str]]:
+def upstream_alternatives(
+    q: str, records: list[LayerRecord], index: int, i: int, convention: str
+) -> Iterator[Alternative]:
     """The target's value under each shape mistake made at layer ``i`` upstream, carried forward."""
     target, up = records[index], records[i]
     was = ", ".join(_fmt(s) for s in target.input_shapes)
     for mistake in MISTAKES:
-        if mistake.kind != "shape" or mistake.primary != primary or not mistake.applies_to(up.layer):
+        if mistake.kind != "shape" or not mistake.applies_to(up.layer):
             continue
-        for value, ins, msg in _guarded(partial(_carried_values, mistake, q, records, index, i, convention)):
+        for value, ins, msg, name, changed in _guarded(partial(_carried_values, mistake, q, records, index, i, convention)):
             got = ", ".join(_fmt(s) for s in ins)
-            yield (
+            yield Alternative(
                 value,
                 (
                     f"an upstream error carried forward, starting at {up.name} ({up.type}): {msg}; "
                     f"so {target.name} was fed {got} instead of {was}"
                 ),
+                name,
+                mistake.primary,
+                up.name,
+                tuple(changed.items()),
             )
 
 
 def _carried_values(
     mistake: Mistake, q: str, records: list[LayerRecord], index: int, i: int, convention: str
-) -> Iterator[tuple[Value, list[Shape], str]]:
+) -> Iterator[tuple[Value, list[Shape], str, str, dict[str, Shape]]]:
     up = records[i]
-    for alt_out, msg in mistake.compute(up.layer, up.input_shapes, up.output_shape):
+    for alt_out, msg, name in mistake.compute(up.layer, up.input_shapes, up.output_shape):
         try:
             carried = _carry(records, i, alt_out, index)
             if carried is not None:
-                ins, out = carried
-                yield _measure(q, records[index], ins, out, convention), ins, msg
+                ins, out, changed = carried
+                yield _measure(q, records[index], ins, out, convention), ins, msg, name, changed
         except _SAFE:
             continue

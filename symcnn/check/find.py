@@ -14,24 +14,49 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower().replace("layer", ""))
 
 
+# What people call a layer type, against the start of its class name (normalised): "BN", "FC", "GAP", "MaxPool"
+_SYNONYMS = {
+    "bn": ("batchnorm",), "batchnorm": ("batchnorm",), "fc": ("dense", "linear"), "fullyconnected": ("dense", "linear"),
+    "linear": ("dense", "linear"), "dense": ("dense", "linear"), "gap": ("globalaverage", "globalavg", "adaptiveavg"),
+    "globalavgpool": ("globalaverage", "globalavg"), "globalaveragepool": ("globalaverage", "globalavg"),
+    "pool": ("maxpool", "averagepool", "avgpool"), "pooling": ("maxpool", "averagepool", "avgpool"),
+    "maxpool": ("maxpool",), "maxpooling": ("maxpool",), "avgpool": ("averagepool", "avgpool"),
+    "averagepool": ("averagepool", "avgpool"), "averagepooling": ("averagepool", "avgpool"),
+    "conv": ("conv",), "convolution": ("conv",), "dwconv": ("depthwiseconv",), "depthwise": ("depthwiseconv",),
+    "sepconv": ("separableconv",), "separable": ("separableconv",), "deconv": ("conv1dtranspose", "conv2dtranspose",
+    "conv3dtranspose", "convtranspose"), "convtranspose": ("conv1dtranspose", "conv2dtranspose", "conv3dtranspose",
+    "convtranspose"), "relu": ("relu", "activation"), "activation": ("activation", "relu"), "input": ("input",),
+}
+
+
 def _type_names(rec: LayerRecord) -> set[str]:
     cls = type(rec.layer)
     names = {cls.__name__, *getattr(cls, "aliases", ())}
     if rec.type == "InputLayer":
         names.add("Input")
-    return {_norm(n) for n in names}
+    normed = {_norm(n) for n in names}
+    return normed | {re.sub(r"[123]d$", "", n) for n in normed}  # "MaxPool" for MaxPool2D
 
 
 def _type_matches(rec: LayerRecord, label: str) -> bool:
     want = _norm(label)
-    return any(want == t or (want.startswith(t) and want[len(t) :].isdigit()) for t in _type_names(rec))
+    names = _type_names(rec)
+    if any(want == t or (want.startswith(t) and want[len(t) :].isdigit()) for t in names):
+        return True
+    word = re.sub(r"\d+$", "", want)
+    starts = _SYNONYMS.get(word, ())
+    return bool(starts) and any(n.startswith(s) for n in names for s in starts) and not any(
+        want == t for t in names
+    )
 
 
-def find_layer(model: Model, layer: Any, position: int | None = None) -> LayerRecord:
+def find_layer(model: Model, layer: Any, position: int | None = None, after: int | None = None) -> LayerRecord:
     """The record a label names: "conv2d_1", "conv2d_1 (Conv2D)", "3. Conv2D", "Dense layer 2", 3 or a record.
 
     Numbers count the layers after the input, from 1, as the tutorial's table does.
-    ``position`` (a table row, from 1) is used when the label is only a layer type.
+    When the label is only a layer type (or a usual name for it: "MaxPool", "BN", "FC"), a table
+    row picks the first such layer after ``after`` (the index of the record its previous row
+    matched), else the one at ``position`` (the row's number, from 1).
     """
     records = model.records
     body = [r for r in records if r.type != "InputLayer"]
@@ -68,6 +93,11 @@ def find_layer(model: Model, layer: Any, position: int | None = None) -> LayerRe
         k = int(ordinal.group(1))
         if 1 <= k <= len(typed):
             return typed[k - 1]
+    if typed and after is not None:
+        position_of = {id(r): i for i, r in enumerate(records)}
+        later = [r for r in typed if position_of[id(r)] > after]
+        if later:
+            return later[0]
     if typed and position is not None and 1 <= position <= len(body) and body[position - 1] in typed:
         return body[position - 1]
     lower = {r.name.lower(): r for r in records}

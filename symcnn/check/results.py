@@ -1,4 +1,4 @@
-"""What a check returns (ValueCheck, CheckResult) and how it prints: terminal text, Markdown, HTML."""
+"""What a check returns (Diagnosis, ValueCheck, CheckResult) and how it prints: terminal text, Markdown, HTML."""
 
 from __future__ import annotations
 
@@ -7,6 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .fmt import LABELS, Value, _equals, _fmt
+
+VERDICTS = ("right", "wrong", "wrong working", "carried forward", "not proved")
+LEADS = ("wrong working", "arithmetic slip")  # diagnoses of the result, followed by those of the working
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One explanation of a wrong value: the message, the mistake's name, and where it was made."""
+
+    text: str
+    mistake: str  # a name from mistakes.PRIORS, or "arithmetic slip", "wrong working", "no known mistake" ...
+    origin: str | None = None  # the upstream layer where the mistake was made (None: this layer)
+    confirmed: bool = False  # the student's own row for the origin shows the mistake
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __contains__(self, words: str) -> bool:
+        return words in self.text
 
 
 @dataclass
@@ -18,49 +37,89 @@ class ValueCheck:
     student: Value
     expected: Value
     correct: bool
-    method: str  # "exact" (numbers), "symbolic" (proved for all values) or "sampled" (random points)
-    diagnoses: list[str] = field(default_factory=list)
+    method: str  # "exact", "symbolic" (proved for all values), "sampled" (tested, not proved) or "unproved"
+    diagnoses: list[Diagnosis] = field(default_factory=list)
     note: str = ""  # how the value was checked, when not plainly
     counterexample: str | None = None  # sizes at which a wrong formula differs, and both values there
+    working: str = ""  # the right working, for a wrong value
+    status: str = ""  # "wrong working", "carried forward" or "not proved" when not plainly right or wrong
+    carried_from: str | None = None  # the layer (and value) a carried-forward mistake was made in
+
+    @property
+    def verdict(self) -> str:
+        """One of VERDICTS."""
+        return "right" if self.correct else self.status or "wrong"
 
     @property
     def symbolic(self) -> bool:
         """True when the entry was checked as a formula for all values, not at one point."""
-        return self.method in ("symbolic", "sampled")
+        return self.method in ("symbolic", "sampled", "unproved")
+
+    @property
+    def mistake(self) -> str | None:
+        """The name of the mistake named first (in the working, when the working is wrong), or None if right."""
+        if self.correct or not self.diagnoses:
+            return None
+        first = self.diagnoses[0]
+        if first.mistake in LEADS and len(self.diagnoses) > 1:
+            return self.diagnoses[1].mistake
+        return first.mistake
 
     def explanations(self) -> list[str]:
         """The diagnoses, then how the value was checked: for a table cell."""
         where = f"differs at {self.counterexample}" if self.counterexample else ""
-        return [text for text in (*self.diagnoses, self.note, where) if text]
+        right = f"right working: {self.working}" if self.working and not self.correct else ""
+        return [text for text in (*(d.text for d in self.diagnoses), right, self.note, where) if text]
 
     @property
     def diagnosis(self) -> str:
-        return "; or ".join(self.diagnoses)
+        return "; or ".join(d.text for d in self.diagnoses)
 
-    def lines(self) -> list[str]:
-        if self.correct:
-            out = [f"  {LABELS[self.quantity]}: right: {self.entry.strip()}" + _equals(self.entry, self.student)]
-        else:
-            out = [
-                f"  {LABELS[self.quantity]}: WRONG",
-                f"    yours:    {self.entry.strip()}" + _equals(self.entry, self.student),
-                f"    expected: {_fmt(self.expected)}",
-            ]
+    def how(self) -> str:
+        """How the value was checked, in words ('' for a plain number)."""
         how = {
             "exact": "",
             "symbolic": "checked as a formula: equal for all values (proved symbolically)",
-            "sampled": "checked as a formula at many random points",
+            "sampled": "checked as a formula: not proved, but equal at every point tried, chosen to break it "
+            "(small and large sizes, both sides of each floor's step)",
+            "unproved": "checked as a formula: neither proved equal nor shown different; it agrees at every point "
+            "tried, but its steps could not all be found, so it is not marked right",
         }[self.method]
-        if self.method == "sampled" and self.correct:
-            how += " (equal at all of them; not proved symbolically)"
         if self.counterexample:
             how = f"checked as a formula, for all values: it differs at {self.counterexample}"
-        for text in (how, self.note):
+        return how
+
+    def lines(self) -> list[str]:
+        label = LABELS[self.quantity]
+        if self.correct:
+            out = [f"  {label}: right: {self.entry.strip()}" + _equals(self.entry, self.student)]
+        else:
+            head = {"wrong working": "WRONG WORKING", "carried forward": "CARRIED FORWARD", "not proved": "NOT PROVED"}
+            tag = head.get(self.status, "WRONG")
+            if self.carried_from:
+                tag += f" (from {self.carried_from})"
+            out = [
+                f"  {label}: {tag}",
+                f"    yours:    {self.entry.strip()}" + _equals(self.entry, self.student),
+                f"    expected: {_fmt(self.expected)}",
+            ]
+            if self.working:
+                out.append(f"    right working: {self.working}")
+        for text in (self.how(), self.note):
             if text:
                 out.append(f"    {text}")
         for i, d in enumerate(self.diagnoses):
-            out.append(f"    {'diagnosis' if i == 0 else 'or'}: {d}")
+            out.append(f"    {self._label(i)}: {d.text}")
         return out
+
+    def _label(self, i: int) -> str:
+        if i == 0:
+            return "diagnosis"
+        if self.diagnoses[i].mistake == "right only at the default sizes":
+            return "note"
+        if i == 1 and self.diagnoses[0].mistake in LEADS:
+            return "in your working"
+        return "or"
 
 
 @dataclass
@@ -113,7 +172,7 @@ class CheckResult:
                 LABELS[v.quantity],
                 f"`{v.entry.strip()}`",
                 f"`{_fmt(v.expected)}`",
-                "right" if v.correct else "**wrong**",
+                "right" if v.correct else f"**{v.verdict}**",
                 "<br>".join(text for text in v.explanations() if text),
             ]
             rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
@@ -126,7 +185,7 @@ class CheckResult:
         )
         body = "".join(
             f"<tr><td>{esc(LABELS[v.quantity])}</td><td><code>{esc(v.entry.strip())}</code></td>"
-            f"<td><code>{esc(_fmt(v.expected))}</code></td><td>{'right' if v.correct else '<b>wrong</b>'}</td>"
+            f"<td><code>{esc(_fmt(v.expected))}</code></td><td>{'right' if v.correct else '<b>' + esc(v.verdict) + '</b>'}</td>"
             f"<td>{'<br>'.join(esc(d) for d in v.explanations())}</td></tr>"
             for v in self.values
         )
@@ -136,14 +195,19 @@ class CheckResult:
         )
 
 
-def report(results: Sequence[CheckResult]) -> str:
-    """The text report of several checks, with a closing count."""
+def report(results: Sequence[CheckResult], *, missing: Sequence[str] = (), summary: str = "") -> str:
+    """The text report of several checks, with a closing count (and the layers the table has no row for)."""
     wrong = [r for r in results if not r.correct]
     values = sum(len(r.values) for r in results)
     bad = sum(1 for r in results for v in r.values if not v.correct)
     tail = (
         (f"all {values} checked values right" if values > 1 else "the checked value is right")
         if not wrong
-        else f"{bad} of {values} checked values wrong, in {', '.join(r.layer for r in wrong)}"
+        else f"{bad} of {values} checked values wrong, in {', '.join(dict.fromkeys(r.layer for r in wrong))}"
     )
-    return "\n\n".join([*(r.report() for r in results), tail])
+    if summary:
+        tail += f" ({summary})"
+    parts = [*(r.report() for r in results)]
+    if missing:
+        parts.append("missing (no row in the table): " + ", ".join(missing))
+    return "\n\n".join([*parts, tail])

@@ -1,8 +1,9 @@
-"""``symcnn check``: mark a hand calculation and diagnose the mistake."""
+"""``symcnn check``: mark a hand calculation and diagnose the mistake; grade a class's tables."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from ..errors import ArgumentError
@@ -12,7 +13,7 @@ NAME = "check"
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(NAME, help="check a hand calculation and diagnose the mistake")
+    p = sub.add_parser(NAME, help="check a hand calculation and diagnose the mistake; grade a class's tables")
     p.add_argument("model")
     model_options(p)
     p.add_argument("--layer")
@@ -22,7 +23,11 @@ def add_parser(sub: Any) -> None:
     what.add_argument("--macs", metavar="EXPR")
     what.add_argument("--trainable", metavar="EXPR", help="the trainable parameters only")
     what.add_argument("--non-trainable", metavar="EXPR", help="the non-trainable parameters only")
-    what.add_argument("--table", metavar="FILE", help="a CSV or Markdown table: layer, output shape, params")
+    what.add_argument("--table", metavar="FILE", nargs="+",
+                      help="CSV or Markdown tables (layer, output shape, params...): one student's, or a class's")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text",
+                   help="for --table: text, JSON (per file, per row, and the class's mistakes), or a Markdown/HTML "
+                        "report for the teacher")
     p.add_argument("--convention", choices=("torchinfo", "fvcore"), default="torchinfo", help="for --macs")
 
 
@@ -38,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
     text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
                                  macs=args.macs, table=args.table, trainable=args.trainable,
-                                 non_trainable=args.non_trainable, convention=args.convention)
+                                 non_trainable=args.non_trainable, convention=args.convention, fmt=args.format)
     print(text)
+    if status == 2:  # some of a class's tables could not be read: each is named in the report, and here
+        print("symcnn: error: some tables could not be read (see the report)", file=sys.stderr)
     return status
