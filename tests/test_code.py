@@ -379,3 +379,20 @@ def test_layer_names_that_are_not_identifiers_are_quoted_and_sanitised() -> None
     assert listing.ok
     built = _run(listing.code)["model"]
     assert [layer.name for layer in built.layers] == ["it's a \"layer\"", "class"]
+
+
+def test_sizes_written_as_formulas_and_a_fixed_batch_are_kept() -> None:
+    model = _yaml("""
+name: formulas
+input: [H, W, C]
+batch: 8
+symbols: {H: 20, W: 18, C: 3, F: 4}
+layers:
+  - Conv2D: {filters: 2*F, kernel_size: 3}
+  - Conv2D: {filters: F + 1, kernel_size: 3, strides: 2}
+  - Flatten
+  - Dense: {units: F*F}
+""")
+    code = model_code(model).code
+    assert "filters=2*F" in code and "filters=F + 1" in code and "units=F**2" in code and "batch_size=8" in code
+    _keras_agrees(model)
