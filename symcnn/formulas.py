@@ -42,6 +42,17 @@ def prod(dims: Iterable[Dim]) -> Dim:
     return simplify_int(out)
 
 
+def same_size(a: Dim, b: Dim) -> bool:
+    """True when two sizes are equal: as numbers, or as expressions whose difference simplifies to 0.
+
+    >>> same_size(4, sympy.Integer(4)), same_size(sympy.Symbol("T") + 1, 5)
+    (True, False)
+    """
+    if is_number(a) and is_number(b):
+        return int(a) == int(b)  # type: ignore[arg-type]
+    return bool(sympy.simplify((sympy.Integer(a) if isinstance(a, int) else a) - b) == 0)
+
+
 def floor_div(n: Dim, s: Dim) -> Dim:
     """⌊n / s⌋ for a positive integer ``s``, folding a floor inside ``n``."""
     if isinstance(n, int) and isinstance(s, int):

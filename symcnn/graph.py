@@ -22,9 +22,10 @@ def topological(outputs: Sequence[Node]) -> list[Node]:
                 if state.get(id(node)) == 2:
                     continue
                 state[id(node)] = 1
-            if i < len(node.inputs):
+            parents = node.parents() if node.side else node.inputs
+            if i < len(parents):
                 stack.append((node, i + 1))
-                child = node.inputs[i]
+                child = parents[i]
                 if state.get(id(child)) == 1:
                     raise GraphError(f"the graph has a cycle through {child.name or child.layer.class_name}")
                 if state.get(id(child)) != 2:

@@ -18,9 +18,9 @@ from .cache import trimming
 from .constraints import positivity_constraints
 from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
 from .graph import MAX_LAYERS, name_nodes, topological
-from .layers.base import CONVENTIONS, Layer, Shape, Weight
+from .layers.base import CONVENTIONS, Layer, Shape, Weight, unknown_size_error
 from .layers.core import InputLayer
-from .record import LayerRecord, check_sizes, unknown_size_error
+from .record import LayerRecord, check_sizes
 from .tensor import Node, Tensor
 from .views import view
 
@@ -39,16 +39,24 @@ class Model(Layer, register=False):
         defaults: Mapping[sympy.Symbol, int] | None = None,
         convention: str = "keras",
         source: str | None = None,
+        output_indices: Sequence[int] | None = None,
     ) -> None:
         super().__init__(name=name)
         if nodes is None:
             if outputs is None:
                 raise ArgumentError("Model needs outputs")
             outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+            if not all(isinstance(t, Tensor) for t in outs):
+                raise ArgumentError("Model's outputs must be symcnn tensors (from calling layers)")
             output_nodes = [t.node for t in outs]
+            output_indices = [t.index for t in outs]
             nodes = topological(output_nodes)
         self.nodes: list[Node] = list(nodes)
         self.output_nodes: list[Node] = list(output_nodes) if output_nodes else [self.nodes[-1]] if self.nodes else []
+        # which output of each output node the model gives (0 for most layers; an LSTM's state is 1 or 2)
+        self.output_indices: list[int] = list(output_indices or [0] * len(self.output_nodes))
+        if len(self.output_indices) != len(self.output_nodes):
+            raise ArgumentError("Model: output_indices must name one output of each output node")
         self.defaults: dict[sympy.Symbol, int] = dict(defaults or {})
         self.convention = convention
         self.source = source
@@ -60,37 +68,48 @@ class Model(Layer, register=False):
     @cached_property
     def records(self) -> list[LayerRecord]:
         records: list[LayerRecord] = []
-        shapes: dict[int, Shape] = {}
+        shapes: dict[int, list[Shape]] = {}
         owner: dict[int, str] = {}
         numbered = 0  # the page numbers layers other than inputs: 1., 2., ...
         for node in trimming(self.nodes):
             try:
-                ins = [shapes[id(n)] for n in node.inputs]
-                if node.layer.arity is not None and node.layer.arity != len(ins) and not isinstance(node.layer, Model):
-                    raise ShapeError(f"{node.layer.class_name} takes {node.layer.arity} input(s), got {len(ins)}")
+                ins = [_output(shapes, n, i) for n, i in node.input_refs()]
+                for n, i in node.side:  # a mask or an initial state: never counted, but it must exist
+                    _output(shapes, n, i)
+                layer = node.layer.for_call(node.call) if node.call else node.layer
+                if layer.arity is not None and layer.arity != len(ins) and not isinstance(layer, Model):
+                    raise ShapeError(f"{layer.class_name} takes {layer.arity} input(s), got {len(ins)}")
                 try:
-                    out = node.layer.output_shape(ins)
-                    check_sizes(out)
-                    weights = node.layer.weights(ins)
+                    outs = layer.output_shapes_of(ins)
+                    for out in outs:
+                        check_sizes(out)
+                    weights = layer.weights(ins)
                     if any(d is None for w in weights for d in w.shape):
-                        raise unknown_size_error(node.layer, ins) or ShapeError(
-                            f"{node.layer.class_name} has a weight of unknown size"
+                        raise unknown_size_error(layer, ins) or ShapeError(
+                            f"{layer.class_name} has a weight of unknown size"
                         )
                 except TypeError:
-                    error = unknown_size_error(node.layer, ins)
+                    error = unknown_size_error(layer, ins)
                     if error is None:
                         raise  # no size is unknown: a real bug
                     raise error from None
             except SymcnnError as exc:
                 raise exc.within(layer=node.name, file=self.source) from None
-            shapes[id(node)] = out
+            shapes[id(node)] = outs
             shared = owner.get(id(node.layer))
             owner.setdefault(id(node.layer), str(node.name))
             numbered += 0 if isinstance(node.layer, InputLayer) else 1
-            records.append(
-                LayerRecord(str(node.name), node.layer, [str(n.name) for n in node.inputs], ins, out, weights, shared,
-                            position=None if isinstance(node.layer, InputLayer) else numbered)
-            )
+            records.append(LayerRecord(
+                str(node.name), layer, [str(n.name) for n in node.inputs], ins, outs[0], weights, shared,
+                other_outputs=list(outs[1:]), input_indices=[i for _, i in node.input_refs()],
+                side_inputs=[(str(n.name), i) for n, i in node.side],
+                position=None if isinstance(node.layer, InputLayer) else numbered,
+            ))
+        for node, index in zip(self.output_nodes, self.output_indices):
+            try:
+                _output(shapes, node, index)
+            except SymcnnError as exc:
+                raise exc.within(file=self.source) from None
         return records
 
     @property
@@ -137,8 +156,9 @@ class Model(Layer, register=False):
 
     @property
     def output_shapes(self) -> list[Shape]:
+        """The shape of each of the model's outputs."""
         by_node = dict(zip(map(id, self.nodes), self.records))
-        return [by_node[id(n)].output_shape for n in self.output_nodes]
+        return [by_node[id(n)].output_shapes[i] for n, i in zip(self.output_nodes, self.output_indices)]
 
     @property
     def free_symbols(self) -> set[sympy.Symbol]:
@@ -171,7 +191,7 @@ class Model(Layer, register=False):
         for node in self.nodes:
             if id(node.layer) not in memo:
                 memo[id(node.layer)] = node.layer.subs(full)
-            new_nodes[id(node)] = Node(memo[id(node.layer)], [new_nodes[id(n)] for n in node.inputs], node.name)
+            new_nodes[id(node)] = node.rebuilt(memo[id(node.layer)], new_nodes)
         return type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
 
     def with_defaults(self) -> Model:
@@ -182,7 +202,7 @@ class Model(Layer, register=False):
     def _rebuilt(cls, old: Model, nodes: list[Node], outputs: list[Node]) -> Model:
         new = Model.__new__(cls)
         Model.__init__(new, name=old.name, nodes=nodes, output_nodes=outputs, defaults=old.defaults,
-                       convention=old.convention, source=old.source)
+                       convention=old.convention, source=old.source, output_indices=old.output_indices)
         new.trainable = old.trainable
         return new
 
@@ -199,14 +219,18 @@ class Model(Layer, register=False):
                 layer = InputLayer(batch_shape=tuple(shape), name=node.layer.name)
             else:
                 layer = node.layer
-            memo[id(node)] = Node(layer, [memo[id(n)] for n in node.inputs], node.name)
+            memo[id(node)] = node.rebuilt(layer, memo)
         return type(self)._rebuilt(self, list(memo.values()), [memo[id(n)] for n in self.output_nodes])
 
-    # ---- a model as a layer (nested Sequential) ------------------------------------
+    # ---- a model as a layer (nested Sequential or Functional) ------------------------
     def output_shape(self, inputs: list[Shape]) -> Shape:
-        inner = self.with_input(*inputs)
-        outs = inner.output_shapes
-        return outs[0]
+        return self.output_shapes_of(inputs)[0]
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        return self.with_input(*inputs).output_shapes
+
+    def output_count(self) -> int:
+        return len(self.output_nodes)
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         inner = self.with_input(*inputs)
@@ -235,7 +259,8 @@ class Model(Layer, register=False):
 
     @property
     def class_name(self) -> str:
-        return type(self).__name__
+        """Keras's name for the kind of model: ``Functional`` (a graph) or ``Sequential``."""
+        return "Functional" if type(self) is Model else type(self).__name__
 
     # ---- checking a hand calculation ---------------------------------------------------
     def check(self, layer: Any, params: Any = None, shape: Any = None, macs: Any = None, **values: Any) -> Any:
@@ -298,6 +323,13 @@ class Sequential(Model):
         name_nodes(self.nodes)
         for key in ("records", "trainable_params", "non_trainable_params", "total_params", "total_buffers"):
             self.__dict__.pop(key, None)
+
+
+def _output(shapes: dict[int, list[Shape]], node: Node, index: int) -> Shape:
+    outs = shapes[id(node)]
+    if index >= len(outs):
+        raise GraphError(f"uses output #{index} of layer {node.name!r}, which has {len(outs)} output(s)")
+    return outs[index]
 
 
 __all__ = ["Model", "Sequential"]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
 
-from .errors import ShapeError
+from .errors import ArgumentError, ShapeError
 from .formulas import Dim, is_number, simplify_int
-from .layers.base import Layer, Shape, Weight, format_shape
+from .layers.base import Layer, Shape, Weight, format_shape, unknown_size_error
 from .views import view
 
 
@@ -31,7 +30,38 @@ class LayerRecord:
     weights: list[Weight]
     shared_with: str | None = None  # the first call of a shared layer owns its weights
     _macs: dict[str, Dim] = field(default_factory=dict, repr=False)
+    other_outputs: list[Shape] = field(default_factory=list)  # a layer with several outputs: the 2nd, 3rd ...
+    input_indices: list[int] = field(default_factory=list)  # which output of each input (0 when missing)
+    side_inputs: list[tuple[str, int]] = field(default_factory=list)  # masks, initial states: (layer, output)
     position: int | None = None  # the layer's number on its worked page (1 = first non-input layer)
+
+    @property
+    def connections(self) -> list[str]:
+        """Every tensor the call reads, as Keras's summary lists them: ``lstm``, or ``lstm[1]`` for a second output."""
+        indices = [*self.input_indices, *[0] * (len(self.inputs) - len(self.input_indices))]
+        refs = [*zip(self.inputs, indices), *self.side_inputs]
+        return [f"{name}[{index}]" if index else name for name, index in refs]
+
+    @property
+    def output_shapes(self) -> list[Shape]:
+        """Every output's shape: one for most layers; an LSTM with ``return_state`` adds its states."""
+        return [self.output_shape, *self.other_outputs]
+
+    @property
+    def layers(self) -> list[LayerRecord]:
+        """A nested model's own layers at this call's input shapes (Keras's ``model.get_layer("base").layers``)."""
+        at = getattr(self.layer, "with_input", None)
+        if at is None:
+            raise ArgumentError(f"{self.name} ({self.type}) is a layer, not a model: it has no layers of its own")
+        records: list[LayerRecord] = at(*self.input_shapes).records
+        return records
+
+    def get_layer(self, name: str) -> LayerRecord:
+        """One layer of a nested model, by name."""
+        for r in self.layers:
+            if r.name == name:
+                return r
+        raise ArgumentError(f"{self.name} has no layer named {name!r}; layers: {', '.join(r.name for r in self.layers)}")
 
     @property
     def type(self) -> str:
@@ -130,18 +160,8 @@ def expanded_terms(e: sympy.Basic) -> int:
     return 1
 
 
-def unknown_size_error(layer: Layer, shapes: Sequence[Shape]) -> ShapeError | None:
-    """The error for a formula that met an unknown (None) size; None if no size is unknown (then it is a bug)."""
-    unknown = [s for s in shapes if any(d is None for d in s[1:])]
-    if not unknown:
-        return None
-    return ShapeError(
-        f"{layer.class_name} needs sizes that are known, got {format_shape(unknown[0])}: "
-        "give the unknown (None) size a symbol name such as H instead"
-    )
-
-
 def check_sizes(shape: Shape) -> None:
     for d in shape[1:]:
         if d is not None and is_number(d) and d < 1:
             raise ShapeError(f"the input is too small: the output shape would be {format_shape(shape)}")
+

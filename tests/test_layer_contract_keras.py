@@ -329,20 +329,52 @@ def test_every_keras_layer_type_in_the_table_is_registered() -> None:
     assert missing == []
 
 
-# ---- return_state and merge_mode=None: several outputs, which symcnn refuses clearly ------------
+# ---- return_state and merge_mode=None: several outputs, each as Keras gives it -----------------------
 
-@pytest.mark.parametrize(("name", "config"), [
-    ("LSTM", {"units": 4, "return_state": True}),
-    ("GRU", {"units": 4, "return_state": True}),
-    ("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 4}}, "merge_mode": None}),
-])
-def test_several_outputs_are_refused_with_an_argument_error(name: str, config: dict[str, Any]) -> None:
-    keras_layer = getattr(keras.layers, name)(**_keras_kwargs(
-        {k: ("layer", v["class_name"], v["config"]) if isinstance(v, dict) else v for k, v in config.items()}))
-    outputs = keras_layer(keras.Input(batch_shape=(None, 9, 3)))
-    assert isinstance(outputs, (list, tuple)) and len(outputs) > 1  # Keras really gives several outputs
-    with pytest.raises(ArgumentError, match="return_state|merge_mode"):
-        Layer.registry[name].from_config(keras_layer.get_config())
+MULTI_OUTPUT: list[tuple[str, dict[str, Any], Any]] = [
+    ("LSTM", {"units": 4, "return_state": True}, (None, 9, 3)),
+    ("LSTM", {"units": 4, "return_state": True, "return_sequences": True}, (None, 9, 3)),
+    ("GRU", {"units": 5, "return_state": True, "reset_after": False}, (None, 9, 3)),
+    ("SimpleRNN", {"units": 2, "return_state": True, "return_sequences": True}, (None, 7, 3)),
+    ("RNN", {"cell": ("cells", ("LSTMCell", {"units": 4}), ("GRUCell", {"units": 3})), "return_state": True},
+     (None, 9, 3)),
+    ("ConvLSTM2D", {"filters": 3, "kernel_size": 3, "return_state": True}, (None, 5, 6, 7, 2)),
+    ("ConvLSTM1D", {"filters": 2, "kernel_size": 2, "return_state": True, "return_sequences": True,
+                    "data_format": "channels_first"}, (None, 4, 3, 6)),
+    ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 3, "return_state": True})}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "LSTM", {"units": 4}), "merge_mode": None}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "GRU", {"units": 3, "return_state": True, "return_sequences": True}),
+                       "merge_mode": None}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "SimpleRNN", {"units": 3, "return_state": True}), "merge_mode": "sum"},
+     (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "RNN", {"cell": [{"class_name": "LSTMCell", "config": {"units": 4}},
+                                                          {"class_name": "GRUCell", "config": {"units": 3}}],
+                                                 "return_state": True})}, (None, 9, 3)),
+    ("Bidirectional", {"layer": ("layer", "ConvLSTM2D", {"filters": 3, "kernel_size": 3, "return_state": True,
+                                                        "return_sequences": True})}, (None, 5, 6, 7, 2)),
+]
+
+
+def _keras_rnn_cells(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """RNN(cell=[...]) inside a wrapper: the cell list as Keras layers."""
+    cells = kwargs.get("cell")
+    if isinstance(cells, list):
+        return {**kwargs, "cell": [getattr(keras.layers, c["class_name"])(**c["config"]) for c in cells]}
+    return kwargs
+
+
+@pytest.mark.parametrize("case", MULTI_OUTPUT, ids=[_case_id(c) for c in MULTI_OUTPUT])
+def test_layers_with_several_outputs_match_keras_output_by_output(case: tuple[str, dict[str, Any], Any]) -> None:
+    name, kwargs, shape = case
+    kwargs = {k: ("layer", v[1], _keras_rnn_cells(v[2])) if isinstance(v, tuple) and v[0] == "layer" else v
+              for k, v in kwargs.items()}
+    layer = getattr(keras.layers, name)(**_keras_kwargs(kwargs))
+    outputs = keras.tree.flatten(layer(keras.Input(batch_shape=shape)))
+    assert len(outputs) > 1  # Keras really gives several outputs
+    record = symcnn_record(name, layer.get_config(), shape)
+    assert record.output_shapes == [tuple(t.shape) for t in outputs]
+    assert record.layer.output_count() == len(outputs)
+    assert int(record.params) == layer.count_params()
 
 
 # ---- keras.ops in functional graphs, read back through the Keras reader ---------------------------
@@ -724,7 +756,7 @@ def test_random_padding_cropping_upsampling_convlstm_groupnorm_agree_with_keras(
 
 # ---- hostile settings: whatever a config holds, only symcnn's own errors come out ----------------------
 
-_MINE = ("norm", "recurrent", "reshape", "embedding", "keras_ops", "applications")
+_MINE = ("norm", "recurrent", "reshape", "embedding", "keras_ops", "applications", "attention", "einsum", "merge")
 _MY_CLASSES = sorted(
     k for k, c in Layer.registry.items() if c.__module__.removeprefix("symcnn.layers.").split(".")[0] in _MINE
 )

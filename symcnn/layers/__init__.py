@@ -5,9 +5,11 @@ from __future__ import annotations
 # torch last: torch classes (Flatten, ReLU ...) never displace Keras classes of the same name.
 from . import (  # noqa: F401
     applications,
+    attention,
     conv,
     core,
     dense,
+    einsum,
     embedding,
     keras_ops,
     merge,

@@ -116,6 +116,7 @@ class Layer:
     conv_like: ClassVar[bool] = False  # torchinfo's rule: class name contains "Conv"
     counts_stats: ClassVar[bool] = True  # Keras counts moving statistics as (non-trainable) params
     arity: ClassVar[int | None] = 1  # number of inputs, None for any
+    call_inputs: ClassVar[tuple[str, ...]] = ("inputs",)  # the call's data arguments, in order (Keras readers)
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -153,6 +154,21 @@ class Layer:
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         return []
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        """Every output's shape, in Keras's order; a layer with one output defines ``output_shape`` only."""
+        return [self.output_shape(inputs)]
+
+    def output_count(self) -> int:
+        """How many outputs one call gives, known before any shape (``return_state`` adds the states)."""
+        return 1
+
+    def for_call(self, options: Mapping[str, Any]) -> Layer:
+        """The layer as a call with these keywords runs it (``return_attention_scores=True``).
+
+        Keywords that change no shape or count (``training``, ``use_causal_mask``) leave it as it is.
+        """
+        return self
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
         """Multiply-accumulates of convolutions and matrix products, no bias (fvcore)."""
@@ -207,8 +223,9 @@ class Layer:
     def class_name(self) -> str:
         return type(self).__name__
 
-    def __call__(self, inputs: Any) -> Any:
-        return Tensor.apply(self, inputs)
+    def __call__(self, inputs: Any, **keywords: Any) -> Any:
+        """Call the layer on tensors; tensors given as keywords (``mask=``, ``initial_state=``) count for nothing."""
+        return Tensor.apply(self, inputs, keywords)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
@@ -265,6 +282,24 @@ def require_rank(layer: Layer, shape: Shape, rank: int | Iterable[int]) -> None:
         raise ShapeError(
             f"{layer.class_name} expects an input of rank {want} (batch included), got shape {format_shape(shape)}"
         )
+
+
+def unknown_size_error(layer: Layer, shapes: Sequence[Shape]) -> ShapeError | None:
+    """The error for a formula that met an unknown (None) size; None if no size is unknown (then it is a bug)."""
+    unknown = [s for s in shapes if any(d is None for d in s[1:])]
+    if not unknown:
+        return None
+    return ShapeError(
+        f"{layer.class_name} needs sizes that are known, got {format_shape(unknown[0])}: "
+        "give the unknown (None) size a symbol name such as H instead"
+    )
+
+
+def require_known(layer: Layer, shapes: Sequence[Shape]) -> None:
+    """Refuse shapes with an unknown (None) size besides the batch, where a count needs every size."""
+    error = unknown_size_error(layer, shapes)
+    if error is not None:
+        raise error
 
 
 def format_shape(shape: Shape) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ShapeError
-from ..formulas import Dim, prod
+from ..formulas import Dim, prod, simplify_int
 from .base import Layer, Shape, Weight, as_dim, batch_of, flag
 
 
@@ -42,4 +42,6 @@ class Dense(Layer):
         return ws
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
-        return prod([batch_of(output), *output[1:-1], self.weights(inputs)[0].size])
+        kernel = self.weights(inputs)[0].size
+        lora = prod([kernel, self.lora_rank]) if self.lora_rank is not None else 0  # each call forms a @ b
+        return simplify_int(prod([batch_of(output), *output[1:-1], kernel]) + lora)

@@ -1,4 +1,4 @@
-"""Merging layers: element-wise (with broadcasting) and concatenation."""
+"""Merging layers: element-wise (with broadcasting), concatenation, and the batchwise dot product."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import sympy
 
 from ..errors import ArgumentError, ShapeError
-from ..formulas import is_number, simplify_int
-from .base import Layer, Shape, format_shape
+from ..formulas import Dim, is_number, prod, same_size, simplify_int
+from .base import Layer, Shape, batch_of, flag, format_shape, require_known
 
 
 def broadcast(shapes: list[Shape], who: str) -> Shape:
@@ -86,3 +86,56 @@ class Concatenate(Layer):
         out[axis] = None if any(d is None for d in sizes) else simplify_int(sum(sizes, start=0))
         return tuple(out)
 
+
+
+class Dot(Layer):
+    """Keras Dot: the batchwise dot product of two inputs along ``axes`` (one axis each; never the batch).
+
+    The output is the first input's shape without its axis, then the second's without its axis and
+    batch; a lone batch axis becomes (batch, 1). fvcore counts the product's multiply-adds:
+    batch × the output's other sizes × the summed size.
+    """
+
+    arity = 2
+
+    def __init__(self, axes: Any = None, normalize: bool = False, **base: Any) -> None:
+        super().__init__(**base)
+        pair = [axes, axes] if isinstance(axes, int) and not isinstance(axes, bool) else axes
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or not all(isinstance(a, int) and not isinstance(a, bool) for a in pair)
+        ):
+            raise ArgumentError(f"axes must be an integer or a pair of integers, got {axes!r}")
+        self.axes = axes if isinstance(axes, int) else tuple(pair)
+        self.normalize = flag(normalize, "normalize")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"axes": self.axes, **({"normalize": True} if self.normalize else {})}
+
+    def _parts(self, inputs: list[Shape]) -> tuple[Shape, Any]:
+        if len(inputs) != 2:
+            raise ShapeError(f"Dot takes two inputs, got {len(inputs)}")
+        x, y = (tuple(s) for s in inputs)
+        if len(x) < 2 or len(y) < 2:
+            raise ShapeError(f"Dot needs inputs of rank 2 or more (batch included), got {format_shape(x)}, {format_shape(y)}")
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        a, b = (axis % len(s) if -len(s) <= axis < len(s) else None for axis, s in zip(pair, (x, y)))
+        if a is None or b is None:
+            raise ShapeError(f"Dot: axes {self.axes} is out of range for inputs {format_shape(x)}, {format_shape(y)}")
+        if a == 0 or b == 0:
+            raise ShapeError(f"Dot cannot sum over the batch axis (axes={self.axes})")
+        if x[a] is not None and y[b] is not None and not same_size(x[a], y[b]):
+            raise ShapeError(
+                f"Dot: axis {a} of {format_shape(x)} and axis {b} of {format_shape(y)} must have the same size"
+            )
+        out = [*x[:a], *x[a + 1:], *y[1:b], *y[b + 1:]]
+        return (tuple(out) if len(out) > 1 else (*out, 1)), (x[a] if x[a] is not None else y[b])
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return self._parts(inputs)[0]
+
+    def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
+        require_known(self, inputs)
+        out, summed = self._parts(inputs)
+        return prod([batch_of(out), *out[1:], summed])

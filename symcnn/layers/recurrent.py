@@ -7,6 +7,11 @@ GRU with ``reset_after=True`` (the default) keeps two biases, shape (2, 3U).
 MACs: torchinfo counts every parameter once per batch item and time step
 (batch × T × params); fvcore counts the two matrix products per step
 (batch × T × (kernel + recurrent kernel)), no bias.
+
+With ``return_state=True`` a call has several outputs, in Keras's order: the output,
+then each state (LSTM: h and c; GRU and SimpleRNN: h), each (batch, units); a
+Bidirectional adds the forward layer's states, then the backward layer's, and with
+``merge_mode=None`` gives the two directions' outputs apart.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class _RNN(Layer, register=False):
     """A Keras RNN layer over (N, T, I): output (N, U), or (N, T, U) with ``return_sequences``."""
 
     gates: ClassVar[int] = 1
+    states: ClassVar[int] = 1  # state tensors a call returns with return_state (LSTM: h and c)
+    call_inputs = ("sequences",)  # Keras's call(sequences, initial_state=None, mask=None, ...)
 
     def __init__(
         self,
@@ -55,17 +62,14 @@ class _RNN(Layer, register=False):
         self.units = as_dim(units, "units")
         self.use_bias = flag(use_bias, "use_bias")
         self.return_sequences = flag(return_sequences, "return_sequences")
-        if flag(return_state, "return_state"):
-            raise ArgumentError(
-                f"{self.class_name}: return_state=True gives several outputs (the output and the states); "
-                "symcnn follows one output per layer, so use return_state=False"
-            )
-        self.return_state = False
+        self.return_state = flag(return_state, "return_state")
 
     def hyperparameters(self) -> dict[str, Any]:
         hp: dict[str, Any] = {"units": self.units}
         if self.return_sequences:
             hp["return_sequences"] = True
+        if self.return_state:
+            hp["return_state"] = True
         if not self.use_bias:
             hp["use_bias"] = False
         return hp
@@ -81,6 +85,17 @@ class _RNN(Layer, register=False):
         self._features(inputs)
         shape = inputs[0]
         return (shape[0], shape[1], self.units) if self.return_sequences else (shape[0], self.units)
+
+    def state_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        """The shapes of the states a call returns with ``return_state`` (each (batch, units))."""
+        return [(inputs[0][0], self.units)] * self.states
+
+    def output_count(self) -> int:
+        return 1 + self.states if self.return_state else 1
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        out = self.output_shape(inputs)
+        return [out, *self.state_shapes(inputs)] if self.return_state else [out]
 
     def _bias_shape(self) -> tuple[Dim, ...]:
         return (prod([self.gates, self.units]),)
@@ -109,6 +124,7 @@ class SimpleRNN(_RNN):
 
 class LSTM(_RNN):
     gates = 4
+    states = 2
 
     def __init__(self, units: Any = None, unit_forget_bias: bool = True, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
@@ -172,9 +188,12 @@ def nested_layer(value: Any, arg: str) -> Layer:
 class Bidirectional(Layer):
     """Runs ``layer`` forwards and a copy (or ``backward_layer``) backwards, then merges.
 
-    ``merge_mode`` concat joins the last axes; sum/ave/mul need equal outputs;
-    None gives two outputs, which symcnn does not model (an ArgumentError).
+    ``merge_mode`` concat joins the last axes; sum/ave/mul need equal outputs; None gives
+    the two directions' outputs apart (two outputs). With the wrapped layer's
+    ``return_state`` the forward states, then the backward states, follow.
     """
+
+    call_inputs = ("sequences",)
 
     def __init__(self, layer: Any = None, merge_mode: Any = "concat", backward_layer: Any = None, **base: Any) -> None:
         super().__init__(**base)
@@ -184,23 +203,33 @@ class Bidirectional(Layer):
         for wrapped in (self.forward, self.backward):
             if not isinstance(wrapped, recurrent):
                 raise ArgumentError(f"Bidirectional wraps a recurrent layer, got {wrapped.class_name}")
-        if merge_mode is None:
-            raise ArgumentError("Bidirectional: merge_mode=None gives two outputs; symcnn needs one (use concat, sum, ave or mul)")
-        if merge_mode not in ("concat", "sum", "ave", "mul"):
-            raise ArgumentError(f"merge_mode must be one of 'concat', 'sum', 'ave', 'mul', got {merge_mode!r}")
-        if self.forward.return_sequences != self.backward.return_sequences:  # type: ignore[attr-defined]
-            raise ArgumentError("Bidirectional: forward and backward layers must agree on return_sequences")
+        if merge_mode not in ("concat", "sum", "ave", "mul", None):
+            raise ArgumentError(f"merge_mode must be one of 'concat', 'sum', 'ave', 'mul', None, got {merge_mode!r}")
+        for attribute in ("return_sequences", "return_state"):
+            if getattr(self.forward, attribute) != getattr(self.backward, attribute):
+                raise ArgumentError(f"Bidirectional: forward and backward layers must agree on {attribute}")
         self.merge_mode = merge_mode
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"layer": self.forward, "merge_mode": self.merge_mode}
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
-        fw = self.forward.output_shape(inputs)
-        bw = self.backward.output_shape(inputs)
-        if self.merge_mode == "concat":
-            return (*fw[:-1], simplify_int(fw[-1] + bw[-1]))
-        return broadcast([fw, bw], "Bidirectional")
+        return self.output_shapes_of(inputs)[0]
+
+    def output_count(self) -> int:
+        outputs = 1 if self.merge_mode is not None else 2
+        return outputs + self.forward.output_count() - 1 + self.backward.output_count() - 1
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        fw, *fw_states = self.forward.output_shapes_of(inputs)
+        bw, *bw_states = self.backward.output_shapes_of(inputs)
+        if self.merge_mode is None:
+            outputs = [fw, bw]
+        elif self.merge_mode == "concat":
+            outputs = [(*fw[:-1], simplify_int(fw[-1] + bw[-1]))]
+        else:
+            outputs = [broadcast([fw, bw], "Bidirectional")]
+        return [*outputs, *fw_states, *bw_states]
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         def named(prefix: str, layer: Layer) -> list[Weight]:
@@ -304,17 +333,15 @@ class RNN(Layer):
     Each stacked cell reads the previous cell's units; the output has the last cell's units.
     """
 
+    call_inputs = ("sequences",)
+
     def __init__(self, cell: Any = None, return_sequences: bool = False, return_state: bool = False, **base: Any) -> None:
         super().__init__(**base)
         self.cells = _cells(cell)
         if not self.cells:
             raise ArgumentError(f"RNN needs at least one cell, got cell={cell!r}")
         self.return_sequences = flag(return_sequences, "return_sequences")
-        if flag(return_state, "return_state"):
-            raise ArgumentError(
-                "RNN: return_state=True gives several outputs (the output and the states); "
-                "symcnn follows one output per layer, so use return_state=False"
-            )
+        self.return_state = flag(return_state, "return_state")
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"cells": [c.class_name + "Cell" for c in self.cells], "units": [c.units for c in self.cells],
@@ -334,6 +361,16 @@ class RNN(Layer):
             cell._features([cell_input])
         units = self.cells[-1].units
         return (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
+
+    def output_count(self) -> int:
+        return 1 + sum(c.states for c in self.cells) if self.return_state else 1
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        """The output, then with ``return_state`` every cell's states in order (Keras flattens them so)."""
+        out = self.output_shape(inputs)
+        if not self.return_state:
+            return [out]
+        return [out, *(s for c, i in zip(self.cells, self._inputs_per_cell(inputs)) for s in c.state_shapes([i]))]
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         out: list[Weight] = []
@@ -368,6 +405,7 @@ class _ConvLSTM(Layer, register=False):
     """
 
     rank: ClassVar[int] = 2
+    call_inputs = ("sequences",)
 
     def __init__(
         self,
@@ -400,11 +438,7 @@ class _ConvLSTM(Layer, register=False):
             )
         flag(unit_forget_bias, "unit_forget_bias")
         self.return_sequences = flag(return_sequences, "return_sequences")
-        if flag(return_state, "return_state"):
-            raise ArgumentError(
-                f"{self.class_name}: return_state=True gives several outputs (the output and the states); "
-                "symcnn follows one output per layer, so use return_state=False"
-            )
+        self.return_state = flag(return_state, "return_state")
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
@@ -429,6 +463,14 @@ class _ConvLSTM(Layer, register=False):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         step, _ = self._step(inputs)
         return (step[0], inputs[0][1], *step[1:]) if self.return_sequences else step
+
+    def output_count(self) -> int:
+        return 3 if self.return_state else 1
+
+    def output_shapes_of(self, inputs: list[Shape]) -> list[Shape]:
+        """The output, then with ``return_state`` the states h and c, each one step's output grid."""
+        out = self.output_shape(inputs)
+        return [out, *[self._step(inputs)[0]] * 2] if self.return_state else [out]
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         _, c_in = self._step(inputs)

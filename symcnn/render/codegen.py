@@ -229,10 +229,21 @@ def unwritable_layers(records: Iterable[LayerRecord], write: Callable[[LayerReco
     problems = []
     for rec in records:
         try:
+            _one_tensor_each_way(rec)
             write(rec)
         except Unwritable as exc:
             problems.append(f"layer {rec.name!r} ({rec.type}): {exc}")
     return problems
+
+
+def _one_tensor_each_way(rec: LayerRecord) -> None:
+    """The code writes calls with one output, reading their inputs' first outputs, with no masks or states."""
+    if getattr(rec, "other_outputs", None):
+        raise Unwritable("it gives several outputs, which this code does not write")
+    if any(getattr(rec, "input_indices", None) or []):
+        raise Unwritable("it reads another layer's second (or later) output, which this code does not write")
+    if getattr(rec, "side_inputs", None):
+        raise Unwritable("it is given a mask or an initial state, which this code does not write")
 
 
 def known(layer: Layer, table: Mapping[str, Any]) -> Any:

@@ -20,8 +20,14 @@ def _rows(model: Any, convention: str, with_inputs: bool) -> list[tuple[str, str
         params = number_text(rec.params)
         if rec.shared_with:
             params += f" (shared with {rec.shared_with})"
-        rows.append((f"{rec.name} ({rec.type})", shape_text(rec.output_shape), params, number_text(rec.macs_by(convention))))
+        rows.append((f"{rec.name} ({rec.type})", _shapes_text(rec), params, number_text(rec.macs_by(convention))))
     return rows
+
+
+def _shapes_text(rec: Any) -> str:
+    """One output's shape, or Keras's list of them for a layer with several outputs."""
+    shapes = rec.output_shapes
+    return shape_text(shapes[0]) if len(shapes) == 1 else "[" + ", ".join(shape_text(s) for s in shapes) + "]"
 
 
 def _is_chain(model: Any) -> bool:
@@ -38,7 +44,7 @@ def table(model: Any, convention: str = "torchinfo") -> str:
     inputs_col = graph
     if inputs_col:
         header = (*header, "Connected to")
-        conn = [", ".join(r.inputs) for r in model.records]
+        conn = [", ".join(r.connections) for r in model.records]
         rows = [(*row, c) for row, c in zip(rows, conn)]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     total = sum(widths) + 3 * (len(widths) - 1) + 2
@@ -83,6 +89,8 @@ def as_dict(model: Any, convention: str = "torchinfo") -> dict[str, Any]:
             "type": rec.type,
             "inputs": list(rec.inputs),
             "output_shape": [_json_value(d) for d in rec.output_shape],
+            **({"output_shapes": [[_json_value(d) for d in shape] for shape in rec.output_shapes]}
+               if rec.other_outputs else {}),
             "params": _json_value(rec.params),
             "trainable": _json_value(rec.trainable),
             "non_trainable": _json_value(rec.non_trainable),

@@ -2,12 +2,19 @@
 
 Both Keras 3 and Keras 2 (tf.keras) configurations are read: Sequential and
 Functional models, several inputs and outputs, shared layers (one layer object
-called at several nodes, so its weights count once), models nested as layers,
-and ``keras.ops`` calls in a functional graph. Layer classes are looked up in
-``Layer.registry`` by their Keras ``class_name``; ops first as ``"ops." +
-class_name`` (see ``_layer_class``); a tf.keras ``TFOpLambda`` by the function
-it names. A ``Lambda`` is opaque code: it takes the output shape Keras recorded
-for it. A layer output other than the first (an LSTM's states) is refused.
+called at several nodes, so its weights count once), models nested as layers
+anywhere in a graph (one row of type ``Functional``, its layers reachable as
+``model.get_layer("base").layers``), and ``keras.ops`` calls in a functional
+graph. Layer classes are looked up in ``Layer.registry`` by their Keras
+``class_name``; ops first as ``"ops." + class_name`` (see ``_layer_class``); a
+tf.keras ``TFOpLambda`` by the function it names.
+
+A call's tensors are data inputs (the arguments ``Layer.call_inputs`` names) or
+side inputs (``mask=``, ``initial_state=``, ``attention_mask=``), which change no
+count. A ref's third number picks one of a layer's several outputs (an LSTM's
+states, attention scores, a nested model's second output). A ``Lambda`` is opaque
+code: it takes the output shape Keras recorded for it, and only at the input
+sizes recorded with it (see ``lambdas.py``).
 
 Limits (each a LimitError): JSON or config.json over 64 MiB, a config.json
 packed more than 200 times smaller than it unpacks, more than 20,000 layers and

@@ -1,9 +1,16 @@
-"""One call of a layer as the JSON records it, and its arguments: tensors become ``TensorArg``."""
+"""One call of a layer as the JSON records it, and its arguments: tensors become ``TensorArg``.
+
+A layer call's tensors are of two kinds. Data inputs are the arguments the layer's
+``call_inputs`` names (``inputs``, or MultiHeadAttention's ``query``, ``value``, ``key``),
+given by position or keyword. Every other tensor (``mask=``, ``initial_state=``,
+``attention_mask=``) is a side input: it orders the graph and counts for nothing.
+A ``keras.ops`` call keeps every tensor as data, in order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ParseError
@@ -27,6 +34,10 @@ class _NodeSpec:
     args: Any = ()
     kwargs: Any = None
     shapes: list[Any] | None = None  # the shape Keras 3 records for each input tensor
+    side: list[tuple[str, int, int]] = field(default_factory=list)  # masks, initial states: no count
+    side_shapes: list[Any] = field(default_factory=list)  # the shape Keras 3 records for each side tensor
+    options: dict[str, Any] = field(default_factory=dict)  # the call's other keywords (return_attention_scores)
+    legacy: bool = False  # a tf.keras 2 call, whose refs to a nested model count its construction as node 0
 
 
 def _ref(item: Any, what: str) -> tuple[str, int, int]:
@@ -52,6 +63,41 @@ def _tensors(value: Any) -> Iterator[dict[str, Any]]:
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, list):
             stack.extend(reversed(item))
+
+
+_QUIET_OPTIONS = ("training", "mask")  # call keywords that never change an output
+
+
+def _split_call(args: list[Any], kwargs: dict[str, Any], names: tuple[str, ...] | None, legacy: bool) -> tuple[
+    list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]
+]:
+    """(data tensors, side tensors, options) of one call, binding arguments to ``names`` (None: all data)."""
+    if names is None:
+        return list(_tensors([args, kwargs])), [], {}
+    bound = list(args) if legacy else list(args[: len(names)])  # tf.keras 2 lists every inbound tensor as an arg
+    extra = [] if legacy else list(args[len(names):])
+    bound += [kwargs[n] for n in names[len(bound):] if n in kwargs]
+    data = list(_tensors(_sorted(bound)))  # a model called on a dict takes it as keras.tree.flatten does
+    side = list(_tensors(extra))
+    options: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key in names:
+            continue
+        found = list(_tensors(value))
+        if found:
+            side += found
+        elif value is not None and key not in _QUIET_OPTIONS:
+            options[key] = value
+    return data, side, options
+
+
+def _sorted(value: Any) -> Any:
+    """Dicts (but tensors) with their keys sorted, as ``keras.tree.flatten`` orders them."""
+    if isinstance(value, dict) and not _is_tensor(value):
+        return {k: _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _history(tensor: dict[str, Any]) -> tuple[str, int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import ParseError
-from .calls import _history, _NodeSpec, _ref, _tensors
+from .calls import _NodeSpec, _ref
 from .config import _kind
 
 # tf.keras 2 writes a TensorFlow call in a functional model as a TFOpLambda layer naming the function;
@@ -57,5 +57,4 @@ def _keras2_node(layer: str, index: int, raw: list[Any]) -> _NodeSpec:
     if not isinstance(raw_kwargs, dict):
         raise ParseError(f"{what}: call keywords must be an object, got {_kind(raw_kwargs)}")
     kwargs = {k: placeholder(v) if _is_ref(v) and len(v) == 3 else v for k, v in raw_kwargs.items() if k != "name"}
-    refs = [_history(t) for t in _tensors([args, kwargs])]
-    return _NodeSpec(layer, index, refs, args, kwargs)
+    return _NodeSpec(layer, index, [], args, kwargs, legacy=True)

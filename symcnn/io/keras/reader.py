@@ -165,9 +165,10 @@ class _Reader:
             inbound = entry.get("inbound_nodes", [])
             if not isinstance(inbound, list):
                 raise ParseError(f"'inbound_nodes' must be a list, got {_kind(inbound)}")
+            names = _data_arguments(class_name, entry)
             for index, raw in enumerate(inbound):
                 self.count()
-                specs[(name, index)] = _node_spec(name, index, raw)
+                specs[(name, index)] = _node_spec(name, index, raw, names)
         self.current = None
         inputs = _refs(config.get("input_layers"), "input_layers")
         outputs = _refs(config.get("output_layers"), "output_layers")
@@ -202,17 +203,22 @@ class _Reader:
                 if spec.layer not in layers:
                     layers[spec.layer] = self.layer(entry, class_name, layer_config, spec.layer, depth, spec)
                 layer = layers[spec.layer]
-            built[key] = Node(layer, parents, spec.layer)
+            side = [(built[(ref[0], ref[1])], ref[2]) for ref in spec.side]
+            built[key] = Node(layer, parents, spec.layer, [ref[2] for ref in spec.refs], side, dict(spec.options))
         self.current = None
         nodes = [built[key] for key in order]
-        return self.finish(Model, config, nodes, [built[(r[0], r[1])] for r in outputs])
+        return self.finish(Model, config, nodes, [built[(r[0], r[1])] for r in outputs], [r[2] for r in outputs])
 
-    def finish(self, cls: type[Model], config: dict[str, Any], nodes: list[Node], outputs: list[Node]) -> Model:
+    def finish(
+        self, cls: type[Model], config: dict[str, Any], nodes: list[Node], outputs: list[Node],
+        indices: list[int] | None = None,
+    ) -> Model:
         name = config.get("name", "sequential" if cls is Sequential else "model")
         if not isinstance(name, str):
             raise ArgumentError(f"the model's name must be text, got {name!r}")
         model = Model.__new__(cls)
-        Model.__init__(model, name=name, nodes=nodes, output_nodes=outputs, convention="keras", source=self.source)
+        Model.__init__(model, name=name, nodes=nodes, output_nodes=outputs, convention="keras", source=self.source,
+                       output_indices=indices)
         model.trainable = _trainable(config, name)
         return model
 
@@ -268,6 +274,10 @@ class _Reader:
                 + (f" (module {entry['module']})" if isinstance(entry.get("module"), str) else "")
             )
         settings = {k: v for k, v in config.items() if k != "name"} if class_name != "TFOpLambda" else {}
+        for key, value in settings.items():  # a wrapper around a whole model: TimeDistributed(cnn)
+            if isinstance(value, dict) and value.get("class_name") in _SEQUENTIAL + _FUNCTIONAL:
+                settings[key] = self.model(value, depth + 1)
+                self.current = name
         from_call = getattr(cls, "from_call", None)
         try:
             if from_call is not None and spec is not None:
@@ -289,6 +299,14 @@ class _Reader:
             raise UnknownLayerError(f"symcnn's rule for {class_name!r} made no layer")
         layer.name = name
         return layer
+
+
+def _data_arguments(class_name: str, entry: dict[str, Any]) -> tuple[str, ...] | None:
+    """The names of a call's data arguments (``Layer.call_inputs``); None for an op, whose tensors are all data."""
+    cls = _layer_class(class_name, entry)
+    if _is_op(entry) or getattr(cls, "from_call", None) is not None:
+        return None
+    return cls.call_inputs if cls is not None else ("inputs",)
 
 
 def _declared_input(config: dict[str, Any], entry: dict[str, Any], layer_config: dict[str, Any], layer: Layer) -> Any:

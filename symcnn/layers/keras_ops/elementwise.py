@@ -31,7 +31,7 @@ _make(_Unary, (
     "Isfinite", "Isinf", "Isnan", "Isneginf", "Isposinf", "Log", "Log10", "Log1p", "Log2", "LogicalNot", "NanToNum",
     "Negative", "OnesLike", "ZerosLike", "EmptyLike", "Reciprocal", "Round", "Sign", "Signbit", "Sin", "Sinc", "Sinh",
     "Square", "Sqrt", "Tan", "Tanh", "Trunc", "Flip", "Fliplr", "Flipud", "Roll", "Tril", "Triu",
-    "Rsqrt", "Erf", "Erfc", "Erfinv", "Cast", "SaturateCast", "StopGradient",
+    "Rsqrt", "Erf", "Erfc", "Erfinv", "Cast", "SaturateCast", "StopGradient", "ConvertToTensor",
 ), "element-wise, shape unchanged")
 
 
