@@ -396,3 +396,11 @@ layers:
     code = model_code(model).code
     assert "filters=2*F" in code and "filters=F + 1" in code and "units=F**2" in code and "batch_size=8" in code
     _keras_agrees(model)
+
+
+def test_a_layer_with_several_outputs_gives_no_code_and_says_so() -> None:
+    x = L.Input((5, 3))
+    sequence, state, _ = R["LSTM"](4, return_state=True)(x)
+    listing = model_code(Model(x, [sequence, state]))
+    assert listing.code == ""
+    assert listing.problems == ("layer 'lstm' (LSTM): it gives several outputs, which this code does not write",)
