@@ -39,9 +39,48 @@ class SymcnnError(Exception):
 MAX_MESSAGE = 2000
 
 
+def shown(value: object) -> str:
+    """A value from a file as a message quotes it: its repr, but an exact fraction read from a decimal as that decimal.
+
+    >>> from fractions import Fraction
+    >>> shown(Fraction(9, 2)), shown(Fraction(1, 3)), shown("F*")
+    ('4.5', '1/3', "'F*'")
+    """
+    p, q = getattr(value, "numerator", None), getattr(value, "denominator", None)
+    if isinstance(p, int) and isinstance(q, int) and q > 1 and not isinstance(value, bool):
+        twos_fives = q
+        for f in (2, 5):
+            while twos_fives % f == 0:
+                twos_fives //= f
+        if twos_fives == 1 and q < 10**30:
+            places = 0
+            while (10**places) % q:
+                places += 1
+            whole, rest = divmod(abs(p) * 10**places // q, 10**places)
+            return f"{'-' if p < 0 else ''}{whole}.{rest:0{places}d}"
+        return f"{p}/{q}"
+    return repr(value)
+
+
+def visible(text: object) -> str:
+    """``text`` with every character that is not printable shown as its escape: the one escaping every printer uses.
+
+    Newlines, carriage returns, ESC, BEL, NUL, bidi overrides and lone surrogates become
+    ``\\n``, ``\\r``, ``\\x1b``, ``\\x07``, ``\\x00``, ``\\u202e``, ``\\ud800``: a name can
+    neither start a line of its own (a fake ``Total params: 1``) nor send a terminal escape.
+
+    >>> print(visible("conv\\nTotal params: 1\\x1b[2J"))
+    conv\\nTotal params: 1\\x1b[2J
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def _one_safe_line(text: str) -> str:
     """Escape control characters (newlines, terminal escapes) from file or layer names; cap the length."""
-    text = "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+    text = visible(text)
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 

@@ -16,7 +16,7 @@ import sympy
 
 from .cache import trimming
 from .constraints import positivity_constraints
-from .errors import ArgumentError, GraphError, ShapeError, SymcnnError
+from .errors import ArgumentError, GraphError, LimitError, ShapeError, SymcnnError
 from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight, unknown_size_error
 from .layers.core import InputLayer
@@ -61,7 +61,7 @@ class Model(Layer, register=False):
         self.convention = convention
         self.source = source
         if len(self.nodes) > MAX_LAYERS:
-            raise GraphError(f"model has {len(self.nodes)} layers; the limit is {MAX_LAYERS}")
+            raise LimitError(f"the model has {len(self.nodes):,} layers (inputs included); the limit is {MAX_LAYERS:,}")
         name_nodes(self.nodes)
 
     # ---- building ------------------------------------------------------------------

@@ -570,6 +570,17 @@ def _mib(n: int) -> str:
         ("symcnn.expr", "MAX_RESULT_BITS", "{:,} bits".format),
         ("symcnn.expr", "MAX_NAME", "names up to {} characters".format),
         ("symcnn.errors", "MAX_MESSAGE", "{:,} characters".format),
+        ("symcnn.io.yaml_loader", "MAX_NUMBER_DIGITS", "{:,} digits".format),
+        ("symcnn.io.keras", "MAX_JSON_VALUES", "{:,}".format),
+        ("symcnn.io.keras", "MAX_JSON_DIGITS", "{:,} digits".format),
+        ("symcnn.io.keras", "MAX_CALLS", "{:,}".format),
+        ("symcnn.io.onnx", "MAX_ONNX_INITIALIZERS", "{:,}".format),
+        ("symcnn.io.onnx", "FOLD_BUDGET", "{:,} values".format),
+        ("symcnn.io.onnx", "MAX_FOLD_ELEMENTS", "{:,} values".format),
+        ("symcnn.io.onnx", "MAX_FOLD_TERMS", "{:,} terms".format),
+        ("symcnn.io.onnx", "LAZY_ELEMENTS", "above {:,} values".format),
+        ("symcnn.render.templating", "MAX_TEMPLATE_BYTES", _mib),
+        ("symcnn.cli", "PRINTED_DIGITS", "{:,} digits".format),
     ],
 )
 def test_security_md_states_each_limit_as_the_code_has_it(module: str, constant: str, shown: Any) -> None:
@@ -892,11 +903,11 @@ def test_an_interrupted_docs_run_leaves_every_file_whole(
     real_replace = os.replace
     calls = {"n": 0}
 
-    def replace_then_die(src: str, dst: str) -> None:
+    def replace_then_die(src: str, dst: str, **where: Any) -> None:
         if calls["n"] >= after:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C (or the power went) mid-write
         calls["n"] += 1
-        real_replace(src, dst)
+        real_replace(src, dst, **where)
 
     monkeypatch.setattr(site.os, "replace", replace_then_die)
     run = cli(capsys, "docs", str(second), "-o", str(out))
@@ -1074,3 +1085,652 @@ def test_a_keras_lambda_layer_is_never_run(capsys: pytest.CaptureFixture[str], t
     if run.status == 2:
         assert_user_error(run, file=path)
     assert not marker.exists(), "symcnn ran the Lambda's code"
+
+
+# ==== issue #10, class by class: each promise of SECURITY.md, tested by name ==========================
+
+TINY = "name: tiny\ninput: [4]\nlayers:\n  - Dense: {units: 2, name: d}\n"
+
+
+def test_every_promise_names_a_test_that_exists() -> None:
+    security = (REPO / "SECURITY.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(?:tests/(test_\w+)\.py::)?(test_\w+)`", security))
+    assert len(named) >= 25, "SECURITY.md should name the test of each promise"
+    for module, test in named:
+        source = (REPO / "tests" / f"{module or 'test_hostile'}.py").read_text(encoding="utf-8")
+        if module == "" and f"def {test}(" not in source:  # a promise tested in another module says which
+            source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
+        assert f"def {test}(" in source, f"SECURITY.md names {test}, which does not exist"
+
+
+# ---- 1. templates are data ---------------------------------------------------------------------------
+
+
+def _templates(tmp_path: Path, files: dict[str, str], links: dict[str, Path] | None = None) -> Path:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for name, target in (links or {}).items():
+        (folder / name).symlink_to(target)
+    return folder
+
+
+def test_templates_are_data_every_context_value_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sympy
+
+    from symcnn.render import pages
+    from symcnn.render.templating import check_plain
+
+    seen: list[dict[str, Any]] = []
+    real = check_plain
+    monkeypatch.setattr(pages, "check_plain", lambda context, name: (seen.append(context), real(context, name))[1])
+    pages.render_site([symcnn.load(SEED_YAML).with_input((None, "H", "W", 1))])
+    assert len(seen) >= 4  # every page, the terminology, the CSS and mkdocs.yml went through the check
+
+    def values(v: Any) -> list[Any]:
+        if isinstance(v, dict):
+            return [x for item in v.values() for x in values(item)]
+        if isinstance(v, (list, tuple)):
+            return [x for item in v for x in values(item)]
+        return [v]
+
+    for context in seen:
+        assert all(v is None or isinstance(v, (str, int, float, bool)) for v in values(context))
+    for bad in (sympy.Symbol("H"), symcnn.load(SEED_YAML), object(), {1, 2}):
+        with pytest.raises(TypeError, match="plain data"):
+            check_plain({"value": [{"deep": bad}]}, "page.md.j2")
+
+
+@pytest.mark.parametrize("probe", [
+    "{{ name.__class__ }}", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ cycler.__init__.__globals__ }}",
+    "{{ lipsum.__globals__['os'] }}", "{{ namespace.__init__.__globals__ }}", "{{ self._TemplateReference__context }}",
+    "{{ name.format.__self__ }}", "{{ '{0.__class__.__init__.__globals__}'.format(name) }}",
+    "{{ layers[0].work.record.layer.subs }}", "{{ 'x' * 100000000 }}", "{{ [0] * 100000000 }}", "{{ 9 ** 99999 }}",
+    "{{ range(10**7) | list }}", "{{ layers.append(1) }}", "{{ total_params.__add__ }}",
+])
+def test_templates_are_data_a_template_cannot_reach_python_internals(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, probe: str
+) -> None:
+    folder = _templates(tmp_path, {"page.md.j2": probe + "\n"})
+    path = write(tmp_path, TINY)
+    run = cli(capsys, "docs", str(path), "-o", str(tmp_path / "site"), "--templates", str(folder))
+    if run.status == 0:  # rendered as inert text (an undefined attribute prints nothing)
+        text = (tmp_path / "site" / "docs" / "models" / "tiny.md").read_text(encoding="utf-8")
+        assert not re.search(r"<(class|function|built-in|module|bound method)", text), text[:300]
+    else:
+        assert_user_error(run, problem=("template",))
+
+
+def test_templates_are_data_a_link_out_of_the_templates_folder_is_never_followed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-KEY\n")
+    path = write(tmp_path, TINY)
+    for i, (page, links) in enumerate([
+        ('{% include "stolen.md" %}', {"stolen.md": secret}),  # a link to a file outside
+        ('{% include "sub/secret.txt" %}', {"sub": tmp_path}),  # a link to a folder outside
+        ("x", {"page.md.j2": secret}),  # the template itself a link outside
+        ('{% include "../secret.txt" %}', {}),
+    ]):
+        base = tmp_path / f"case{i}"
+        base.mkdir()
+        folder = _templates(base, {} if "page.md.j2" in links else {"page.md.j2": page}, links)
+        run = cli(capsys, "docs", str(path), "-o", str(base / "site"), "--templates", str(folder))
+        assert_user_error(run, problem=("template",))
+        assert not list(base.glob("site/**/*.md")) or "TOP-SECRET" not in "".join(
+            p.read_text() for p in base.glob("site/**/*.md"))
+    inside = tmp_path / "inside"  # a link that stays inside the folder is followed
+    inside.mkdir()
+    folder = _templates(inside, {"real.md": "INSIDE-TEXT", "page.md.j2": '{% include "alias.md" %}\n'},
+                        {"alias.md": inside / "templates" / "real.md"})
+    assert cli(capsys, "docs", str(path), "-o", str(inside / "site"), "--templates", str(folder)).status == 0
+    assert "INSIDE-TEXT" in (inside / "site" / "docs" / "models" / "tiny.md").read_text()
+
+
+_MKDOCS_ADDITIONS = {
+    "a-python-tag": "extra:\n  x: !!python/object/apply:os.system ['touch {marker}']\n",
+    "a-hook": "hooks:\n  - hooks/symcnn_math.py\n  - ../evil.py\n",
+    "inherit": "INHERIT: ../other.yml\n",
+    "docs-dir": "docs_dir: /\n",
+    "custom-dir": "theme:\n  name: material\n  custom_dir: overrides\n",
+    "a-plugin": "plugins:\n  - search\n  - macros\n",
+    "an-extension": "markdown_extensions:\n  - evil_module\n",
+    "remote-css": "extra_css:\n  - https://cdn.example.com/x.css\n",
+    "env-tag": "site_name: !ENV HOME\n",
+}
+
+
+@pytest.mark.parametrize("addition", sorted(_MKDOCS_ADDITIONS))
+def test_templates_are_data_a_rendered_mkdocs_yml_may_not_add_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, addition: str
+) -> None:
+    from symcnn.render.pages import package_templates
+
+    marker = tmp_path / "pwned"
+    ours = (package_templates() / "mkdocs.yml.j2").read_text(encoding="utf-8")
+    # Appended: a key given again wins (as mkdocs reads it), so the addition replaces symcnn's own setting.
+    folder = _templates(tmp_path, {"mkdocs.yml.j2": ours + "\n" + _MKDOCS_ADDITIONS[addition].format(marker=marker)})
+    out = tmp_path / "site"
+    run = cli(capsys, "docs", str(write(tmp_path, TINY)), "-o", str(out), "--templates", str(folder))
+    assert_user_error(run, problem=("mkdocs.yml",))
+    assert not out.exists() or not (out / "mkdocs.yml").exists(), "a refused configuration was written"
+    assert not marker.exists()
+
+
+def test_build_refuses_a_mkdocs_yml_that_would_run_code(tmp_path: Path) -> None:
+    from symcnn.docs import build_site, write_site
+    from symcnn.render.site_files import SiteError
+
+    config = write_site([symcnn.load(SEED_YAML)], tmp_path / "site")
+    marker = tmp_path / "pwned"
+    (tmp_path / "site" / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    text = config.read_text().replace("  - hooks/symcnn_math.py", "  - hooks/symcnn_math.py\n  - evil.py")
+    config.write_text(text)
+    with pytest.raises(SiteError, match="hooks"):
+        build_site(config.parent)
+    assert not marker.exists(), "mkdocs ran a hook symcnn did not write"
+
+
+# ---- 2. paths stay inside the output folder -------------------------------------------------------------------
+
+
+def _tree_state(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode) for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.is_symlink()}
+
+
+@pytest.mark.parametrize("linked", ["docs", "docs/models", "docs/assets", "hooks", "docs/assets/symcnn"])
+def test_paths_docs_never_writes_or_deletes_through_a_link(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                           linked: str) -> None:
+    out = tmp_path / "site"
+    assert cli(capsys, "docs", str(SEED_YAML), "-o", str(out)).status == 0
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for name in ("index.md", "seed.md", "symcnn_math.py", "symcnn-site.css", "terminology.md"):
+        (victim / name).write_text(f"precious {name}\n")
+    before = _tree_state(victim)
+    import shutil
+
+    shutil.rmtree(out / linked)
+    (out / linked).symlink_to(victim)  # as an attacker (or a mistaken user) might leave it
+    run = cli(capsys, "docs", str(_second_model(tmp_path)), "-o", str(out))
+    assert_user_error(run, problem=("symbolic link",))
+    assert _tree_state(victim) == before, "docs wrote or deleted through a link"
+
+
+def test_paths_site_files_get_the_usual_permissions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert cli(capsys, "docs", str(SEED_YAML), "-o", str(tmp_path / "site")).status == 0
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    assert modes and set(modes.values()) == {0o644}, modes
+
+
+def test_paths_no_temporary_file_survives_a_later_successful_run(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    from symcnn.render.site_files import temporary_name
+
+    out = tmp_path / "site"
+    assert cli(capsys, "docs", str(SEED_YAML), "-o", str(out)).status == 0
+    for rel in ("docs/index.md", "mkdocs.yml", ".symcnn-site", "docs/models/seed.md"):  # as a SIGKILL leaves them
+        p = out / rel
+        (p.parent / temporary_name(p.name)).write_text("half a file")
+    (out / "docs" / "user.tmp").write_text("a user's file that merely ends in .tmp\n")
+    assert cli(capsys, "docs", str(SEED_YAML), "-o", str(out)).status == 0
+    left = [p.name for p in out.rglob("*.symcnn.tmp")]
+    assert left == [], left
+    assert (out / "docs" / "user.tmp").exists()
+
+
+@pytest.mark.parametrize("case", ["under-a-file", "too-long", "dangling-link", "a-pipe", "nul-byte",
+                                  "file-where-a-folder-goes", "folder-where-a-file-goes", "a-file"])
+def test_paths_a_bad_output_folder_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str) -> None:
+    out: Path | str
+    force = []
+    if case == "under-a-file":
+        (tmp_path / "f").write_text("x")
+        out = tmp_path / "f" / "site"
+    elif case == "too-long":
+        out = tmp_path / ("a" * 300)
+    elif case == "dangling-link":
+        out = tmp_path / "site"
+        out.symlink_to(tmp_path / "nowhere")
+    elif case == "a-pipe":
+        out = tmp_path / "site"
+        os.mkfifo(out)
+    elif case == "nul-byte":
+        out = f"{tmp_path}/a\0b"
+    elif case == "a-file":
+        out = write(tmp_path, "mine", "site")
+    else:
+        out = tmp_path / "site"
+        assert cli(capsys, "docs", str(SEED_YAML), "-o", str(out)).status == 0
+        target = out / ("docs" if case == "file-where-a-folder-goes" else "mkdocs.yml")
+        import shutil
+
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        target.write_text("a user's file") if case == "file-where-a-folder-goes" else target.mkdir()
+        force = ["--force"]
+    before = _tree_state(tmp_path)
+    assert_user_error(cli(capsys, "docs", str(SEED_YAML), "-o", str(out), *force))
+    assert _tree_state(tmp_path) == before or case.endswith("goes"), "a refused run changed files"
+
+
+# ---- 3. names cannot forge output ---------------------------------------------------------------------------
+
+FORGING_NAMES = ["conv\nTotal params: 1", "x\rTotal params: 1", "esc\x1b[2J\x1b[H", "bell\x07", "nul\x00",
+                 "rtl\u202egnp.exe", "line\u2028sep", "next\x85line", "tab\there", "del\x7f", "csi\x9b31m"]
+
+
+def _printers(model: Any) -> dict[str, str]:
+    from symcnn.check import check
+    from symcnn.cli.formula import formula_text
+    from symcnn.render import summary
+
+    layer = next(r for r in model.records if r.type == "Dense")
+    return {"table": summary.table(model), "markdown": summary.markdown(model), "latex": summary.latex(model),
+            "formula": formula_text(model, "text"), "check": check(model, layer, params="5").report(),
+            "latex-formula": formula_text(model, "latex")}
+
+
+@pytest.mark.parametrize("name", FORGING_NAMES)
+def test_names_cannot_forge_output_in_any_printer(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  name: str) -> None:
+    from symcnn.errors import visible
+
+    quoted = json.dumps(name)
+    forged = write(tmp_path, model(f"Dense: {{units: 2, name: {quoted}}}", input="[4]").replace(
+        "name: hostile", f"name: {quoted}"), "forged.yaml")
+    plain = write(tmp_path, model("Dense: {units: 2, name: plain}", input="[4]"), "plain.yaml")
+    got, expected = _printers(symcnn.load(forged)), _printers(symcnn.load(plain))
+    for printer, text in got.items():
+        assert all(ch.isprintable() or ch == "\n" for ch in text), f"{printer}: {text!r}"
+        assert text.count("\n") == expected[printer].count("\n"), f"{printer} printed another line:\n{text}"
+    assert visible(name) in got["table"] and visible(name) in got["check"]
+    for command in ("summary", "formula"):  # and through the command line, as a terminal shows it
+        run = cli(capsys, command, str(forged))
+        assert run.status == 0 and all(ch.isprintable() or ch == "\n" for ch in run.out), repr(run.out)
+
+
+def test_tracebacks_a_lone_surrogate_in_a_name_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    spec = json.loads(SEED_JSON)
+    spec["config"]["layers"][1]["config"]["name"] = "conv"  # replaced by the escape below
+    text = json.dumps(spec).replace('"conv"', '"conv\\ud800"', 1)
+    for path in (write(tmp_path, text, "model.json"), write(tmp_path, model('Dense: {units: 2, name: "d\\ud800"}'),
+                                                            "model.yaml")):
+        assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=("unicode",))
+    from symcnn.layers.dense import Dense
+
+    with pytest.raises(E.ArgumentError, match="surrogate"):
+        Dense(2, name="x\udfff")  # the Python API too
+
+
+# ---- 4. numbers mean one thing, exactly --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "units"), [
+    ("1e30", 10**30), ("1.0e+30", 10**30), ("9007199254740993.0", 9007199254740993), ("4.0", 4), ("2.5e1", 25),
+    ("0x1F", 31), ("0o17", 15), ("1e300", 10**300), ("123456789012345678901234567890.0", 123456789012345678901234567890),
+])
+def test_numbers_yaml_decimals_are_read_exactly(tmp_path: Path, text: str, units: int) -> None:
+    import sympy
+
+    from symcnn.io.yaml_loader import load
+
+    m = symcnn.load(write(tmp_path, model(f"Dense: {{units: {text}, name: d}}", input="[7]")))
+    assert m.total_params == (7 + 1) * units  # Keras Dense: (inputs + 1) × units, exactly
+    assert load("alpha: 0.75\nrate: .1\nsmall: 1e-3")["alpha"] == sympy.Rational(3, 4)
+    assert load("rate: .1")["rate"] == sympy.Rational(1, 10) and load("small: 1e-3")["small"] == sympy.Rational(1, 1000)
+
+
+@pytest.mark.parametrize("text", ["010", "0777", "09", "1:30", "190:20:30", "0b1010", "1_000", "1_000.5", "+010"])
+@pytest.mark.parametrize("where", ["units", "input"])
+def test_numbers_a_yaml_scalar_with_two_meanings_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            text: str, where: str) -> None:
+    body = model(f"Dense: {{units: {text}, name: d}}") if where == "units" else model("Flatten", input=f"[{text}, 3]")
+    path = write(tmp_path, body)
+    assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=(text.lstrip("+"),))
+
+
+@pytest.mark.parametrize("text", [model("Dense: {units: 3, units: 4, name: d}"),
+                                  "input: [8]\nlayers: [Flatten]\ninput: [9]\n",
+                                  model("Dense: {units: 3, name: d, name: e}"),
+                                  "inputs: {x: [4], x: [5]}\nlayers: [Flatten]\n",
+                                  model("Flatten", extra="symbols: {F: 2, F: 3}\n")])
+def test_numbers_a_key_given_twice_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=("twice",))
+
+
+def test_numbers_a_float_too_large_for_its_integer_is_refused(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    from symcnn.layers.dense import Dense
+
+    with pytest.raises(E.ArgumentError, match="float"):
+        Dense(units=1e30)  # the float 1e30 is 1000000000000000019884624837632
+    assert Dense(units=4.0).units == 4
+    spec = json.loads(SEED_JSON)
+    dense = next(e for e in spec["config"]["layers"] if e["class_name"] == "Dense")
+    dense["config"]["units"] = 1e30
+    path = write(tmp_path, json.dumps(spec), "model.json")
+    assert_user_error(cli(capsys, "summary", str(path)), file=path)
+
+
+@pytest.mark.parametrize(("layer", "convention", "ok"), [
+    ("Dropout: {rate: 0.5}", "keras", True), ("Dropout: {rate: 0}", "keras", True),
+    ("Dropout: {rate: 1}", "keras", False), ("Dropout: {rate: 1.5}", "keras", False),
+    ("Dropout: {rate: -0.1}", "keras", False), ("Dropout: {rate: .nan}", "keras", False),
+    ("Dropout: {rate: .inf}", "keras", False), ("SpatialDropout2D: {rate: 2}", "keras", False),
+    ("Dropout: {rate: yes}", "keras", False), ("Dropout: {p: 1.5}", "torch", False),
+    ("Dropout: {p: 0.25}", "torch", True), ("Upsample: {scale_factor: .inf}", "torch", False),
+    ("Upsample: {scale_factor: .nan}", "torch", False), ("Upsample: {scale_factor: 0}", "torch", False),
+    ("Upsample: {scale_factor: -2}", "torch", False), ("Upsample: {scale_factor: 1.5}", "torch", True),
+    ("Upsample: {scale_factor: [2, .inf]}", "torch", False), ("UpSampling2D: {size: .inf}", "keras", False),
+    ("Dense: {units: .inf}", "keras", False), ("Dense: {units: .nan}", "keras", False),
+])
+def test_numbers_rates_and_scale_factors_are_checked(capsys: pytest.CaptureFixture[str], tmp_path: Path, layer: str,
+                                                     convention: str, ok: bool) -> None:
+    shape = "[3, 8, 8]" if convention == "torch" else "[8, 8, 3]"
+    path = write(tmp_path, model(layer, input=shape, extra=f"convention: {convention}\n"))
+    run = cli(capsys, "summary", str(path))
+    if ok:
+        assert run.status == 0, run.err
+        if "1.5" in layer:
+            assert "12, 12" in run.out  # torch: ⌊8 × 1.5⌋ = 12
+    else:
+        assert_user_error(run, file=path)
+
+
+# ---- 5. no tracebacks -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scalar", ["!!int abc", "!!float x", "!!bool x", "!!timestamp 2001-13-45", "!!int 0x",
+                                    "!!float 1e99999999", "!!binary '%%%'", "!!set {a}", "!!omap [1]", "!!int 1:30"])
+def test_tracebacks_an_explicit_yaml_tag_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     scalar: str) -> None:
+    path = write(tmp_path, model(f"Dense: {{units: {scalar}, name: d}}"))
+    assert_user_error(cli(capsys, "summary", str(path)), file=path)
+
+
+@pytest.mark.parametrize("where", ["yaml-size", "yaml-input", "yaml-symbol", "json-size", "json-float"])
+def test_tracebacks_a_long_integer_is_a_limit_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                    where: str) -> None:
+    digits = "9" * 5000
+    if where.startswith("yaml"):
+        text = {"yaml-size": model(f"Dense: {{units: {digits}, name: d}}"),
+                "yaml-input": model("Flatten", input=f"[{digits}]"),
+                "yaml-symbol": model("Dense: {units: F, name: d}", extra=f"symbols: {{F: {digits}}}\n")}[where]
+        path = write(tmp_path, text)
+    else:
+        spec = json.loads(SEED_JSON)
+        dense = next(e for e in spec["config"]["layers"] if e["class_name"] == "Dense")
+        path = write(tmp_path, json.dumps(spec).replace(f'"units": {dense["config"]["units"]}',
+                                                        f'"units": {digits}' + (".5" if "float" in where else ""), 1),
+                     "model.json")
+    line = assert_user_error(cli(capsys, "summary", str(path)), file=path)
+    assert "digits" in line or "limit" in line or "got inf" in line, line
+
+
+def test_exactness_results_past_python_s_digit_limit_print_exactly(capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path) -> None:
+    big = 10**1200 - 1
+    path = write(tmp_path, model(f"Conv2D: {{filters: {big}, kernel_size: 3, name: c}}",
+                                 input=f"[{big}, {big}, {big}]"))
+    run = cli(capsys, "summary", str(path), "--format", "json")
+    assert run.status == 0, run.err
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(20_000)  # for this test to read the numbers back
+    try:
+        summary = json.loads(run.out)
+    finally:
+        sys.set_int_max_str_digits(old)
+    params = 9 * big * big + big  # Conv2D 3×3 on `big` channels with `big` filters: 9·C·F + F
+    assert summary["total_params"] == params
+    assert summary["total_macs"] == (big - 2) ** 2 * params  # torchinfo: output positions × params, 4,800 digits
+
+
+# ---- 6. hangs and memory ---------------------------------------------------------------------------------------
+
+
+def _onnx(nodes: list[Any], *, inits: list[Any] | None = None, x: Any = None) -> bytes:
+    from onnx import TensorProto, helper
+
+    x = x or helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, "g", [x], [y], initializer=inits or [])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def _const(name: str, values: list[int]) -> Any:
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.array(values, np.int64)))
+
+
+def _bounded(path: Path, seconds: float = 2.0, mib: float = 200.0) -> Any:
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.process_time()
+    try:
+        try:
+            result: Any = symcnn.load(path)
+            _ = result.records
+        except E.SymcnnError as exc:
+            result = exc
+    finally:
+        used, peak = time.process_time() - start, tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    assert used < seconds, f"{used:.1f} s of CPU"
+    assert peak < mib, f"{peak:.0f} MiB"
+    return result
+
+
+@pytest.mark.parametrize("case", ["forty-squarings", "a-million-values-through-300-adds", "range-of-a-million",
+                                  "expand-to-a-billion", "concat-doubling", "symbolic-squarings"])
+def test_hangs_onnx_folding_stays_bounded(tmp_path: Path, case: str) -> None:
+    pytest.importorskip("onnx")
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    relu = helper.make_node("Relu", ["x"], ["y"])
+    if case == "forty-squarings":
+        nodes = [_const("m0", [3]), *(helper.make_node("Mul", [f"m{i}", f"m{i}"], [f"m{i + 1}"]) for i in range(40)),
+                 helper.make_node("Reshape", ["x", "m40"], ["y"])]
+    elif case == "a-million-values-through-300-adds":
+        nodes = [_const("s", [10**6]), helper.make_node("ConstantOfShape", ["s"], ["c0"],
+                                                        value=numpy_helper.from_array(np.ones(1, np.float32))),
+                 *(helper.make_node("Add", [f"c{i}", f"c{i}"], [f"c{i + 1}"]) for i in range(300)), relu]
+    elif case == "range-of-a-million":
+        nodes = [_const("a", [0]), _const("b", [10**6]), _const("d", [1]), helper.make_node("Range", ["a", "b", "d"],
+                                                                                           ["r"]), relu]
+    elif case == "expand-to-a-billion":
+        nodes = [_const("one", [1]), _const("s", [10**9]), helper.make_node("Expand", ["one", "s"], ["e"]), relu]
+    elif case == "concat-doubling":
+        nodes = [_const("c0", [1, 2]), *(helper.make_node("Concat", [f"c{i}", f"c{i}"], [f"c{i + 1}"], axis=0)
+                                         for i in range(60)), relu]
+    else:
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "H", "W"])
+        nodes = [helper.make_node("Shape", ["x"], ["m0"]),
+                 *(helper.make_node("Mul", [f"m{i}", f"m{i}"], [f"m{i + 1}"]) for i in range(40)),
+                 helper.make_node("Reshape", ["x", "m40"], ["y"])]
+        path = write(tmp_path, _onnx(nodes, x=x), "model.onnx")
+        result = _bounded(path)
+        assert isinstance(result, E.SymcnnError) and "power" in str(result), result
+        return
+    path = write(tmp_path, _onnx(nodes), "model.onnx")
+    result = _bounded(path)
+    if case == "forty-squarings":
+        assert isinstance(result, E.SymcnnError) and "bits" in str(result), result
+    else:
+        assert not isinstance(result, E.SymcnnError), result
+
+
+def test_hangs_onnx_naming_stays_linear(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    from onnx import helper
+
+    nodes = [helper.make_node("Relu", ["x" if i == 0 else f"t{i - 1}"], [f"t{i}" if i < 9999 else "y"])
+             for i in range(10_000)]  # unnamed: each takes its op's name, made unique
+    m = _bounded(write(tmp_path, _onnx(nodes), "model.onnx"), seconds=4.0)
+    assert len({r.name for r in m.records}) == len(m.records) == 10_001
+
+
+def test_hangs_a_million_unused_initializers_are_refused_before_parsing(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from symcnn.io.onnx import MAX_ONNX_INITIALIZERS
+
+    base = helper.make_model(helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]),
+                             opset_imports=[helper.make_opsetid("", 17)])
+    graph = base.graph.SerializeToString()
+    one = helper.make_tensor("i", TensorProto.FLOAT, [1], [0.0]).SerializeToString()
+    entry = b"\x2a" + bytes([len(one)]) + one  # GraphProto field 5 (initializer), length-delimited
+    graph += entry * 1_000_000  # 20 MB: protobuf would take 280 MB to build them all
+    base.ClearField("graph")
+    model_bytes = base.SerializeToString()
+    size, rest = len(graph), b""
+    while True:
+        byte = size & 0x7F
+        size >>= 7
+        rest += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            break
+    path = write(tmp_path, model_bytes + b"\x3a" + rest + graph, "model.onnx")  # ModelProto field 7 (graph)
+    result = _bounded(path, mib=100)
+    assert isinstance(result, E.LimitError) and f"{MAX_ONNX_INITIALIZERS:,}" in str(result), result
+
+
+@pytest.mark.parametrize("junk", ["[]", "{}", "[[]]", "0.5"])
+def test_hangs_keras_json_memory_is_bounded_per_input_byte(tmp_path: Path, junk: str) -> None:
+    path = write(tmp_path, '{"class_name": "Sequential", "config": {"layers": [' + ",".join([junk] * 3_000_000)
+                 + "]}}", "model.json")  # 6-12 MB that json.loads would turn into 200-700 MB of lists
+    result = _bounded(path, mib=150)
+    assert isinstance(result, E.LimitError) and "values" in str(result), result
+
+
+@pytest.mark.parametrize("reader", ["yaml", "onnx", "keras"])
+def test_hangs_a_thousand_symbolic_sizes_stay_fast(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   reader: str) -> None:
+    if reader == "yaml":
+        path = write(tmp_path, model("Dense: {units: 4, name: d}", "Flatten",
+                                     input="[" + ", ".join(f"S{i}" for i in range(1000)) + "]"))
+    elif reader == "onnx":
+        pytest.importorskip("onnx")
+        from onnx import TensorProto, helper
+
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1] + [f"d{i}" for i in range(1000)])
+        path = write(tmp_path, _onnx([helper.make_node("Relu", ["x"], ["y"])], x=x), "model.onnx")
+    else:
+        spec = {"class_name": "Sequential", "config": {"name": "wide", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [None] * 1001, "name": "x"}},
+            {"class_name": "Dense", "config": {"name": "d", "units": 4}}]}}
+        path = write(tmp_path, json.dumps(spec), "model.json")
+    start = time.process_time()
+    for command in ("summary", "formula"):
+        run = cli(capsys, command, str(path))
+        assert run.status in (0, 2), run.err
+    assert time.process_time() - start < 4
+
+
+# ---- 7. files that contradict themselves ------------------------------------------------------------------------
+
+
+def _contradiction(case: str) -> bytes:
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    def w(name: str, *shape: int) -> Any:
+        return numpy_helper.from_array(np.zeros(shape, np.float32), name)
+
+    if case == "kernel-shape-against-the-weight":
+        return _onnx([helper.make_node("Conv", ["x", "w"], ["y"], name="bad", kernel_shape=[5, 5])],
+                     inits=[w("w", 4, 3, 3, 3)])
+    if case == "batchnorm-with-a-7-value-scale":
+        return _onnx([helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="bad")],
+                     inits=[w("s", 7), w("b", 3), w("m", 3), w("v", 3)])
+    if case == "two-nodes-write-one-tensor":
+        return _onnx([helper.make_node("Relu", ["x"], ["y"], name="first"),
+                      helper.make_node("Sigmoid", ["x"], ["y"], name="bad")])
+    if case == "a-node-overwrites-an-initializer":
+        return _onnx([helper.make_node("Relu", ["x"], ["w"], name="bad"), helper.make_node("Relu", ["w"], ["y"])],
+                     inits=[w("w", 3)])
+    if case == "an-impossible-broadcast":
+        return _onnx([helper.make_node("Add", ["x", "onnx::c"], ["y"], name="bad")], inits=[w("onnx::c", 7)])
+    if case == "conv-channels-against-the-input":
+        return _onnx([helper.make_node("Conv", ["x", "w"], ["y"], name="bad")], inits=[w("w", 4, 5, 3, 3)])
+    if case == "conv-bias-of-the-wrong-length":
+        return _onnx([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="bad")], inits=[w("w", 4, 3, 3, 3),
+                                                                                           w("b", 5)])
+    if case == "groups-that-do-not-divide":
+        return _onnx([helper.make_node("Conv", ["x", "w"], ["y"], name="bad", group=2)], inits=[w("w", 3, 1, 3, 3)])
+    from onnx import TensorProto  # gemm-inner-sizes
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6])
+    return _onnx([helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="bad", transB=1)], inits=[w("w", 4, 5),
+                                                                                                  w("b", 4)], x=x)
+
+
+@pytest.mark.parametrize("case", ["kernel-shape-against-the-weight", "batchnorm-with-a-7-value-scale",
+                                  "two-nodes-write-one-tensor", "a-node-overwrites-an-initializer",
+                                  "an-impossible-broadcast", "conv-channels-against-the-input",
+                                  "conv-bias-of-the-wrong-length", "groups-that-do-not-divide", "gemm-inner-sizes"])
+def test_contradictions_an_onnx_file_that_disagrees_with_itself_is_refused(capsys: pytest.CaptureFixture[str],
+                                                                          tmp_path: Path, case: str) -> None:
+    pytest.importorskip("onnx")
+    path = write(tmp_path, _contradiction(case), "model.onnx")
+    line = assert_user_error(cli(capsys, "summary", str(path)), file=path)
+    assert "bad" in line, f"the node is not named: {line}"
+
+
+def test_contradictions_a_keras_zip_with_two_config_files_is_refused(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    import warnings
+
+    path = tmp_path / "model.keras"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("config.json", SEED_JSON)
+            z.writestr("config.json", '{"class_name": "Sequential", "config": {"layers": []}}')
+    assert_user_error(cli(capsys, "summary", str(path)), file=path, problem=("config.json",))
+
+
+# ---- 8. exact numbers, however large --------------------------------------------------------------------------
+
+
+def test_exactness_vectorize_is_exact_past_int64() -> None:
+    import numpy as np
+    import sympy
+
+    from symcnn.sweep import vectorize
+
+    H, W = sympy.symbols("H W", integer=True, positive=True)
+    m = symcnn.load(SEED_YAML).with_input((None, H, W, 1))
+    f = vectorize(m.total_macs, [H, W])
+    sizes = np.array([64, 4 * 10**7, 2**40])
+    values = f(sizes, sizes)
+    exact = [m.total_macs.subs({H: int(s), W: int(s)}) for s in sizes]
+    assert [int(v) for v in values] == exact and all(v > 0 for v in exact)
+    assert exact[1] > 2**63  # the seed's MACs at 4e7 × 4e7: int64 would have wrapped to a negative number
+    assert f(np.array([64]), np.array([64])).dtype == np.int64  # small sizes stay fast int64
+
+
+def test_hangs_a_check_table_at_the_row_limit_stays_fast(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    check = pytest.importorskip("symcnn.check")
+    rows = (HOSTILE.parent / "check" / "seed_tutorial.csv").read_text(encoding="utf-8").splitlines()
+    body = [r for r in rows[1:] if r.strip()]
+    table = write(tmp_path, "\n".join([rows[0], *(body * check.MAX_TABLE_ROWS)[: check.MAX_TABLE_ROWS]]) + "\n",
+                  "table.csv")
+    start = time.process_time()
+    run = cli(capsys, "check", str(SEED_YAML), "--table", str(table))
+    assert run.status in (0, 1), run.err
+    assert time.process_time() - start < 10, "2,000 rows should take seconds, not minutes"

@@ -21,18 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import SymcnnError
+from ..errors import SymcnnError, visible
 from ..model import Model
 from .fmt import LABELS, _fmt
 from .results import CheckResult, ValueCheck
 from .tables import TableReport, grade_table
 
 FORMATS = ("text", "json", "markdown", "html")
-
-
-def _visible(text: Any) -> str:
-    """Text with control characters shown escaped (a name cannot forge a line of the report)."""
-    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in str(text))
 
 
 def _value_dict(r: CheckResult, v: ValueCheck) -> dict[str, Any]:
@@ -133,7 +128,7 @@ class ClassReport:
     def to_text(self) -> str:
         parts = []
         for t in self.tables:
-            head = f"== {_visible(t.file)}: " + ("all right" if t.correct else t.summary())
+            head = f"== {visible(t.file)}: " + ("all right" if t.correct else t.summary())
             parts.append(f"{head}\n\n{t.report()}")
         if len(self.tables) > 1:
             parts.append(self._summary_text())
@@ -143,7 +138,7 @@ class ClassReport:
         s = self.summary()
         lines = [f"class: {s['students']} tables, {s['all_right']} all right, {s['carried_forward']} values carried forward"]
         for m in s["mistakes"]:
-            spots = ", ".join(f"{_visible(w['value'])} ×{w['times']}" for w in m["where"][:4])
+            spots = ", ".join(f"{visible(w['value'])} ×{w['times']}" for w in m["where"][:4])
             lines.append(f"  {m['mistake']}: {m['students']} student(s), {m['times']} time(s) ({spots})")
         return "\n".join(lines)
 
@@ -195,24 +190,24 @@ class ClassReport:
         sections = []
         for t in self.tables:
             body = "".join(
-                f"<tr class='{'right' if v.correct else 'wrong'}'><td>{esc(_visible(r.layer))}</td>"
-                f"<td>{esc(LABELS[v.quantity])}</td><td><code>{esc(_visible(v.entry.strip()))}</code></td>"
+                f"<tr class='{'right' if v.correct else 'wrong'}'><td>{esc(visible(r.layer))}</td>"
+                f"<td>{esc(LABELS[v.quantity])}</td><td><code>{esc(visible(v.entry.strip()))}</code></td>"
                 f"<td><code>{esc(_fmt(v.expected))}</code></td><td>{esc(v.verdict)}</td>"
-                f"<td>{'<br>'.join(esc(_visible(e)) for e in v.explanations()) if not v.correct else ''}</td></tr>"
+                f"<td>{'<br>'.join(esc(visible(e)) for e in v.explanations()) if not v.correct else ''}</td></tr>"
                 for r, v in t.values()
             )
-            missing = f"<p>Missing rows: {esc(_visible('; '.join(t.missing_text())))}</p>" if t.missing else ""
+            missing = f"<p>Missing rows: {esc(visible('; '.join(t.missing_text())))}</p>" if t.missing else ""
             verdict = "all right" if t.correct else t.summary()
             sections.append(
-                f"<section><h2>{esc(_visible(Path(t.file).name))}: {esc(verdict)}</h2><table><tr><th>layer</th>"
+                f"<section><h2>{esc(visible(Path(t.file).name))}: {esc(verdict)}</h2><table><tr><th>layer</th>"
                 f"<th>value</th><th>yours</th><th>expected</th><th>verdict</th><th>diagnosis</th></tr>{body}</table>"
                 f"{missing}</section>"
             )
         return (
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(_visible(self.model))}: "
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(visible(self.model))}: "
             f"hand calculations</title><style>{_CSS}</style></head><body><h1>Hand calculations checked: "
-            f"{esc(_visible(self.model))}</h1><p>{s['students']} tables; {s['all_right']} all right; "
+            f"{esc(visible(self.model))}</h1><p>{s['students']} tables; {s['all_right']} all right; "
             f"{s['carried_forward']} values carried forward (counted once, where the mistake was made).</p>"
             f"<h2>Mistakes of the class</h2><table><tr><th>mistake</th><th>students</th><th>times</th><th>where</th></tr>"
             f"{rows}</table>{''.join(sections)}</body></html>\n"
@@ -232,7 +227,7 @@ _CSS = (
 
 
 def _md(text: Any) -> str:
-    return _visible(text).replace("|", "\\|").replace("\n", " ")
+    return visible(text).replace("|", "\\|").replace("\n", " ")
 
 
 def grade_class(model: Model, paths: Sequence[str | Path], *, convention: str = "torchinfo", name: str = "") -> ClassReport:

@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..errors import visible
 from .fmt import LABELS, Value, _equals, _fmt
 
 VERDICTS = ("right", "wrong", "wrong working", "carried forward", "not proved")
@@ -153,7 +154,8 @@ class CheckResult:
 
     def report(self) -> str:
         verdict = "right" if self.correct else "WRONG"
-        return "\n".join([f"{self.layer} ({self.layer_type}): {verdict}", *(l for v in self.values for l in v.lines())])
+        lines = [f"{self.layer} ({self.layer_type}): {verdict}", *(l for v in self.values for l in v.lines())]
+        return "\n".join(visible(line) for line in lines)  # a name or an entry cannot start a line of its own
 
     __str__ = report
 
@@ -162,7 +164,7 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         rows = [
-            f"**{self.layer}** ({self.layer_type}): {'✅ right' if self.correct else '❌ wrong'}",
+            visible(f"**{self.layer}** ({self.layer_type}): {'✅ right' if self.correct else '❌ wrong'}"),
             "",
             "| value | yours | expected | verdict | diagnosis |",
             "|---|---|---|---|---|",
@@ -175,11 +177,13 @@ class CheckResult:
                 "right" if v.correct else f"**{v.verdict}**",
                 "<br>".join(text for text in v.explanations() if text),
             ]
-            rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+            rows.append("| " + " | ".join(visible(c.replace("|", "\\|").replace("\n", " ")) for c in cells) + " |")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
+        def esc(text: str) -> str:
+            return html.escape(visible(text))
+
         head = (
             f"<p><b>{esc(self.layer)}</b> ({esc(self.layer_type)}): {'right' if self.correct else '<b>wrong</b>'}</p>"
         )
@@ -203,11 +207,11 @@ def report(results: Sequence[CheckResult], *, missing: Sequence[str] = (), summa
     tail = (
         (f"all {values} checked values right" if values > 1 else "the checked value is right")
         if not wrong
-        else f"{bad} of {values} checked values wrong, in {', '.join(dict.fromkeys(r.layer for r in wrong))}"
+        else f"{bad} of {values} checked values wrong, in {visible(', '.join(dict.fromkeys(r.layer for r in wrong)))}"
     )
     if summary:
         tail += f" ({summary})"
     parts = [*(r.report() for r in results)]
     if missing:
-        parts.append("missing (no row in the table): " + ", ".join(missing))
+        parts.append(visible("missing (no row in the table): " + ", ".join(missing)))
     return "\n\n".join([*parts, tail])

@@ -12,11 +12,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import ArgumentError, SymcnnError
+from ..errors import ArgumentError, LimitError, SymcnnError
 from . import check, docs, formula, summary
 from .common import Parser
 
 COMMANDS = (summary, formula, check, docs)
+# Python refuses to print whole numbers of more than 4,300 digits (a guard against slow parsing).
+# Every reader bounds the numbers it parses itself, and a count can be a product of several
+# sizes, so the command line prints up to this many digits; beyond, it is a LimitError.
+PRINTED_DIGITS = 100_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,11 +49,32 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: bad input is one line on stderr and exit status 2, never a traceback."""
+    digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if 0 < digits < PRINTED_DIGITS:
+        sys.set_int_max_str_digits(PRINTED_DIGITS)
+    try:
+        return _main(argv)
+    finally:
+        if 0 < digits < PRINTED_DIGITS:
+            sys.set_int_max_str_digits(digits)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         status = run(argv)
     except SymcnnError as exc:
         print(f"symcnn: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ValueError as exc:
+        if "int_max_str_digits" not in str(exc):
+            return _bug()
+        error = LimitError(f"a number in the result has more than {PRINTED_DIGITS:,} digits; symcnn prints up to "
+                           f"{PRINTED_DIGITS:,} (PRINTED_DIGITS): use smaller sizes")
+        print(f"symcnn: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except MemoryError:
+        print("symcnn: error: the input needs more memory than this machine has", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("symcnn: interrupted", file=sys.stderr)
         return 130
@@ -59,13 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("symcnn: error: input nested too deeply to process", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001  (a bug: show the traceback and ask for a report)
-        import traceback
-
-        traceback.print_exc()
-        print("symcnn: internal error (a bug): please report it with the traceback above", file=sys.stderr)
-        return 3
+        return _bug()
     sys.stdout.flush()
     return status
+
+
+def _bug() -> int:
+    import traceback
+
+    traceback.print_exc()
+    print("symcnn: internal error (a bug): please report it with the traceback above", file=sys.stderr)
+    return 3
 
 
 __all__ = ["COMMANDS", "build_parser", "main", "run"]

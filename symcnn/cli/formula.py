@@ -8,7 +8,7 @@ from typing import Any
 import sympy
 
 from ..errors import SymcnnError
-from ..render.text import expr_text, number_text
+from ..render.text import expr_text, number_text, visible
 from .common import load_model, model_options
 
 NAME = "formula"
@@ -49,7 +49,7 @@ def formula_text(model: Any, fmt: str) -> str:
     free = sorted(s.name for s in model.free_symbols)
     lines.append(f"symbols: {', '.join(free) if free else 'none'}")
     for c in model.constraints:
-        lines.append(f"requires: {expr_text(c.condition)}   (first needed at layer {c.layer})")
+        lines.append(f"requires: {expr_text(c.condition)}   (first needed at layer {visible(c.layer)})")
     if model.defaults and free:
         at = model.with_defaults()
         shown = ", ".join(f"{s.name}={v}" for s, v in sorted(model.defaults.items(), key=lambda kv: kv[0].name))

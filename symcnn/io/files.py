@@ -30,8 +30,11 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
         size = regular_file_size(p)
         if size > limit:
             raise LimitError(f"file is {size:,} bytes; the limit is {limit:,}", file=str(path))
-        with p.open("rb") as fh:
-            return fh.read(limit + 1)
+        with p.open("rb") as fh:  # read() of n bytes reserves n first: the file's size, not the limit
+            data = fh.read(size + 1)
+            if len(data) > size:  # it grew since stat(): read the rest, still within the limit
+                data += fh.read(limit + 1 - len(data))
+            return data
     except SymcnnError:
         raise
     except OSError as exc:

@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 import yaml
 
-from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError
+from ..errors import ArgumentError, GraphError, LimitError, ParseError, SymcnnError, UnknownLayerError, shown
 from ..expr import dim_symbol, is_identifier, parse
 from ..graph import MAX_LAYERS
 from ..layers.core import InputLayer
@@ -26,12 +26,12 @@ from ..layers.torch import lookup
 from ..model import Model
 from ..tensor import Node
 from .files import read_bytes
+from .yaml_loader import load as strict_yaml
 
 # YAML is parsed in Python (slowly: ~2 s per MB with libyaml, ~10 s without), so YAML files get
 # a tighter size limit than other model files; aliases may not expand beyond MAX_YAML_VALUES.
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_YAML_VALUES = 1_000_000
-_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 _TOP_KEYS = {"name", "input", "inputs", "outputs", "symbols", "layers", "convention", "description", "batch"}
 
@@ -46,8 +46,7 @@ def model_from_yaml(text: str, source: str = "<yaml>") -> Model:
     if len(text) > MAX_YAML_BYTES:
         raise LimitError(f"YAML text is {len(text):,} characters; the limit is {MAX_YAML_BYTES:,}", file=source)
     try:
-        # Both loaders are the safe ones: plain data only, no tags that build objects.
-        spec = yaml.load(text, Loader=yaml.CSafeLoader) if _LIBYAML else yaml.safe_load(text)
+        spec = strict_yaml(text)  # plain data only: exact YAML 1.2 numbers, no duplicate keys
         _check_expansion(spec)
     except SymcnnError as exc:
         raise exc.within(file=source) from None
@@ -190,14 +189,14 @@ def _dim(value: Any, what: str) -> Any:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ArgumentError(f"{what} sizes must be numbers or names, got {value!r}")
+        raise ArgumentError(f"{what} sizes must be whole numbers or names, got {shown(value)}")
     if isinstance(value, int):
         if value < 1:
             raise ArgumentError(f"{what} sizes must be positive, got {value}")
         return value
     if isinstance(value, str):
         return parse(value)
-    raise ArgumentError(f"{what} sizes must be numbers or names, got {value!r}")
+    raise ArgumentError(f"{what} sizes must be whole numbers or names, got {shown(value)}")
 
 
 def _item(item: Any, index: int) -> tuple[str, dict[str, Any]]:

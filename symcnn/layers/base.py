@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 
 import sympy
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, shown
 from ..expr import parse
 from ..formulas import Dim, is_number, prod, simplify_int
 from ..tensor import Tensor
@@ -64,20 +65,63 @@ def as_dim(value: Any, arg: str, *, allow_zero: bool = False) -> Dim:
     if isinstance(value, str):
         value = parse(value)
     if isinstance(value, float) and value.is_integer():
+        if abs(value) >= _EXACT_FLOATS:  # 1e30 as a float is 1000000000000000019884624837632
+            raise ArgumentError(f"{arg} is the float {value!r}, which cannot hold a whole number that large exactly: "
+                                "write the number out in digits")
         value = int(value)
     if isinstance(value, int):
         pass
     elif isinstance(value, sympy.Basic) and isinstance(value, sympy.Expr):
         value = simplify_int(value)
     else:
-        raise ArgumentError(f"{arg} must be a whole number or an expression, got {value!r}")
+        raise ArgumentError(f"{arg} must be a whole number or an expression, got {shown(value)}")
     if is_number(value):
         if value < 0 or (value == 0 and not allow_zero):
             raise ArgumentError(f"{arg} must be {'non-negative' if allow_zero else 'positive'}, got {value}")
         return int(value)
     if value.is_number:
-        raise ArgumentError(f"{arg} must be a whole number, got {value}")
+        raise ArgumentError(f"{arg} must be a whole number, got {shown(value)}")
     return value
+
+
+_EXACT_FLOATS = 2**53  # every whole number below this is a float exactly; above it floats skip integers
+
+
+def real_number(value: Any, arg: str, *, low: float, high: float | None = None, high_open: bool = False,
+                low_open: bool = False) -> Any:
+    """A finite real argument (a rate, a scale factor) within ``[low, high]``; open ends when asked.
+
+    Accepts ints, floats and exact fractions (a YAML ``0.75`` is ``Rational(3, 4)``); refuses
+    booleans, text, NaN and infinities, naming the argument and the range.
+
+    >>> real_number(0.5, "rate", low=0, high=1, high_open=True)
+    0.5
+    >>> real_number(float("nan"), "rate", low=0, high=1, high_open=True)
+    Traceback (most recent call last):
+    ...
+    symcnn.errors.ArgumentError: rate must be a number at least 0 and below 1, got nan
+    """
+    lo = f"above {low}" if low_open else f"at least {low}"
+    hi = "" if high is None else f" and {'below' if high_open else 'at most'} {high}"
+    wanted = f"{arg} must be a number {lo}{hi}, got {shown(value)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, sympy.Rational)):
+        raise ArgumentError(wanted)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ArgumentError(wanted)
+    below = value <= low if low_open else value < low
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above:
+        raise ArgumentError(wanted)
+    return value
+
+
+def rate(value: Any, arg: str = "rate") -> Any:
+    """A dropout rate: a number in [0, 1) (1 would drop every value); NaN and infinities are refused.
+
+    >>> rate(0.25)
+    0.25
+    """
+    return real_number(value, arg, low=0, high=1, high_open=True)
 
 
 def dim_tuple(value: Any, rank: int, arg: str, *, allow_zero: bool = False) -> tuple[Dim, ...]:
@@ -100,6 +144,14 @@ def flag(value: Any, arg: str) -> bool:
     if not isinstance(value, bool):
         raise ArgumentError(f"{arg} must be true or false, got {value!r}")
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def snake_case(name: str) -> str:
@@ -139,6 +191,8 @@ class Layer:
             raise ArgumentError(f"{type(self).__name__} has no argument {unknown[0]!r}")
         if name is not None and not isinstance(name, str):
             raise ArgumentError(f"name must be text, got {name!r}")
+        if name and not name.isascii() and not _is_unicode(name):
+            raise ArgumentError(f"name {name!r} holds a lone surrogate (half of a character): it is not valid Unicode")
         self.name = name
         self.trainable = flag(trainable, "trainable")
         shape = batch_shape or batch_input_shape
@@ -238,8 +292,13 @@ class Layer:
         return inputs[0]
 
 
-def accepted_arguments(cls: type) -> set[str]:
+_ACCEPTED: dict[type, frozenset[str]] = {}  # inspect.signature is slow: once per class, not once per layer
+
+
+def accepted_arguments(cls: type) -> frozenset[str]:
     """Every named argument of the ``__init__`` methods along the class's MRO."""
+    if cls in _ACCEPTED:
+        return _ACCEPTED[cls]
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -248,7 +307,8 @@ def accepted_arguments(cls: type) -> set[str]:
         for p in inspect.signature(init).parameters.values():
             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY) and p.name != "self":
                 names.add(p.name)
-    return names
+    _ACCEPTED[cls] = frozenset(names)
+    return _ACCEPTED[cls]
 
 
 def _subs(value: Any, mapping: Mapping[sympy.Symbol, Any]) -> Any:

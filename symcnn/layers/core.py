@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, is_number, prod, simplify_int
 from ..tensor import Tensor
-from .base import Layer, Shape, Weight, as_dim
+from .base import Layer, Shape, Weight, as_dim, rate
 
 
 class InputLayer(Layer):
@@ -104,9 +104,27 @@ class _Identity(Layer, register=False):
         return self._one_input(inputs)
 
 
+class _Dropout(_Identity, register=False):
+    """Same shape out as in; the rate is checked as Keras checks it, but below 1 (1 would drop every value)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        given = args[0] if args else kwargs.get("rate")
+        if given is not None:
+            rate(given)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Layer:
+        if config.get("rate") is not None:
+            rate(config["rate"])
+        return super().from_config(config)
+
+
+for _name in ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout"):
+    globals()[_name] = type(_name, (_Dropout,), {"__doc__": f"Keras {_name}: shape unchanged, no parameters."})
+
 for _name in (
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking", "Activation", "ReLU",
+    "GaussianNoise", "ActivityRegularization", "Masking", "Activation", "ReLU",
     "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU", "Identity", "RandomFlip", "RandomRotation",
     "RandomZoom", "RandomContrast", "RandomTranslation", "RandomBrightness",
 ):

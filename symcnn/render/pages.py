@@ -22,7 +22,6 @@ from typing import Any
 
 import jinja2
 import sympy
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import ArgumentError, SymcnnError
@@ -33,6 +32,7 @@ from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .latex import latex
 from .teaching import PageOptions, exercise_files, teaching_context, teaching_files
+from .templating import FolderLoader, PlainSandbox, check_plain, plain_data
 from .text import md_escape
 from .worked import LayerWork, layer_work, model_work, symbol_table
 
@@ -71,9 +71,10 @@ def _finalize(value: Any) -> Any:
 @lru_cache(maxsize=8)
 def _environment(templates: str | None) -> jinja2.Environment:
     folders = ([templates] if templates else []) + [str(package_templates())]
-    # Sandboxed: a user's --templates folder can format values but cannot reach Python internals.
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folders),
+    # Sandboxed: a user's --templates folder can format plain values; it reaches no object, method or file
+    # beyond them (no link out of its folder is followed).
+    env = PlainSandbox(
+        loader=FolderLoader(folders),
         finalize=_finalize,
         autoescape=False,
         keep_trailing_newline=True,
@@ -98,10 +99,18 @@ def _template(name: str, templates: str | Path | None) -> jinja2.Template:
 
 
 def _render(template: str, templates: str | Path | None, /, **context: Any) -> str:
+    # The boundary: templates get plain data only. plain_data converts the SymPy values and work objects
+    # the contexts still hold (to go once every context is built as plain data); check_plain enforces it.
+    context = plain_data(context)
+    check_plain(context, template)
     try:
         return _template(template, templates).render(**context)
-    except jinja2.TemplateError as exc:
+    except jinja2.TemplateError as exc:  # SecurityError included: a template reached for something not given
         raise ArgumentError(f"template {template}: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+        if templates is None:
+            raise  # symcnn's own templates: a bug
+        raise ArgumentError(f"template {template} failed: {type(exc).__name__}: {exc}") from None
 
 
 def _number(value: Any) -> str:

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import visible
 from ..model import Model
+from .mkdocs_config import check_mkdocs_config
 from .pages import render_site
 from .site_files import SiteError, write_files
 from .teaching import PageOptions
@@ -47,15 +49,19 @@ def write_site(
     """
     model_list = [models] if isinstance(models, Model) else list(models)
     root = Path(out_dir)
-    if root.exists() and not root.is_dir():
-        raise SiteError(f"output {str(root)!r} exists and is not a folder")
     files = render_site(model_list, templates=templates, options=options)
+    check_mkdocs_config(files["mkdocs.yml"].decode("utf-8"))  # a --templates folder may not add code to run
     write_files(root, files, force=force)
     return root / "mkdocs.yml"
 
 
 def _mkdocs(args: list[str], site: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     config = site / "mkdocs.yml" if site.is_dir() else site
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteError(f"cannot read {visible(config)!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    check_mkdocs_config(text)  # mkdocs loads it with PyYAML's full loader: only symcnn's own settings may reach it
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(config)]
     try:
@@ -88,12 +94,12 @@ def docs_command(
 ) -> str:
     """What ``symcnn docs`` does after parsing: write the site, optionally build or serve it; the message to print."""
     config = write_site(models, out_dir, force=force, templates=templates, options=options)
-    lines = [f"wrote the mkdocs project: {config}"]
+    lines = [f"wrote the mkdocs project: {visible(config)}"]
     if build:
         index = build_site(config.parent)
-        lines.append(f"built the HTML: {index}")
+        lines.append(f"built the HTML: {visible(index)}")
     if serve:
         serve_site(config.parent)
     if not build and not serve:
-        lines.append(f"build it with: {sys.executable} -m mkdocs build -f {config}")
+        lines.append(f"build it with: {sys.executable} -m mkdocs build -f {visible(config)}")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from typing import Any
 import sympy
 
 from ..layers.core import InputLayer
-from .text import expr_text, md_escape, number_text, shape_text
+from .text import expr_text, md_escape, number_text, shape_text, visible
 
 
 def _rows(model: Any, convention: str, with_inputs: bool) -> list[tuple[str, str, str, str]]:
@@ -19,8 +19,9 @@ def _rows(model: Any, convention: str, with_inputs: bool) -> list[tuple[str, str
             continue
         params = number_text(rec.params)
         if rec.shared_with:
-            params += f" (shared with {rec.shared_with})"
-        rows.append((f"{rec.name} ({rec.type})", _shapes_text(rec), params, number_text(rec.macs_by(convention))))
+            params += f" (shared with {visible(rec.shared_with)})"
+        rows.append((f"{visible(rec.name)} ({visible(rec.type)})", _shapes_text(rec), params,
+                     number_text(rec.macs_by(convention))))
     return rows
 
 
@@ -44,7 +45,7 @@ def table(model: Any, convention: str = "torchinfo") -> str:
     inputs_col = graph
     if inputs_col:
         header = (*header, "Connected to")
-        conn = [", ".join(r.connections) for r in model.records]
+        conn = [visible(", ".join(r.connections)) for r in model.records]
         rows = [(*row, c) for row, c in zip(rows, conn)]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     total = sum(widths) + 3 * (len(widths) - 1) + 2
@@ -55,7 +56,7 @@ def table(model: Any, convention: str = "torchinfo") -> str:
             parts.append(cell.rjust(w) if i in (2, 3) else cell.ljust(w))
         return " " + "   ".join(parts).rstrip()
 
-    out = [f'Model: "{model.name}"', "_" * total, line(header), "=" * total]
+    out = [f'Model: "{visible(model.name)}"', "_" * total, line(header), "=" * total]
     for i, row in enumerate(rows):
         out.append(line(row))
         out.append(("_" if i < len(rows) - 1 else "=") * total)
@@ -127,6 +128,7 @@ def markdown(model: Any, convention: str = "torchinfo") -> str:
 
 
 def _tex_text(text: str) -> str:
+    text = visible(text)
     for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
                  ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}")):
         text = text.replace(a, b) if a != "\\" else text.replace(a, "\0")

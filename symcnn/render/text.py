@@ -11,6 +11,10 @@ from typing import Any
 import sympy
 from sympy.printing.str import StrPrinter
 
+from ..errors import visible
+
+__all__ = ["expr_text", "md_escape", "number_text", "shape_text", "visible"]
+
 
 class _Printer(StrPrinter):
     def _print_floor(self, expr: sympy.floor) -> str:
@@ -49,10 +53,13 @@ _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>&$~\"':^=@")
 def md_escape(text: Any) -> str:
     """Escape user text for Markdown *and* HTML: every ASCII punctuation mark becomes an entity.
 
+    Runs of whitespace (newlines too) become one space, as in prose; every other character that
+    is not printable is shown as its escape (:func:`visible`): ESC reads ``\\x1b``.
+
     >>> md_escape("<script>alert(1)</script>")
     '&#60;script&#62;alert&#40;1&#41;&#60;&#47;script&#62;'
     """
     out = []
-    for ch in " ".join(str(text).split()):
+    for ch in visible(" ".join(str(text).split())):
         out.append(f"&#{ord(ch)};" if ch in _MD_SPECIAL or ch == "/" else ch)
     return "".join(out)

@@ -17,9 +17,11 @@ code: it takes the output shape Keras recorded for it, and only at the input
 sizes recorded with it (see ``lambdas.py``).
 
 Limits (each a LimitError): JSON or config.json over 64 MiB, a config.json
-packed more than 200 times smaller than it unpacks, more than 20,000 layers and
-calls, models nested more than 32 deep, whole numbers of 2**63 or more. Only
-``config.json`` is read from a zip, in memory; nothing is extracted.
+packed more than 200 times smaller than it unpacks, more than 2,000,000 JSON
+values (lists, objects and commas counted before parsing), whole numbers of
+more than 1,233 digits while parsing and of 2**63 or more in a config, more than
+20,000 layers and calls, models nested more than 32 deep. Only ``config.json``
+is read from a zip (exactly one), in memory; nothing is extracted.
 
 Unknown sizes. Keras writes an unknown size as ``null``. The batch axis stays
 ``None``; every other unknown axis of an input becomes a symbol (a positive
@@ -45,7 +47,7 @@ unknown sizes, each symbol gets the input's position in the model's
 ((None, H - 2, W - 2, 8), 224)
 """
 
-from .archive import MAX_COMPRESSION_RATIO, MAX_CONFIG_BYTES, MAX_ZIP_MEMBERS
+from .archive import MAX_COMPRESSION_RATIO, MAX_CONFIG_BYTES, MAX_JSON_DIGITS, MAX_JSON_VALUES, MAX_ZIP_MEMBERS
 from .calls import TensorArg
 from .config import MAX_INT
 from .reader import MAX_CALLS, MAX_NESTING, load_keras, model_from_keras_config, model_from_keras_json
@@ -55,6 +57,8 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "MAX_CONFIG_BYTES",
     "MAX_INT",
+    "MAX_JSON_DIGITS",
+    "MAX_JSON_VALUES",
     "MAX_NESTING",
     "MAX_ZIP_MEMBERS",
     "TensorArg",

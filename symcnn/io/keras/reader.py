@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from ...layers.core import InputLayer
 from ...model import Model, Sequential
 from ...tensor import Node
 from ..files import MAX_FILE_BYTES, read_bytes
-from .archive import MAX_CONFIG_BYTES, _decode, _is_zip, _zip_config
+from .archive import MAX_CONFIG_BYTES, _decode, _is_zip, _zip_config, parse_json
 from .calls import _call_arguments, _constant_arguments, _NodeSpec
 from .classes import _from_call, _is_op, _layer_class
 from .config import _FUNCTIONAL, _SEQUENTIAL, _check_ints, _get, _is_shape, _kind, _layer_list, _trainable
@@ -46,15 +45,7 @@ def model_from_keras_json(text: str, source: str = "<keras json>") -> Model:
         raise ParseError(f"Keras JSON must be text, got {type(text).__name__}", file=source)
     if len(text) > MAX_CONFIG_BYTES:
         raise LimitError(f"Keras JSON is {len(text):,} characters; the limit is {MAX_CONFIG_BYTES:,}", file=source)
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=source) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", file=source) from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise LimitError(f"JSON holds a value symcnn cannot read: {exc}", file=source) from None
-    return model_from_keras_config(spec, source)
+    return model_from_keras_config(parse_json(text, source), source)
 
 
 def model_from_keras_config(spec: Any, source: str = "<keras config>") -> Model:

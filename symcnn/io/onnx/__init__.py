@@ -43,7 +43,13 @@ Weight values are never read, only their sizes: the dynamo exporter's separate
 an exporter transposes or reshapes is followed by shape alone.
 
 Limits: files up to :data:`MAX_ONNX_BYTES`, graphs up to :data:`MAX_ONNX_NODES`
-nodes; control flow (If, Loop, Scan) and custom domains are not read.
+nodes and :data:`MAX_ONNX_INITIALIZERS` initializers (inputs, outputs, value_info);
+constant folding computes at most :data:`FOLD_BUDGET` values per file, tensors of at
+most :data:`MAX_FOLD_ELEMENTS`, numbers of 4,096 bits and expressions of
+:data:`MAX_FOLD_TERMS` terms; element-wise results above :data:`LAZY_ELEMENTS` values
+keep only their shape. A file that contradicts itself (an attribute against a weight,
+two writers of one tensor, an impossible broadcast) is refused, naming the node.
+Control flow (If, Loop, Scan) and custom domains are not read.
 
 >>> model = from_onnx("resnet.onnx", symbols={"height": H, "width": W})  # doctest: +SKIP
 >>> model.total_params  # doctest: +SKIP
@@ -58,10 +64,12 @@ from typing import Any
 from ...errors import ArgumentError, SymcnnError
 from ...model import Model
 from ..files import read_bytes
-from .load import MAX_ONNX_BYTES, MAX_ONNX_NODES
+from .load import MAX_ONNX_BYTES, MAX_ONNX_INITIALIZERS, MAX_ONNX_NODES
 from .naming import DEFAULT_NAMES, module_path
+from .values import FOLD_BUDGET, LAZY_ELEMENTS, MAX_FOLD_ELEMENTS, MAX_FOLD_TERMS
 
-__all__ = ["DEFAULT_NAMES", "MAX_ONNX_BYTES", "MAX_ONNX_NODES", "from_onnx", "module_path"]
+__all__ = ["DEFAULT_NAMES", "FOLD_BUDGET", "LAZY_ELEMENTS", "MAX_FOLD_ELEMENTS", "MAX_FOLD_TERMS", "MAX_ONNX_BYTES",
+           "MAX_ONNX_INITIALIZERS", "MAX_ONNX_NODES", "from_onnx", "module_path"]
 
 
 def from_onnx(

@@ -26,7 +26,7 @@ from ...formulas import Dim, is_number, prod, simplify_int
 from ...layers.base import format_shape
 from .arith import BINARY, BOOL_TYPE, INT_TYPES, UNARY, div, map_elements
 from .shape_rules import axis_index, reshape_target, squeeze_shape, unsqueeze_shape
-from .values import MAX_FOLD_ELEMENTS, Const, as_int, obj, to_object
+from .values import LAZY_ELEMENTS, MAX_FOLD_ELEMENTS, Const, FoldBudget, as_int, check_folded, obj, to_object
 
 
 def _input_or_attr(inputs: Sequence[Const | None], i: int, attrs: dict[str, Any], key: str) -> list[Any] | None:
@@ -36,8 +36,13 @@ def _input_or_attr(inputs: Sequence[Const | None], i: int, attrs: dict[str, Any]
     return None if value is None else list(value)
 
 
-def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> list[Const]:
-    """Evaluate one ONNX op on known values; raises UnknownLayerError for ops it cannot run."""
+def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any], budget: FoldBudget | None = None) -> list[Const]:
+    """Evaluate one ONNX op on known values; raises UnknownLayerError for ops it cannot run.
+
+    The cost is bounded: an element-wise result of more than LAZY_ELEMENTS values keeps its
+    shape only, every folded value is checked by :func:`check_folded`, and ``budget`` (one per
+    file) is charged for every value computed.
+    """
     rule = _FOLD.get(op)
     if rule is None:
         raise UnknownLayerError(f"cannot compute ONNX op {op} on constant inputs")
@@ -46,16 +51,64 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> list
         *(c.sources for i, c in enumerate(inputs) if c is not None and (carriers is None or i in carriers))
     )
     lazy = _lazy_weight(op, inputs, attrs)
+    if lazy is None:
+        lazy = _lazy_large(op, inputs, attrs)
     result = lazy if lazy is not None else rule(inputs, attrs)
     outs = result if isinstance(result, list) else [result]
     for out in outs:
         out.sources = out.sources | srcs
-        if out.array is not None and out.array.size > MAX_FOLD_ELEMENTS:
-            raise UnknownLayerError(f"{op} makes a tensor of {out.array.size:,} values while folding shapes")
+        if out.array is not None:
+            if out.array.size > MAX_FOLD_ELEMENTS:
+                raise UnknownLayerError(f"{op} makes a tensor of {out.array.size:,} values while folding shapes")
+            if budget is not None:
+                budget.charge(out.array.size, op)
+            check_folded(out.array, op)
     return outs
 
 
-LAZY_ELEMENTS = 4096  # float weights, and any tensor bigger than this, are moved by shape alone, never read
+_ELEMENTWISE = frozenset({*BINARY, "Div", *UNARY, "Cast", "CastLike", "Where"})
+_COMPARISONS = frozenset({"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Not"})
+
+
+def _lazy_large(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const | None:
+    """A tensor no shape computation needs (a mask, a filled constant) is known by its shape alone.
+
+    Element-wise ops, ConstantOfShape and Expand whose result would hold more than LAZY_ELEMENTS
+    values give a Const of that shape without computing it: a million-value ConstantOfShape
+    pushed through 300 Adds costs 300 broadcasts of shapes, not 300 million additions.
+    """
+    try:
+        if op in _ELEMENTWISE:
+            operands = [c for c in (inputs[:2] if op in ("Cast", "CastLike") else inputs) if c is not None]
+            if op in ("Cast", "CastLike"):
+                operands = operands[:1]
+            shape = tuple(int(d) for d in np.broadcast_shapes(*(c.shape for c in operands)))
+            is_float = (op not in _COMPARISONS and op not in ("Floor", "Ceil") and any(c.is_float for c in operands)
+                        ) or op == "Sqrt"
+            if op == "Cast":
+                is_float = attrs.get("to") not in INT_TYPES and attrs.get("to") != BOOL_TYPE
+        elif op == "ConstantOfShape":
+            shape = tuple(int(d) for d in _first(inputs, op).ints("ConstantOfShape shape"))
+            is_float = attrs.get("value") is None or np.asarray(attrs["value"]).dtype.kind in "fc"
+        elif op == "Range" and len(inputs) >= 3 and all(c is not None for c in inputs[:3]):
+            start, limit, delta = (c.ints("Range")[0] for c in inputs[:3])  # type: ignore[union-attr]
+            if not all(isinstance(v, int) for v in (start, limit, delta)) or delta == 0:
+                return None
+            shape = (len(range(start, limit, delta)),)
+            is_float = any(c.is_float for c in inputs[:3])  # type: ignore[union-attr]
+        elif op == "Expand" and len(inputs) > 1 and inputs[1] is not None:
+            target = tuple(int(d) for d in inputs[1].ints("Expand shape"))
+            shape = tuple(int(d) for d in np.broadcast_shapes(_first(inputs, op).shape, target))
+            is_float = _first(inputs, op).is_float
+        else:
+            return None
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None  # symbolic or impossible: the op's own rule says what is wrong
+    if prod(shape) <= LAZY_ELEMENTS or any(d < 0 for d in shape):
+        return None
+    if prod(shape) > 2**62:
+        raise UnknownLayerError(f"{op} makes a tensor of shape {list(shape)} while folding shapes")
+    return Const(None, is_float, frozenset(), shape)
 
 
 def _lazy_weight(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const | None:

@@ -78,7 +78,10 @@ class Names:
     def __init__(self, user_symbols: Mapping[str, Any]) -> None:
         self.user_symbols = dict(user_symbols)
         self.symbols: dict[str, Any] = {}
+        self.texts: set[str] = set()
         self.taken: dict[str, int] = {}
+        self.next_suffix: dict[str, int] = {}
+        self.given: dict[tuple[str, int], str] = {}
 
     def symbol(self, raw: str, fallback: str, positional: str | None = None) -> Any:
         """The symbol for a size named ``raw`` in the file (``fallback`` when unnamed).
@@ -90,8 +93,7 @@ class Names:
         key = raw or fallback
         if key in self.symbols:
             return self.symbols[key]
-        taken = {str(v) for v in self.symbols.values()}
-        if positional and (not raw or _MADE_UP.match(raw)) and positional not in taken:
+        if positional and (not raw or _MADE_UP.match(raw)) and positional not in self.texts:
             text = positional
         else:
             text = DEFAULT_NAMES.get(key, key)
@@ -109,6 +111,7 @@ class Names:
         else:
             value = dim_symbol(text)
         self.symbols[key] = value
+        self.texts.add(str(value))  # kept as the symbols grow: a thousand named sizes stay linear
         return value
 
     def unique(self, label: str, layer: Layer | None, op: str = "") -> str:
@@ -118,10 +121,16 @@ class Names:
             if self.taken.get(cand, key) == key and (layer is not None or cand not in self.taken):
                 self.taken[cand] = key
                 return cand
-        i = 1
-        while f"{candidates[-1]}_{i}" in self.taken and self.taken[f"{candidates[-1]}_{i}"] != key:
+        base = candidates[-1]
+        if (base, key) in self.given:  # a shared layer keeps the name it was given
+            return self.given[base, key]
+        i = self.next_suffix.get(base, 1)  # where the last search for this base stopped: naming stays linear
+        while f"{base}_{i}" in self.taken and self.taken[f"{base}_{i}"] != key:
             i += 1
-        name = f"{candidates[-1]}_{i}"
+        name = f"{base}_{i}"
+        self.next_suffix[base] = i + 1
         self.taken[name] = key
+        if layer is not None:
+            self.given[base, key] = name
         return name
 

@@ -9,12 +9,13 @@ from ...formulas import Dim, prod
 from ...layers.core import InputLayer
 from ...model import Model
 from ...tensor import Node
+from .consistency import check_node, check_writers
 from .fold import FOLDABLE, fold, fold_shape
 from .load import DECODE_ERRORS, attributes, initializer
 from .naming import positional
 from .ops_learned import LearnedOps
 from .ops_shape import ShapeOps
-from .values import Const, Flow, FlowSeq, Opaque, like, obj
+from .values import Const, Flow, FlowSeq, FoldBudget, Opaque, Values, like, obj
 
 
 class Reader(LearnedOps, ShapeOps):
@@ -31,8 +32,11 @@ class Reader(LearnedOps, ShapeOps):
         return model
 
     def _read(self) -> Model:
-        for init in self.graph.initializer:
-            self.values[init.name] = initializer(init)
+        inits = list(self.graph.initializer)
+        names = [init.name for init in inits]
+        check_writers(self.graph, names)
+        budget = self.budget = FoldBudget()
+        self.values = Values(dict(zip(names, inits)), lambda init: initializer(init, budget))
         for init in self.graph.sparse_initializer:
             raise UnknownLayerError(f"sparse initializer {init.values.name!r} is not supported")
         for inp in self.graph.input:
@@ -99,16 +103,21 @@ class Reader(LearnedOps, ShapeOps):
         attrs = attributes(node)
         op = node.op_type
         flows = [v for v in ins if isinstance(v, (Flow, FlowSeq))]
+        if flows:
+            check_node(node, [_known_shape(v) for v in ins], attrs)
         if op == "CastLike" and not isinstance(ins[0], Flow) and flows:
-            outs = fold(op, [ins[0], like(flows[0])], attrs)  # only the tensor's type is used
+            outs = fold(op, [ins[0], like(flows[0])], attrs, self.budget)  # only the tensor's type is used
         elif op in ("Shape", "Size") and flows:
             tensor = flows[0]
             if not isinstance(tensor, Flow):
                 raise UnknownLayerError(f"ONNX op {op} of a sequence of tensors is not supported")
             outs = [fold_shape(tensor.shape, attrs)] if op == "Shape" else [self._size(tensor)]
+        elif not flows and any(isinstance(v, Opaque) for v in ins):
+            opaque = next(v for v in ins if isinstance(v, Opaque))
+            outs = [opaque for _ in node.output]  # what could not be computed stays so, with its first reason
         elif not flows:
             try:
-                outs = fold(op, ins, attrs)
+                outs = fold(op, ins, attrs, self.budget)
             except (UnknownLayerError, ShapeError) as exc:
                 # Kept for later: only an error if something reads the values (an op's scale factor is never read).
                 outs = [Opaque(f"{op} {node.name!r}: {exc.problem}") for _ in node.output]
@@ -125,3 +134,12 @@ class Reader(LearnedOps, ShapeOps):
 
     def _size(self, flow: Flow) -> Any:
         return Const(obj(prod(flow.shape)))
+
+
+def _known_shape(value: Any) -> Any:
+    """The shape of a computed tensor or a constant, None when unknown (an Opaque value, a sequence, absent)."""
+    if isinstance(value, Flow):
+        return value.shape
+    if isinstance(value, Const) and not isinstance(value, Opaque):
+        return value.shape
+    return None

@@ -18,11 +18,85 @@ import numpy as np
 import sympy
 
 from ...errors import ShapeError, UnknownLayerError
+from ...expr import MAX_EXPONENT, MAX_RESULT_BITS
 from ...formulas import Dim, prod, simplify_int
 from ...layers.base import Shape
 from ...tensor import Node
 
 MAX_FOLD_ELEMENTS = 1_000_000  # a shape computation never needs more values than this
+FOLD_BUDGET = 2_000_000  # values computed or read while folding one file, all ops together (about a second)
+MAX_FOLD_TERMS = 2_000  # nodes of one folded SymPy expression
+LAZY_ELEMENTS = 4096  # a folded element-wise result larger than this keeps its shape, not its values
+
+
+class FoldBudget:
+    """How many values constant folding may still compute or read for this file.
+
+    Every folded tensor and every initializer read for its values is charged; past the budget a
+    value is still known by shape but no longer computed (an error only if a shape needs it).
+    """
+
+    def __init__(self, values: int = FOLD_BUDGET) -> None:
+        self.left = values
+
+    def charge(self, n: int, what: str) -> None:
+        if n > self.left:
+            self.left = 0
+            raise UnknownLayerError(f"{what}: constant folding would compute more than {FOLD_BUDGET:,} values "
+                                    "in this file (symcnn's limit, FOLD_BUDGET)")
+        self.left -= n
+
+
+def check_folded(array: np.ndarray, op: str) -> None:
+    """Refuse a folded value too large to be a size: a number over MAX_RESULT_BITS bits, an expression over
+    MAX_FOLD_TERMS nodes or with a power above MAX_EXPONENT (40 chained squarings must not run forever)."""
+    for v in array.reshape(-1).tolist():
+        if isinstance(v, (bool, float)) or v is None:
+            continue
+        if isinstance(v, int):
+            if v.bit_length() > MAX_RESULT_BITS:
+                raise UnknownLayerError(f"{op} makes a number of {v.bit_length():,} bits while folding shapes; "
+                                        f"the limit is {MAX_RESULT_BITS:,} bits")
+        elif isinstance(v, sympy.Basic):
+            _check_expression(v, op)
+
+
+def _check_expression(expr: sympy.Basic, op: str) -> None:
+    for count, node in enumerate(sympy.preorder_traversal(expr)):
+        if count > MAX_FOLD_TERMS:
+            raise UnknownLayerError(f"{op} makes an expression of more than {MAX_FOLD_TERMS:,} terms while folding")
+        if isinstance(node, sympy.Rational) and max(abs(node.p), node.q).bit_length() > MAX_RESULT_BITS:
+            raise UnknownLayerError(f"{op} makes a number of more than {MAX_RESULT_BITS:,} bits while folding shapes")
+        if isinstance(node, sympy.Pow) and node.exp.is_Number and abs(node.exp) > MAX_EXPONENT:
+            raise UnknownLayerError(f"{op} makes a power {node.exp} while folding shapes; the limit is "
+                                    f"{MAX_EXPONENT}")
+
+
+class Values(dict):  # type: ignore[type-arg]
+    """The reader's tensors by name; an initializer becomes a :class:`Const` only when a node first reads it.
+
+    A file of a million unused initializers then costs their protobuf, not a million Python objects.
+    """
+
+    def __init__(self, initializers: dict[str, Any], make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.pending = initializers
+        self.make = make
+
+    def __missing__(self, key: str) -> Any:
+        if key in self.pending:
+            value = self[key] = self.make(self.pending.pop(key))
+            return value
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.pending
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Shape, Weight, as_dim
+from ..base import Shape, Weight, as_dim, rate
 from .base import TorchLayer
 
 
@@ -34,6 +34,8 @@ class _Same(TorchLayer, register=False):
             if k in ("name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype")
         }
         super().__init__(**base)
+        if p is not None and "Dropout" in type(self).__name__:
+            rate(p, "p")
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._one_input(inputs)

@@ -10,7 +10,7 @@ import sympy
 
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
-from ..base import Shape, as_dim, format_shape, require_rank
+from ..base import Shape, as_dim, format_shape, real_number, require_rank
 from .base import TorchLayer, _axis, _div, _int
 
 
@@ -179,9 +179,14 @@ def _scales(value: Any) -> tuple[Any, ...]:
     items = value if isinstance(value, (list, tuple)) else [value]
     out = []
     for v in items:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-            raise ArgumentError(f"scale_factor must be positive numbers, got {value!r}")
-        out.append(int(v) if float(v).is_integer() else float(v))
+        v = real_number(v, "scale_factor", low=0, low_open=True)
+        if not isinstance(v, int):  # torch multiplies by a Python float, in double precision
+            try:
+                v = float(v)
+            except OverflowError:
+                raise ArgumentError(f"scale_factor {v} is too large for a float") from None
+            v = int(v) if v.is_integer() and abs(v) < 2**53 else v
+        out.append(v)
     return tuple(out)
 
 
@@ -190,7 +195,10 @@ def _scaled(n: Dim, scale: float) -> Dim:
     if isinstance(scale, int):
         return simplify_int(n * scale)
     if is_number(n):
-        return math.floor(int(n) * scale)  # type: ignore[arg-type]
+        try:
+            return math.floor(int(n) * scale)  # type: ignore[arg-type]
+        except OverflowError:
+            raise ShapeError(f"{n} × {scale} is too large for torch's double-precision arithmetic") from None
     return simplify_int(sympy.floor(n * sympy.Rational(scale)))
 
 
