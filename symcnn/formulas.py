@@ -136,6 +136,42 @@ def keras_conv_output_length(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, pa
     return same_output_length(n, stride)
 
 
+def keras_conv_pad_before(n: Dim, kernel: Dim, stride: Dim, dilation: Dim, padding: str) -> Dim:
+    """The zeros a Keras convolution or pooling puts before the first input position.
+
+    'valid' none, 'causal' d·(k − 1), 'same' the smaller half of TensorFlow's total (the odd one goes after).
+
+    >>> keras_conv_pad_before(224, 3, 2, 1, "same"), keras_conv_pad_before(225, 3, 2, 1, "same")
+    (0, 1)
+    """
+    if padding == "valid":
+        return 0
+    if padding == "causal":
+        return simplify_int(dilation * (kernel - 1))
+    return same_padding(n, kernel, stride, dilation)[0]
+
+
+def keras_deconv_pad_before(
+    kernel: Dim, stride: Dim, padding: str, output_padding: Dim | None = None, dilation: Dim = 1
+) -> Dim:
+    """How far a Keras transposed convolution's first output sits before its first full window: torch's ``padding``.
+
+    Output o gets input i through kernel tap m when o = i·s + m·d − p. Keras pads as TensorFlow and JAX do
+    (``_convert_conv_transpose_padding_args_from_keras_to_jax``; its torch backend crops to match): with
+    k' = d·(k − 1) + 1, 'valid' gives p = 0; 'same' pads min(⌈L/2⌉, k' − 1) on the left of
+    L = s + k' − 2 (or k' + k' mod 2 − 2 + output_padding), so p = k' − 1 − that.
+
+    >>> keras_deconv_pad_before(3, 2, "same"), keras_deconv_pad_before(4, 2, "same"), keras_deconv_pad_before(3, 2, "valid")
+    (0, 1, 0)
+    """
+    if padding == "valid":
+        return 0
+    k = simplify_int(dilation * (kernel - 1) + 1)
+    total = stride + k - 2 if output_padding is None else k + k % 2 - 2 + output_padding
+    left = sympy.Min(ceil_div(total, 2), k - 1)
+    return simplify_int(k - 1 - left)
+
+
 def pool_output_length(n: Dim, pool: Dim, stride: Dim, padding: str) -> Dim:
     """A Keras pooling layer's output length: ⌊(n − k) / s⌋ + 1 ('valid') or ⌈n / s⌉ ('same')."""
     if padding == "valid":

@@ -262,6 +262,14 @@ class Model(Layer, register=False):
         """Keras's name for the kind of model: ``Functional`` (a graph) or ``Sequential``."""
         return "Functional" if type(self) is Model else type(self).__name__
 
+    def weight_kind(self, weight: Weight) -> str:
+        """A nested model's weight ("layer/name") is what its own layer says it is."""
+        owner, _, rest = weight.name.partition("/")
+        for node in self.nodes:
+            if node.name == owner and rest:
+                return node.layer.weight_kind(Weight(rest, weight.shape, weight.kind, weight.trainable))
+        return super().weight_kind(weight)
+
     # ---- checking a hand calculation ---------------------------------------------------
     def check(self, layer: Any, params: Any = None, shape: Any = None, macs: Any = None, **values: Any) -> Any:
         """Check a hand calculation for one layer: ``model.check("conv2d_1", params="(3² × 64 × 64) + 64")``."""

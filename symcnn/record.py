@@ -9,8 +9,8 @@ from typing import Any
 import sympy
 
 from .errors import ArgumentError, ShapeError
-from .formulas import Dim, is_number, simplify_int
-from .layers.base import Layer, Shape, Weight, format_shape, unknown_size_error
+from .formulas import Dim, is_number, prod, simplify_int
+from .layers.base import WEIGHT_KINDS, Layer, Shape, Weight, format_shape, unknown_size_error
 from .views import view
 
 
@@ -100,6 +100,26 @@ class LayerRecord:
 
     def count_params(self) -> sympy.Expr:
         return self.params
+
+    @property
+    def activations(self) -> sympy.Expr | None:
+        """The values this layer outputs per sample: its output shape's product without the batch axis
+        (summed over the outputs of a layer with several, such as an LSTM's states).
+
+        None when a size is unknown. An input layer's activations are the input's values.
+        """
+        dims = [shape[1:] for shape in self.output_shapes]
+        if any(d is None for shape in dims for d in shape):
+            return None
+        return to_expr(simplify_int(sum((prod(shape) for shape in dims), start=0)))
+
+    @property
+    def params_by_kind(self) -> dict[str, sympy.Expr]:
+        """This layer's weights by kind (``WEIGHT_KINDS``), counted as ``params`` counts them.
+
+        They add up to ``params + buffers``: moving statistics are parameters in Keras and buffers in torch.
+        """
+        return {kind: self._count(lambda w, k=kind: self.layer.weight_kind(w) == k) for kind in WEIGHT_KINDS}
 
     def macs_by(self, convention: str = "torchinfo") -> sympy.Expr:
         if convention not in self._macs:

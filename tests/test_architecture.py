@@ -23,7 +23,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("symcnn.expr", "symcnn.formulas", "symcnn.cache", "symcnn.tensor", "symcnn.views"),
     ("symcnn.layers",),
     ("symcnn.graph", "symcnn.record", "symcnn.constraints", "symcnn.model"),
-    ("symcnn.io", "symcnn.render", "symcnn.check", "symcnn.sweep"),
+    ("symcnn.io", "symcnn.render", "symcnn.check", "symcnn.sweep", "symcnn.analysis"),
     ("symcnn.cli", "symcnn.docs", "symcnn.__main__", "symcnn"),
 ]
 

@@ -12,6 +12,8 @@ from .keras_ops.base import broadcast_shapes
 class LayerScale(Layer):
     """ConvNeXt's LayerScale: x · gamma, gamma of shape (projection_dim,)."""
 
+    position_wise = True
+
     def __init__(self, init_values: Any = None, projection_dim: Any = None, **base: Any) -> None:
         super().__init__(**base)
         self.projection_dim = as_dim(projection_dim, "projection_dim")
@@ -32,6 +34,8 @@ class LayerScale(Layer):
 class StochasticDepth(Layer):
     """ConvNeXt's StochasticDepth (drop path): shape unchanged, nothing to learn."""
 
+    position_wise = True
+
     def __init__(self, drop_path_rate: Any = 0.0, **base: Any) -> None:
         super().__init__(**base)
         if isinstance(drop_path_rate, bool) or not isinstance(drop_path_rate, (int, float)):
@@ -45,6 +49,7 @@ class CustomScaleLayer(Layer):
     """InceptionResNetV2's residual scale: inputs[0] + inputs[1] · scale."""
 
     arity = 2
+    position_wise = True
 
     def __init__(self, scale: Any = None, **base: Any) -> None:
         super().__init__(**base)

@@ -26,6 +26,8 @@ from ..tensor import Tensor
 
 Shape = tuple[Any, ...]  # (batch, *dims); batch may be None
 CONVENTIONS = ("torchinfo", "fvcore")
+# Weights by what they are, so that each paper's count is a sum of some of them.
+WEIGHT_KINDS = ("kernels", "biases", "normalization", "moving_statistics", "embeddings", "other")
 
 # Keras config keys that never change a shape or a count.
 _IGNORED_CONFIG = {
@@ -56,6 +58,31 @@ class Weight:
     @property
     def size(self) -> Dim:
         return prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Window:
+    """How a layer's output positions read its input, per spatial axis (what receptive fields need).
+
+    Output position ``o`` reads input positions ``o·stride − pad + m·dilation`` for m = 0 … kernel − 1;
+    ``pad`` is the padding before the first input position (negative when cropped). A ``transposed``
+    window runs the other way: input position ``i`` writes output positions ``i·stride − pad + m·dilation``
+    (a transposed convolution; nearest up-sampling is one with kernel = stride = the factor).
+
+    >>> Window.identity(2)
+    Window(kernel=(1, 1), stride=(1, 1), dilation=(1, 1), pad=(0, 0), transposed=False)
+    """
+
+    kernel: tuple[Dim, ...]
+    stride: tuple[Dim, ...]
+    dilation: tuple[Dim, ...]
+    pad: tuple[Dim, ...]
+    transposed: bool = False
+
+    @staticmethod
+    def identity(rank: int) -> Window:
+        """The window of a layer that reads each position alone (activations, normalisation, merges)."""
+        return Window((1,) * rank, (1,) * rank, (1,) * rank, (0,) * rank)
 
 
 def as_dim(value: Any, arg: str, *, allow_zero: bool = False) -> Dim:
@@ -169,6 +196,11 @@ class Layer:
     counts_stats: ClassVar[bool] = True  # Keras counts moving statistics as (non-trainable) params
     arity: ClassVar[int | None] = 1  # number of inputs, None for any
     call_inputs: ClassVar[tuple[str, ...]] = ("inputs",)  # the call's data arguments, in order (Keras readers)
+    # Each output position reads only the same position of its input(s): activations, dropout,
+    # normalisation (its statistics are not counted, as in Araujo et al.'s receptive fields), merges.
+    position_wise: ClassVar[bool] = False
+    # What every learned weight of this layer is, when its name does not say (see ``weight_kind``).
+    param_kind: ClassVar[str | None] = None
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -247,6 +279,36 @@ class Layer:
     def hyperparameters(self) -> dict[str, Any]:
         """The arguments that shape this layer, for summaries and worked pages."""
         return {}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        """How output positions read the input along each spatial axis, for receptive fields.
+
+        The identity for a position-wise layer; None where the question does not apply (a Dense
+        layer on features, Flatten, a global pooling: every output reads every position).
+        Convolutions and poolings override it.
+        """
+        if self.position_wise and inputs:
+            return Window.identity(len(spatial(inputs[0], self.channels_last)))
+        return None
+
+    def weight_kind(self, weight: Weight) -> str:
+        """What a weight is, for counts by kind: one of ``WEIGHT_KINDS``.
+
+        Moving statistics by their kind; then the layer's ``param_kind`` (normalisation scale and
+        shift, embedding tables); then the weight's name (…embeddings, …bias, …kernel/…weight).
+        """
+        if weight.kind == "stat":
+            return "moving_statistics"
+        if self.param_kind is not None:
+            return self.param_kind
+        leaf = weight.name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].lower()
+        if "embedding" in leaf:
+            return "embeddings"
+        if "bias" in leaf:
+            return "biases"
+        if "kernel" in leaf or "weight" in leaf:
+            return "kernels"
+        return "other"
 
     channels_last: bool = True
 

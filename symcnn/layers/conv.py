@@ -7,11 +7,21 @@ from typing import Any, ClassVar
 import sympy
 
 from ..errors import ArgumentError, ShapeError
-from ..formulas import Dim, is_number, keras_conv_output_length, keras_deconv_output_length, prod, simplify_int
+from ..formulas import (
+    Dim,
+    is_number,
+    keras_conv_output_length,
+    keras_conv_pad_before,
+    keras_deconv_output_length,
+    keras_deconv_pad_before,
+    prod,
+    simplify_int,
+)
 from .base import (
     Layer,
     Shape,
     Weight,
+    Window,
     as_dim,
     batch_of,
     channels,
@@ -98,6 +108,14 @@ class _Conv(Layer, register=False):
 
     def _out_channels(self, c_in: Dim) -> Dim:
         return self.filters
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        _, sizes, _ = self._input(inputs)
+        pads = tuple(
+            keras_conv_pad_before(n, k, s, d, self.padding)
+            for n, k, s, d in zip(sizes, self.kernel_size, self.strides, self.dilation_rate)
+        )
+        return Window(self.kernel_size, self.strides, self.dilation_rate, pads)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape, sizes, c_in = self._input(inputs)
@@ -249,6 +267,16 @@ class _ConvTranspose(_Conv, register=False):
             keras_deconv_output_length(n, k, s, self.padding, op, d)
             for n, k, s, op, d in zip(sizes, self.kernel_size, self.strides, pads, self.dilation_rate)
         ]
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        # Keras pads 'same' as TensorFlow and JAX do (keras/src/backend/common/backend_utils.py).
+        self._input(inputs)
+        pads = self.output_padding or (None,) * self.rank
+        torch_pads = tuple(
+            keras_deconv_pad_before(k, s, self.padding, op, d)
+            for k, s, op, d in zip(self.kernel_size, self.strides, pads, self.dilation_rate)
+        )
+        return Window(self.kernel_size, self.strides, self.dilation_rate, torch_pads, transposed=True)
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         _, _, c_in = self._input(inputs)

@@ -91,6 +91,8 @@ class Reshape(Layer):
 class _Identity(Layer, register=False):
     """Same shape out as in, nothing to learn."""
 
+    position_wise = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         base = {k: kwargs.pop(k) for k in ("name", "trainable", "input_shape", "batch_input_shape", "batch_shape") if k in kwargs}
         super().__init__(**base)
@@ -133,6 +135,8 @@ for _name in (
 
 class PReLU(Layer):
     """A learned slope per input element, shared along ``shared_axes``."""
+
+    position_wise = True
 
     def __init__(
         self,

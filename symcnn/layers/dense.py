@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import ShapeError
 from ..formulas import Dim, prod, simplify_int
-from .base import Layer, Shape, Weight, as_dim, batch_of, flag
+from .base import Layer, Shape, Weight, Window, as_dim, batch_of, flag
 
 
 class Dense(Layer):
@@ -31,6 +31,11 @@ class Dense(Layer):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         self._features(inputs)
         return (*inputs[0][:-1], self.units)
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        # On (N, ..., features) Keras applies the kernel at each position: a 1×1 window; on (N, features), none.
+        rank = len(self._one_input(inputs)) - 2
+        return Window.identity(rank) if rank > 0 else None
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         features = self._features(inputs)

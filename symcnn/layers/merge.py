@@ -8,7 +8,7 @@ import sympy
 
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, is_number, prod, same_size, simplify_int
-from .base import Layer, Shape, batch_of, flag, format_shape, require_known
+from .base import Layer, Shape, Window, batch_of, flag, format_shape, require_known
 
 
 def broadcast(shapes: list[Shape], who: str) -> Shape:
@@ -29,6 +29,7 @@ def broadcast(shapes: list[Shape], who: str) -> Shape:
 
 class _Merge(Layer, register=False):
     arity = None
+    position_wise = True
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         # Keras (base_merge.compute_output_shape): the batch axes are set aside, the other axes
@@ -62,6 +63,12 @@ class Concatenate(Layer):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"axis": self.axis}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        rank = len(inputs[0]) if inputs else 0
+        if rank < 2 or self.axis not in (-1, rank - 1):  # joined along a spatial axis: positions move
+            return None
+        return Window.identity(rank - 2)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         if len(inputs) < 1:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, is_number
-from .base import Layer, Shape, Weight, as_dim, flag, format_shape
+from .base import Layer, Shape, Weight, Window, as_dim, flag, format_shape
 
 
 def axis_list(value: Any, arg: str = "axis", *, allow_none: bool = False) -> tuple[int, ...]:
@@ -52,12 +52,16 @@ def resolve_axes(layer: Layer, shape: Shape, axes: Sequence[int]) -> list[int]:
 
 
 class _SameShape(Layer, register=False):
+    position_wise = True
+
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._one_input(inputs)
 
 
 class BatchNormalization(_SameShape):
     """gamma, beta (trainable) and moving mean/variance (statistics) of size C on ``axis``."""
+
+    param_kind = "normalization"
 
     aliases = ("SyncBatchNormalization", "BatchNormalizationV1", "BatchNormalizationV2")
 
@@ -96,6 +100,8 @@ class BatchNormalization(_SameShape):
 class LayerNormalization(_SameShape):
     """gamma and beta over ``axis`` (one axis or several); ``rms_scaling`` keeps gamma only."""
 
+    param_kind = "normalization"
+
     def __init__(
         self, axis: Any = -1, center: bool = True, scale: bool = True, rms_scaling: bool = False, **base: Any
     ) -> None:
@@ -126,6 +132,8 @@ class LayerNormalization(_SameShape):
 class RMSNormalization(_SameShape):
     """One learned ``scale`` over ``axis`` (Keras 3.9+)."""
 
+    param_kind = "normalization"
+
     def __init__(self, axis: Any = -1, **base: Any) -> None:
         super().__init__(**base)
         self.axis = axis_list(axis)
@@ -140,6 +148,8 @@ class RMSNormalization(_SameShape):
 
 class GroupNormalization(_SameShape):
     """Statistics per group of channels; gamma and beta per channel. ``groups=-1`` is instance norm."""
+
+    param_kind = "normalization"
 
     def __init__(self, groups: Any = 32, axis: Any = -1, center: bool = True, scale: bool = True, **base: Any) -> None:
         super().__init__(**base)
@@ -260,6 +270,9 @@ class SpectralNormalization(Layer):
 
     def macs(self, inputs: list[Shape], output: Shape, convention: str = "torchinfo") -> Dim:
         return self.layer.macs(inputs, output, convention)
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        return self.layer.window(inputs)
 
     def subs(self, mapping: Mapping[Any, Any]) -> Layer:
         new = super().subs(mapping)

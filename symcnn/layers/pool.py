@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..formulas import pool_output_length
-from .base import Layer, Shape, channels, choice, data_format_is_last, dim_tuple, flag, require_rank, spatial
+from ..formulas import keras_conv_pad_before, pool_output_length
+from .base import Layer, Shape, Window, channels, choice, data_format_is_last, dim_tuple, flag, require_rank, spatial
 
 
 class _Pooling(Layer, register=False):
@@ -29,6 +29,13 @@ class _Pooling(Layer, register=False):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"pool_size": self.pool_size, "strides": self.strides, "padding": self.padding}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, self.rank + 2)
+        sizes = spatial(shape, self.channels_last)
+        pads = tuple(keras_conv_pad_before(n, k, s, 1, self.padding) for n, k, s in zip(sizes, self.pool_size, self.strides))
+        return Window(self.pool_size, self.strides, (1,) * self.rank, pads)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
@@ -72,7 +79,10 @@ class AveragePooling3D(_Pooling):
 
 
 class _GlobalPooling(Layer, register=False):
-    """Reduces every spatial axis; ``keepdims`` keeps them as size 1."""
+    """Reduces every spatial axis; ``keepdims`` keeps them as size 1.
+
+    Every output reads every position, so no window applies (``window`` is None).
+    """
 
     rank: ClassVar[int] = 2
 

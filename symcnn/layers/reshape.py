@@ -11,7 +11,18 @@ from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim, is_number, prod, simplify_int
-from .base import Layer, Shape, as_dim, choice, data_format_is_last, dim_tuple, format_shape, require_rank, spatial
+from .base import (
+    Layer,
+    Shape,
+    Window,
+    as_dim,
+    choice,
+    data_format_is_last,
+    dim_tuple,
+    format_shape,
+    require_rank,
+    spatial,
+)
 
 _ORDINALS = ("1st", "2nd", "3rd")
 
@@ -49,6 +60,10 @@ class _ZeroPadding(Layer, register=False):
     def hyperparameters(self) -> dict[str, Any]:
         return {"padding": self.padding}
 
+    def window(self, inputs: list[Shape]) -> Window | None:
+        ones = (1,) * self.rank
+        return Window(ones, ones, ones, tuple(before for before, _ in self.padding))
+
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
         require_rank(self, shape, self.rank + 2)
@@ -81,6 +96,10 @@ class _Cropping(Layer, register=False):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"cropping": self.cropping}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        ones = (1,) * self.rank
+        return Window(ones, ones, ones, tuple(simplify_int(-before) for before, _ in self.cropping))
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
@@ -132,6 +151,17 @@ class _UpSampling(Layer, register=False):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"size": self.size}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        """Nearest: input i fills outputs i·f … i·f + f − 1. Bilinear (half-pixel centres): two inputs per
+        output, as a transposed window of 2f − (f mod 2) with ⌊f/2⌋ padding. Other interpolations: None."""
+        ones = (1,) * self.rank
+        if self.interpolation == "nearest":
+            return Window(self.size, self.size, ones, (0,) * self.rank, transposed=True)
+        if self.interpolation == "bilinear" and all(is_number(f) for f in self.size):
+            kernels = tuple(2 * int(f) - int(f) % 2 for f in self.size)
+            return Window(kernels, self.size, ones, tuple(int(f) // 2 for f in self.size), transposed=True)
+        return None
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)

@@ -12,6 +12,8 @@ from .base import _BASE_KEYS, _call_values, _CallOp, _is_tensor, _make, _Op, bro
 class _Unary(_Op, register=False):
     """Element-wise on one tensor: the shape is unchanged, whatever the op's other settings."""
 
+    position_wise = True
+
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self._inputs(inputs)[0]
 
@@ -24,19 +26,32 @@ _make(_Unary, (
     # keras.ops.nn activations
     "Relu", "Relu6", "Sigmoid", "SparseSigmoid", "Softplus", "Softsign", "SoftShrink", "SparsePlus", "Silu",
     "Squareplus", "LogSigmoid", "LeakyRelu", "HardSigmoid", "HardSilu", "Elu", "Selu", "Gelu", "Celu",
-    "TanhShrink", "HardTanh", "HardShrink", "Threshold", "Softmax", "LogSoftmax", "Sparsemax", "Normalize",
+    "TanhShrink", "HardTanh", "HardShrink", "Threshold",
     # keras.ops.numpy / math / core element-wise functions
     "Absolute", "Fabs", "Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "BitwiseInvert", "BitwiseNot",
     "Cbrt", "Ceil", "Clip", "Conjugate", "Copy", "Cos", "Cosh", "Deg2rad", "Rad2deg", "Exp", "Exp2", "Expm1", "Floor",
     "Isfinite", "Isinf", "Isnan", "Isneginf", "Isposinf", "Log", "Log10", "Log1p", "Log2", "LogicalNot", "NanToNum",
     "Negative", "OnesLike", "ZerosLike", "EmptyLike", "Reciprocal", "Round", "Sign", "Signbit", "Sin", "Sinc", "Sinh",
-    "Square", "Sqrt", "Tan", "Tanh", "Trunc", "Flip", "Fliplr", "Flipud", "Roll", "Tril", "Triu",
+    "Square", "Sqrt", "Tan", "Tanh", "Trunc", "Tril", "Triu",
     "Rsqrt", "Erf", "Erfc", "Erfinv", "Cast", "SaturateCast", "StopGradient", "ConvertToTensor",
 ), "element-wise, shape unchanged")
 
 
+class _AlongAxis(_Unary, register=False):
+    """Shape unchanged, but an output position reads others along an axis (a flip, a roll, a softmax)."""
+
+    position_wise = False
+
+
+_make(_AlongAxis, (
+    "Softmax", "LogSoftmax", "Sparsemax", "Normalize", "Flip", "Fliplr", "Flipud", "Roll",
+), "shape unchanged, positions read along an axis")
+
+
 class _Elementwise(_CallOp, register=False):
     """Element-wise on several operands; tensors and constants broadcast (Keras ops rules)."""
+
+    position_wise = True
 
     constants: tuple[Shape, ...] = ()
 

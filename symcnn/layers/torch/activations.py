@@ -11,6 +11,8 @@ from .base import TorchLayer
 class _Same(TorchLayer, register=False):
     """Same shape out as in, nothing to learn (activations, dropout, Identity)."""
 
+    position_wise = True
+
     def __init__(
         self,
         *args: Any,
@@ -84,6 +86,9 @@ for _name in _SAME_MODULES:
 
 class PReLU(TorchLayer):
     """A learned slope: weight (num_parameters,), 1 (shared) or one per channel."""
+
+    position_wise = True
+    param_kind = "other"
 
     def __init__(self, num_parameters: Any = 1, init: Any = 0.25, **base: Any) -> None:
         super().__init__(**base)

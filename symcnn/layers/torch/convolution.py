@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, conv_output_length, floor_div, is_number, prod, simplify_int, torch_deconv_output_length
-from ..base import Shape, Weight, as_dim, batch_of, dim_tuple, flag, require_rank
+from ..base import Shape, Weight, Window, as_dim, batch_of, dim_tuple, flag, require_rank
 from .base import TorchLayer, _check_channels, _div
 
 
@@ -116,6 +116,10 @@ class _ConvNd(TorchLayer, register=False):
         shape = inputs[0]
         return (shape[0], self.out_channels, *self._lengths(shape[2:]))
 
+    def window(self, inputs: list[Shape]) -> Window | None:
+        self._c_in(inputs)
+        return Window(self.kernel_size, self.stride, self.dilation, tuple(before for before, _ in self.pads()))
+
     def _weight_shape(self, c_in: Dim) -> tuple[Dim, ...]:
         return (self.out_channels, _div(c_in, self.groups), *self.kernel_size)
 
@@ -183,6 +187,10 @@ class _ConvTransposeNd(_ConvNd, register=False):
                 sizes, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
             )
         ]
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        self._c_in(inputs)  # output_padding adds after the last position: the start does not move
+        return Window(self.kernel_size, self.stride, self.dilation, self.padding, transposed=True)
 
     def _weight_shape(self, c_in: Dim) -> tuple[Dim, ...]:
         out = _div(self.out_channels, self.groups)

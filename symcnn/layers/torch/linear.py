@@ -79,6 +79,8 @@ class Bilinear(TorchLayer):
 class Embedding(TorchLayer):
     """A table of ``num_embeddings`` vectors of ``embedding_dim``: (*) → (*, D)."""
 
+    param_kind = "embeddings"
+
     def __init__(
         self,
         num_embeddings: Any = None,

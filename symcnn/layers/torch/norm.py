@@ -14,6 +14,8 @@ class _NormNd(TorchLayer, register=False):
     """BatchNorm/InstanceNorm: weight and bias (C,) if affine; running statistics are buffers."""
 
     ranks: ClassVar[tuple[int, ...]] = (4,)
+    position_wise = True
+    param_kind = "normalization"
     default_affine: ClassVar[bool] = True
     default_track: ClassVar[bool] = True
     counts_batches: ClassVar[bool] = True
@@ -94,6 +96,9 @@ class InstanceNorm3d(InstanceNorm1d):
 class LayerNorm(TorchLayer):
     """Normalises over the trailing ``normalized_shape``: weight and bias of that shape."""
 
+    position_wise = True
+    param_kind = "normalization"
+
     def __init__(
         self,
         normalized_shape: Any = None,
@@ -131,6 +136,9 @@ class LayerNorm(TorchLayer):
 
 class GroupNorm(TorchLayer):
     """``num_groups`` groups over ``num_channels``: weight and bias (C,) if affine."""
+
+    position_wise = True
+    param_kind = "normalization"
 
     def __init__(
         self, num_groups: Any = None, num_channels: Any = None, eps: Any = 1e-5, affine: bool = True, **base: Any

@@ -26,7 +26,7 @@ from ...formulas import (
     simplify_int,
     slice_length,
 )
-from ..base import Shape, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
+from ..base import Shape, Window, as_dim, batch_of, dim_tuple, flag, format_shape, require_rank
 from .base import TorchLayer, _axis, _int, _same
 from .recurrent import RNNBase
 from .shape import Flatten, _fill_minus_one, _pad_tuple, _padded
@@ -60,6 +60,7 @@ class _Elementwise(TorchLayer, register=False):
     """An element-wise op on tensors (and scalars, which take no input): shapes broadcast."""
 
     arity = None
+    position_wise = True
 
     def __init__(self, alpha: Any = None, **base: Any) -> None:
         super().__init__(**base)
@@ -114,6 +115,12 @@ class cat(TorchLayer):
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"dim": self.dim}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        rank = len(inputs[0]) if inputs else 0
+        if rank < 2 or _axis(self.dim, rank, "cat") != 1:  # joined along a spatial axis: positions move
+            return None
+        return Window.identity(rank - 2)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         if not inputs:

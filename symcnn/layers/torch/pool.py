@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import sympy
+
 from ...errors import ArgumentError
-from ...formulas import is_number, torch_pool_output_length
-from ..base import Shape, as_dim, dim_tuple, flag, require_rank
+from ...formulas import ceil_div, is_number, torch_pool_output_length
+from ..base import Shape, Window, as_dim, dim_tuple, flag, require_rank
 from .base import TorchLayer
 
 
@@ -52,6 +54,10 @@ class _PoolNd(TorchLayer, register=False):
         if self.ceil_mode:
             hp["ceil_mode"] = True
         return hp
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        require_rank(self, self._one_input(inputs), self.rank + 2)  # ceil_mode adds at the end only
+        return Window(self.kernel_size, self.stride, self.dilation, self.padding)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
@@ -131,6 +137,27 @@ class _AdaptivePoolNd(TorchLayer, register=False):
         shape = self._one_input(inputs)
         require_rank(self, shape, self.rank + 2)
         return (*shape[:2], *(n if s is None else s for n, s in zip(shape[2:], self.output_size)))
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        """Output i reads [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉): kernel and stride n/o when o divides n; otherwise the
+        widest window and the mean stride n/o. None when an axis pools to one position (global) or
+        the window is not known."""
+        shape = self._one_input(inputs)
+        require_rank(self, shape, self.rank + 2)
+        kernels: list[Any] = []
+        strides: list[Any] = []
+        for n, o in zip(shape[2:], self.output_size):
+            if o is None or o == n:
+                kernels.append(1)
+                strides.append(1)
+                continue
+            if o == 1 or not (is_number(n) and is_number(o)):
+                return None
+            n, o = int(n), int(o)
+            kernels.append(max(ceil_div((i + 1) * n, o) - (i * n) // o for i in range(o)))
+            strides.append(n // o if n % o == 0 else sympy.Rational(n, o))
+        ones = (1,) * self.rank
+        return Window(tuple(kernels), tuple(strides), ones, (0,) * self.rank)
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):

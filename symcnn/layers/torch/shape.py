@@ -10,7 +10,7 @@ import sympy
 
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
-from ..base import Shape, as_dim, format_shape, real_number, require_rank
+from ..base import Shape, Window, as_dim, format_shape, real_number, require_rank
 from .base import TorchLayer, _axis, _div, _int
 
 
@@ -141,6 +141,7 @@ class Upsample(TorchLayer):
         self.size = None if size is None else _sizes(size, "size")
         self.scale_factor = None if scale_factor is None else _scales(scale_factor)
         self.mode = mode
+        self.align_corners = align_corners
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"size": self.size} if self.size is not None else {"scale_factor": self.scale_factor}
@@ -160,14 +161,31 @@ class Upsample(TorchLayer):
         return (*shape[:2], *(_scaled(n, s) for n, s in zip(shape[2:], values)))
 
 
+    def window(self, inputs: list[Shape]) -> Window | None:
+        """Whole scale factors: nearest copies each input f times; (bi)linear with half-pixel centres reads two
+        inputs per output (a transposed window of 2f − f mod 2, padding ⌊f/2⌋). Otherwise None."""
+        rank = len(self._one_input(inputs)) - 2
+        factors = self.scale_factor or ()
+        factors = factors * rank if len(factors) == 1 else factors
+        if len(factors) != rank or not all(isinstance(f, int) for f in factors):
+            return None
+        ones = (1,) * rank
+        if self.mode == "nearest":
+            return Window(factors, factors, ones, (0,) * rank, transposed=True)
+        if self.mode in ("linear", "bilinear", "trilinear") and not self.align_corners:
+            kernels = tuple(2 * f - f % 2 for f in factors)
+            return Window(kernels, factors, ones, tuple(f // 2 for f in factors), transposed=True)
+        return None
+
+
 class UpsamplingNearest2d(Upsample):
     def __init__(self, size: Any = None, scale_factor: Any = None, **base: Any) -> None:
         super().__init__(size=size, scale_factor=scale_factor, mode="nearest", **base)
 
 
 class UpsamplingBilinear2d(Upsample):
-    def __init__(self, size: Any = None, scale_factor: Any = None, **base: Any) -> None:
-        super().__init__(size=size, scale_factor=scale_factor, mode="bilinear", **base)
+    def __init__(self, size: Any = None, scale_factor: Any = None, **base: Any) -> None:  # torch: align_corners=True
+        super().__init__(size=size, scale_factor=scale_factor, mode="bilinear", align_corners=True, **base)
 
 
 def _sizes(value: Any, arg: str) -> tuple[Dim, ...]:
@@ -219,6 +237,14 @@ class _PadNd(TorchLayer, register=False):
         if len(shape) < self.rank + 1:
             raise ShapeError(f"{self.class_name} needs at least {self.rank + 1} axes, got {format_shape(shape)}")
         return _padded(shape, self.padding)
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        # (left, right, top, bottom, front, back) runs from the last axis back; any mode's padding
+        # counts as positions before the input, as zeros do.
+        if len(self._one_input(inputs)) != self.rank + 2:
+            return None
+        ones = (1,) * self.rank
+        return Window(ones, ones, ones, tuple(self.padding[2 * i] for i in reversed(range(self.rank))))
 
 
 def _pad_tuple(padding: Any, rank: int | None) -> tuple[Dim, ...]:
