@@ -163,24 +163,28 @@ def test_exercise_site_builds_strictly_and_prints_one_layer_per_page(tmp_path: P
                 page.screenshot(test_output_dir / f"{kind}-seed-{width}.png")
 
 
-def test_activation_memory_is_on_the_page_as_values_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page shows the engine's per-layer activations (values per sample) and their float32 bytes.
-
-    The values here stand in for the engine's (record.activations): every output's size, batch left out.
-    """
-    from symcnn.record import LayerRecord
-
-    def activations(rec: LayerRecord) -> object:
-        size = 1
-        for d in rec.output_shape[1:]:
-            size *= d
-        return size
-
-    monkeypatch.setattr(LayerRecord, "activations", property(activations), raising=False)
+def test_activation_memory_is_on_the_page_as_values_and_bytes() -> None:
+    """The seed's activations, each counted by hand: 64·64·1 values in, 62·62·64 out of the first convolution, ..."""
     page = html.unescape(_site("seed")["docs/models/seed.md"])
     assert "## Activation memory" in page
-    # CS231n's walk-through counts these by hand: 64·64·1 values in, 62·62·64 out of the first convolution, ...
     for values in (64 * 64 * 1, 62 * 62 * 64, 31 * 31 * 64, 29 * 29 * 64, 14 * 14 * 64, 12544, 128, 4):
         assert f"| {values:,} | {4 * values:,}" in page
     total = 64 * 64 + 62 * 62 * 64 + 31 * 31 * 64 + 29 * 29 * 64 + 14 * 14 * 64 + 12544 + 128 + 4
     assert f"**{total:,}** | **{4 * total:,} (1.5 MiB)**" in page
+
+
+def test_vgg16s_activation_memory_is_cs231ns() -> None:
+    """CS231n's VGGNet walk-through, layer by layer: 224*224*3=150K, 224*224*64=3.2M (twice), 112*112*64=800K, ...
+
+    (Its "TOTAL memory: 24M" is not the sum of its own rows, 15.2M; the rows are what is compared.)
+    """
+    cs231n = [224 * 224 * 3, *[224 * 224 * 64] * 2, 112 * 112 * 64, *[112 * 112 * 128] * 2, 56 * 56 * 128,
+              *[56 * 56 * 256] * 3, 28 * 28 * 256, *[28 * 28 * 512] * 3, 14 * 14 * 512, *[14 * 14 * 512] * 3,
+              7 * 7 * 512, 4096, 4096, 1000]
+    page = html.unescape(_site("vgg16")["docs/models/vgg16.md"])
+    table = page[page.index("## Activation memory"):]
+    rows = [int(m.replace(",", "")) for m in re.findall(r"^\| [^|]+ \| [^|]+ \| ([\d,]+) \|", table, re.MULTILINE)]
+    flatten = 7 * 7 * 512  # symcnn's VGG16 has a Flatten layer, which CS231n's table leaves out
+    assert rows == [*cs231n[:-3], flatten, *cs231n[-3:]]
+    total = sum(cs231n) + flatten
+    assert f"**{total:,}** | **{4 * total:,} ({4 * total / 2**20:.1f} MiB)**" in table

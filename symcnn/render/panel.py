@@ -28,6 +28,7 @@ import sympy
 from ..errors import SymcnnError
 from ..layers.core import InputLayer
 from ..model import Model
+from ..analysis.totals import total_activations
 from ..record import LayerRecord
 from .jscode import NotPrintable, js
 from .sizes import checked_name, open_sizes
@@ -70,7 +71,7 @@ def _shape_fn(rec: LayerRecord) -> str:
 
 
 def _activations(rec: LayerRecord) -> Any:
-    return getattr(rec, "activations", None)  # the engine's per-layer activations, where it has them
+    return rec.activations
 
 
 def _condition_text(cond: Any) -> str:
@@ -127,6 +128,7 @@ def _body(model: Model, macs: bool) -> str:
         f"trainable: {_fn(lambda: model.trainable_params)}",
         f"frozen: {_fn(lambda: model.non_trainable_params)}",
         f"macs: {_fn(partial(model.macs, 'torchinfo')) if macs else 'null'}",
+        f"activations: {_fn(partial(total_activations, model))}",
     ]
     tests = [f"(s) => {js(c.condition)}" for c in model.constraints]
     return (

@@ -294,10 +294,7 @@
       totals.textContent = parts.join(" · ");
       totalCells.params.textContent = grouped(evaluate(t.params, s));
       if (totalCells.macs) totalCells.macs.textContent = t.macs === null ? "unknown" : grouped(evaluate(t.macs, s));
-      if (totalCells.activations) {
-        const all = code.layers.map((l) => evaluate(l.activations, s));
-        totalCells.activations.textContent = all.some((v) => v === null) ? "unknown" : grouped(Q.add(...all));
-      }
+      if (totalCells.activations) totalCells.activations.textContent = grouped(evaluate(t.activations, s));
       totalCells.shape.textContent = "";
       status.textContent = "Sizes: " + data.symbols.map((sym) => sym.name + " = " + s[sym.name].toString()).join(", ") + ".";
     }
