@@ -25,10 +25,10 @@ from typing import Any
 
 import sympy
 
+from ..analysis.totals import total_activations
 from ..errors import SymcnnError
 from ..layers.core import InputLayer
 from ..model import Model
-from ..analysis.totals import total_activations
 from ..record import LayerRecord
 from .jscode import NotPrintable, js
 from .sizes import checked_name, open_sizes

@@ -24,7 +24,6 @@ from ..analysis.memory import dtype_bytes
 from ..analysis.totals import total_activations
 from ..errors import SymcnnError
 from ..model import Model
-from ..record import LayerRecord
 from .code import model_code
 from .latex import latex
 from .panel import panel_script
