@@ -167,10 +167,12 @@ def test_activation_memory_is_on_the_page_as_values_and_bytes() -> None:
     """The seed's activations, each counted by hand: 64·64·1 values in, 62·62·64 out of the first convolution, ..."""
     page = html.unescape(_site("seed")["docs/models/seed.md"])
     assert "## Activation memory" in page
-    for values in (64 * 64 * 1, 62 * 62 * 64, 31 * 31 * 64, 29 * 29 * 64, 14 * 14 * 64, 12544, 128, 4):
-        assert f"| {values:,} | {4 * values:,}" in page
-    total = 64 * 64 + 62 * 62 * 64 + 31 * 31 * 64 + 29 * 29 * 64 + 14 * 14 * 64 + 12544 + 128 + 4
-    assert f"**{total:,}** | **{4 * total:,} (1.5 MiB)**" in page
+    cells = re.findall(r'data-label="Values">([^<]+)</td><td class="symcnn-num" data-label="Bytes">([^<]+)</td>', page)
+    values = [64 * 64 * 1, 62 * 62 * 64, 31 * 31 * 64, 29 * 29 * 64, 14 * 14 * 64, 12544, 128, 4]
+    total = sum(values)
+    assert [(int(v.replace(",", "")), int(b.split()[0].replace(",", ""))) for v, b in cells] == [
+        (v, 4 * v) for v in [*values, total]]
+    assert cells[-1] == (f"{total:,}", f"{4 * total:,} (1.5 MiB)")
 
 
 def test_vgg16s_activation_memory_is_cs231ns() -> None:
@@ -182,9 +184,9 @@ def test_vgg16s_activation_memory_is_cs231ns() -> None:
               *[56 * 56 * 256] * 3, 28 * 28 * 256, *[28 * 28 * 512] * 3, 14 * 14 * 512, *[14 * 14 * 512] * 3,
               7 * 7 * 512, 4096, 4096, 1000]
     page = html.unescape(_site("vgg16")["docs/models/vgg16.md"])
-    table = page[page.index("## Activation memory"):]
-    rows = [int(m.replace(",", "")) for m in re.findall(r"^\| [^|]+ \| [^|]+ \| ([\d,]+) \|", table, re.MULTILINE)]
+    cells = re.findall(r'data-label="Values">([^<]+)</td><td class="symcnn-num" data-label="Bytes">([^<]+)</td>', page)
+    rows = [int(v.replace(",", "")) for v, _ in cells]
     flatten = 7 * 7 * 512  # symcnn's VGG16 has a Flatten layer, which CS231n's table leaves out
-    assert rows == [*cs231n[:-3], flatten, *cs231n[-3:]]
     total = sum(cs231n) + flatten
-    assert f"**{total:,}** | **{4 * total:,} ({4 * total / 2**20:.1f} MiB)**" in table
+    assert rows == [*cs231n[:-3], flatten, *cs231n[-3:], total]
+    assert cells[-1][1] == f"{4 * total:,} ({4 * total / 2**20:.1f} MiB)"

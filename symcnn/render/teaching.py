@@ -13,6 +13,7 @@ them into each page's context and writes :func:`teaching_files` beside the page.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -82,17 +83,22 @@ def _code(model: Model, slug: str, standalone: bool) -> dict[str, Any]:
     }
 
 
-def _amount(value: Any, *, unit: str = "") -> Markup:
+def _math_html(tex: str) -> Markup:
+    """Inline math inside raw HTML, as arithmatex marks it (the site's hook turns it into MathML)."""
+    return Markup(f'<span class="arithmatex">\\({html.escape(tex)}\\)</span>')
+
+
+def _amount(value: Any) -> Markup:
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
-        return Markup(f"{int(value):,}{unit}")
-    return Markup(f"${latex(value)}$")
+        return Markup(f"{int(value):,}")
+    return _math_html(latex(value))
 
 
 def _shape(shape: Sequence[Any]) -> Markup:
-    """A shape for a table cell: plain text, or inline math where a size is symbolic."""
+    """A shape for an HTML table cell: plain text, or inline math where a size is symbolic."""
     if all(d is None or isinstance(d, int) or getattr(d, "is_Integer", False) for d in shape):
-        return Markup(md_escape("(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"))
-    return Markup("$(" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape) + ")$")
+        return Markup(html.escape("(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"))
+    return _math_html("(" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape) + ")")
 
 
 def _bytes_short(n: int) -> str:
