@@ -215,6 +215,26 @@ def keras_deconv_output_length(
     return simplify_int((n - 1) * stride + k - 2 * pad + output_padding)
 
 
+def keras_deconv_padding(
+    kernel: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1
+) -> tuple[int, int]:
+    """The (p, o) that put a Keras transposed convolution in the textbook form (n − 1)·s + d·(k − 1) + 1 − 2p + o.
+
+    As Keras converts its arguments for PyTorch (``keras/src/backend/common/backend_utils.py``): 'valid'
+    crops nothing and, without ``output_padding``, pads the output to ``max(k, s) − k``; 'same' crops p
+    from each side and pads o at the end so that the output is ``n·s`` (or ``(n − 1)·s + k mod 2 + o``).
+
+    >>> keras_deconv_padding(3, 2, "same"), keras_deconv_padding(1, 2, "valid")
+    ((1, 1), (0, 1))
+    """
+    k = dilation * (kernel - 1) + 1
+    if padding == "valid":
+        return 0, (max(k, stride) - k if output_padding is None else output_padding)
+    extra = stride - k % 2 if output_padding is None else output_padding
+    crop = max(-((k % 2 - k + extra) // 2), 0)
+    return crop, 2 * crop + k % 2 - k + extra
+
+
 def torch_deconv_output_length(
     n: Dim, kernel: Dim, stride: Dim = 1, pad: Dim = 0, output_padding: Dim = 0, dilation: Dim = 1
 ) -> Dim:

@@ -245,3 +245,184 @@ def injection_is_inert(dom: str) -> bool:
     shown_as_text = "&lt;img src=x onerror=" in dom
     no_element = re.search(r"<img[^>]*onerror", dom) is None
     return kept_title and shown_as_text and no_element
+
+
+# ---- a page at a given width, driven over the DevTools protocol ---------------------------------
+#
+# Headless Chromium will not make a window narrower than 500 px, so a phone's 390 px is emulated
+# with Emulation.setDeviceMetricsOverride. The protocol runs over a pipe (--remote-debugging-pipe):
+# no port is opened.
+
+# Every element of the page's article (and the site title) that is wider than its box: outside the
+# content column, or clipped/scrolling inside its own box. Returns [] when everything is readable.
+LAYOUT_PROBE = r"""
+(() => {
+  const out = [];
+  const say = (el) => {
+    const cls = (el.getAttribute('class') || '').split(' ').filter(Boolean).slice(0, 2).join('.');
+    const text = (el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60);
+    return `${el.tagName.toLowerCase()}${cls ? '.' + cls : ''} "${text}"`;
+  };
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1)
+    out.push(`the page scrolls sideways: ${root.scrollWidth} px wide in a ${root.clientWidth} px window`);
+  const article = document.querySelector('article.md-content__inner') || document.body;
+  const box = article.getBoundingClientRect();
+  const style = getComputedStyle(article);
+  const left = box.left + parseFloat(style.paddingLeft) - 1, right = box.right - parseFloat(style.paddingRight) + 1;
+  for (const el of article.querySelectorAll('*')) {
+    const s = getComputedStyle(el);
+    if (s.display === 'none' || s.visibility === 'hidden' || s.position === 'absolute') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    // Material lets code blocks run to the screen's edges on a phone: they must stay on the screen.
+    const bleed = el.closest('pre, .highlight') !== null;
+    const lo = bleed ? -1 : left, hi = bleed ? root.clientWidth + 1 : right;
+    if (r.right > hi || r.left < lo)
+      out.push(`${say(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px, outside its box ${Math.round(lo)}..${Math.round(hi)}`);
+    if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      out.push(`${say(el)} is cut or scrolls: ${el.scrollWidth} px of content in ${el.clientWidth} px`);
+  }
+  for (const el of document.querySelectorAll('.md-header__topic .md-ellipsis'))
+    if (el.getBoundingClientRect().width > 0 && el.scrollWidth > el.clientWidth + 1)
+      out.push(`the site title is cut: ${say(el)}`);
+  return JSON.stringify(out);
+})()
+"""
+
+# The rendered width of each image in the article, with its source.
+IMAGE_PROBE = r"""
+JSON.stringify([...document.querySelectorAll('article img')].map(i => [i.getAttribute('src'), i.getBoundingClientRect().width]))
+"""
+
+
+class Page:
+    """One Chromium tab at a fixed viewport: ``with Page(url, width=390) as page: page.evaluate(js)``.
+
+    ``page.goto(other_url)`` reuses the same browser for another page.
+    """
+
+    def __init__(self, url: str, width: int, height: int = 900, *, timeout: float = 120) -> None:
+        self.url, self.width, self.height, self.timeout = url, width, height, timeout
+
+    def __enter__(self) -> Page:  # noqa: PYI034
+        import os
+
+        self._profile = tempfile.TemporaryDirectory(prefix="symcnn-chromium-", ignore_cleanup_errors=True)
+        to_child, from_parent = os.pipe()
+        to_parent, from_child = os.pipe()
+
+        def fds() -> None:  # Chromium reads commands on fd 3 and answers on fd 4
+            a, b = os.dup(to_child), os.dup(from_child)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        self._proc = subprocess.Popen(
+            [chromium_path(), *_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe",
+             "about:blank"],
+            preexec_fn=fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: PLW1509
+        )
+        os.close(to_child)
+        os.close(from_child)
+        self._out = os.fdopen(from_parent, "wb", buffering=0)
+        self._in = os.fdopen(to_parent, "rb", buffering=0)
+        self._buffer = b""
+        self._id = 0
+        target = self._call("Target.createTarget", url="about:blank")["targetId"]
+        self._session = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self._call("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
+                   deviceScaleFactor=1, mobile=self.width < 600, session=True)
+        self._call("Page.enable", session=True)
+        self.goto(self.url)
+        return self
+
+    def goto(self, url: str) -> Page:
+        """Load ``url`` in this tab and wait until it and its fonts are loaded."""
+        self.url = url
+        self._call("Page.navigate", url=url, session=True)
+        self._wait_loaded()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import time
+
+        for stream in (self._out, self._in):
+            stream.close()
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        for _ in range(20):  # Chromium's helper processes may still be writing to the profile
+            self._profile.cleanup()
+            if not Path(self._profile.name).exists():
+                break
+            time.sleep(0.1)
+
+    def _call(self, method: str, *, session: bool = False, **params: object) -> dict:
+        import time
+
+        self._id += 1
+        message: dict[str, object] = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self._session
+        self._out.write(json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            if time.monotonic() > deadline:
+                raise BrowserError(f"Chromium did not answer {method} within {self.timeout}s")
+            reply = self._read()
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise BrowserError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def _read(self) -> dict:
+        while b"\0" not in self._buffer:
+            chunk = self._in.read(1 << 16)
+            if not chunk:
+                raise BrowserError("Chromium closed the DevTools pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def _wait_loaded(self) -> None:
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        time.sleep(0.2)  # let the navigation replace the previous document
+        while self.evaluate("location.href") != self.url or self.evaluate("document.readyState") != "complete" \
+                or not self.evaluate(
+                "document.fonts ? document.fonts.status === 'loaded' : true"):
+            if time.monotonic() > deadline:
+                raise BrowserError(f"{self.url} did not finish loading")
+            time.sleep(0.1)
+        time.sleep(0.3)  # one more layout after the last font
+
+    def evaluate(self, expression: str) -> object:
+        """The value of a JavaScript expression in the page."""
+        result = self._call("Runtime.evaluate", expression=expression, returnByValue=True, session=True)
+        if "exceptionDetails" in result:
+            raise BrowserError(f"JavaScript failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def layout_problems(self) -> list[str]:
+        """Every element wider than its box (see LAYOUT_PROBE); [] when the page fits."""
+        return json.loads(str(self.evaluate("document.querySelectorAll('details').forEach(d => d.open = true);" + LAYOUT_PROBE)))
+
+    def image_widths(self) -> list[tuple[str, float]]:
+        return [(src, float(w)) for src, w in json.loads(str(self.evaluate(IMAGE_PROBE)))]
+
+    def screenshot(self, png: Path, *, full_page: bool = True, top: int = 0, height: int | None = None) -> Path:
+        """A PNG of the page (all of it, or ``height`` px from ``top``)."""
+        import base64
+
+        total = int(self.evaluate("document.documentElement.scrollHeight") or self.height)
+        clip = {"x": 0, "y": top, "width": self.width,
+                "height": min(height or total, total - top) if full_page or height else self.height, "scale": 1}
+        shot = self._call("Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip,
+                          session=True)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(base64.b64decode(shot["data"]))
+        return png

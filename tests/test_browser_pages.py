@@ -1,14 +1,16 @@
-"""Built worked-solution pages, opened in headless Chromium with no network.
+"""Built worked-solution pages, opened in headless Chromium with no network, at a desktop's and a phone's width.
 
 Needs Debian's chromium (installed by `make test`); tests skip with the install
-command when it is missing. The screenshot is kept in test-output/seed-page.png.
+command when it is missing. Screenshots are kept in test-output/pages/.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser import (
     INJECTION_PROBE,
     BrowserError,
+    Page,
     chromium_path,
     external_references,
     foreign_page_requests,
@@ -27,13 +30,17 @@ from browser import (
     screenshot,
     serve,
 )
+from page_models import FAMILIES, family_yaml
 
 from symcnn import load
+from symcnn.render.charts import FONT_SIZE
 from symcnn.render.site import docs_command
 
 REPO = Path(__file__).resolve().parent.parent
-TUTORIAL_NUMBERS = ["640", "36928", "12544", "1605760", "516", "1,643,844"]
+TUTORIAL_NUMBERS = ["640", "36,928", "12544", "1,605,760", "516", "1,643,844"]
 RAW_LATEX = re.compile(r"\\(frac|lfloor|rfloor|lceil|rceil|left|right|begin|end|times|underbrace|text)\b|\$\$")
+WIDTHS = (1280, 390)  # a desktop, and a phone (emulated: headless Chromium's windows are at least 500 px wide)
+READABLE_PX = 10  # the smallest chart text a reader is asked to read
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +66,94 @@ def _text(dom: str) -> str:
 
 @pytest.fixture(scope="module")
 def seed_site(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Path:
-    return _build([load(REPO / "examples" / "seed.yaml")], tmp_path_factory.mktemp("seed"))
+    return _build([load(REPO / "examples" / "seed.yaml"), load(REPO / "examples" / "seed_symbolic.yaml")],
+                  tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="module")
+def families_site(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Path:
+    folder = tmp_path_factory.mktemp("families")
+    models = []
+    for name in sorted(FAMILIES):
+        path = folder / f"{name}.yaml"
+        path.write_text(family_yaml(name), encoding="utf-8")
+        models.append(load(path))
+    return _build(models, folder / "out")
+
+
+@pytest.fixture(scope="module")
+def densenet_site(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Path:
+    keras = pytest.importorskip("keras")
+    folder = tmp_path_factory.mktemp("densenet")
+    path = folder / "densenet201.json"
+    path.write_text(keras.applications.DenseNet201(weights=None).to_json(), encoding="utf-8")
+    return _build([load(path)], folder / "out")
+
+
+@pytest.fixture(scope="module")
+def gallery_site(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Path:
+    out = tmp_path_factory.mktemp("gallery")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
+        capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False, cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def _chart_sizes(page: Path) -> dict[str, float]:
+    """For each chart SVG beside ``page``: its drawn width (the viewBox), to compare with the width shown."""
+    out = {}
+    for svg in page.parent.glob("*.svg"):
+        m = re.search(r'viewBox="0 0 ([\d.]+) ', svg.read_text(encoding="utf-8"))
+        if m:
+            out[svg.name] = float(m[1])
+    return out
+
+
+def _check_pages(pages: list[Path], label: str, test_output_dir: Path) -> None:
+    """Every element of every page fits its box at each width, and chart text stays readable."""
+    shots = test_output_dir / "pages"
+    problems: list[str] = []
+    for width in WIDTHS:
+        with Page(pages[0].as_uri(), width) as tab:
+            for page in pages:
+                tab.goto(page.as_uri())
+                problems += [f"{page.name} at {width} px: {p}" for p in tab.layout_problems()]
+                drawn = _chart_sizes(page)
+                for src, shown in tab.image_widths():
+                    if src in drawn:
+                        px = FONT_SIZE * shown / drawn[src]
+                        if px < READABLE_PX:
+                            problems.append(f"{page.name} at {width} px: chart {src} text is {px:.1f} px")
+                tab.screenshot(shots / f"{label}-{page.stem}-{width}.png", top=0, height=4000)
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_seed_and_symbolic_pages_fit_a_desktop_and_a_phone(seed_site: Path, test_output_dir: Path) -> None:
+    pages = [seed_site / "models" / "seed.html", seed_site / "models" / "seed-symbolic.html",
+             seed_site / "index.html", seed_site / "terminology.html"]
+    _check_pages(pages, "seed", test_output_dir)
+
+
+def test_a_page_of_every_layer_family_fits_a_desktop_and_a_phone(families_site: Path, test_output_dir: Path) -> None:
+    pages = sorted((families_site / "models").glob("*.html"))
+    assert len(pages) == len(FAMILIES)
+    _check_pages(pages, "family", test_output_dir)
+
+
+def test_the_gallery_fits_a_desktop_and_a_phone(gallery_site: Path, test_output_dir: Path) -> None:
+    pages = sorted((gallery_site / "gallery").glob("*.html"))
+    assert {p.stem for p in pages} >= {"seed", "lenet5", "alexnet", "vgg16", "resnet50", "mobilenetv2", "seed-symbolic"}
+    _check_pages(pages, "gallery", test_output_dir)
+
+
+def test_densenet201_fits_and_stays_under_a_megabyte(densenet_site: Path, test_output_dir: Path) -> None:
+    page = densenet_site / "models" / "densenet201.html"
+    assert page.stat().st_size < 1_000_000, page.stat().st_size
+    text = page.read_text(encoding="utf-8")
+    assert "conv5_block32" in text and "worked out" in text  # the last repeat is listed
+    _check_pages([page], "densenet", test_output_dir)
 
 
 def test_seed_page_renders_every_formula_as_math_offline(

@@ -20,6 +20,7 @@ import pytest
 
 from symcnn import load
 from symcnn.errors import SymcnnError
+from symcnn.render.context import model_context
 from symcnn.render.pages import render_site
 from symcnn.render.site import docs_command, write_site
 from symcnn.render.site_files import MARKER
@@ -28,8 +29,16 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED = REPO / "examples" / "seed.yaml"
 
-# Every number of the tutorial, as it prints them (../shared/seed/2-keras-summary.png, 3..8-*.png).
-TUTORIAL_NUMBERS = ["640", "36928", "12544", "1605760", "516", "1,643,844", "62", "31", "29", "14"]
+# Every number of the tutorial (../shared/seed/2-keras-summary.png, 3..8-*.png), with thousands separators
+# where a count has four digits or more (sizes inside a shape keep none: (None, 12544)).
+TUTORIAL_NUMBERS = ["640", "36,928", "None, 12544", "1,605,760", "516", "1,643,844", "62", "31", "29", "14"]
+
+
+def _has_piece(page: str, tex: str) -> bool:
+    """The page shows the formula ``tex`` (whole, or cut into pieces that wrap)."""
+    joined = re.sub(r"\\[)\]]</span><wbr><span class=\"arithmatex\">\\[(\[]|\$<wbr>\$", " ", page)
+    joined = joined.replace("{} ", "").replace(r",\,", ",")
+    return re.search(r"(\\[(\[]|\$)" + re.escape(tex) + r"(\\[)\]]|\$)", joined) is not None
 
 
 def _seed_page() -> str:
@@ -53,6 +62,11 @@ def test_seed_page_carries_the_tutorial_numbers(number: str) -> None:
     assert number in _seed_page()
 
 
+def _layer_sections(page: str) -> dict[str, str]:
+    parts = re.split(r"^### \d+\. ", page.split("## The calculations", 1)[1].split("## Totals", 1)[0], flags=re.MULTILINE)
+    return {p.split(" ", 1)[0].replace("&#95;", "_"): p for p in parts[1:]}
+
+
 def test_seed_page_reads_like_the_tutorial() -> None:
     page = _seed_page()
     order = ["## The model", "## Summary", "## The calculations", "### 1. conv2d", "### 2. max&#95;pooling2d",
@@ -60,11 +74,52 @@ def test_seed_page_reads_like_the_tutorial() -> None:
     positions = [page.index(h) for h in order]
     assert positions == sorted(positions)
     assert page.count("**No trainable parameters.**") == 3  # two poolings and flatten
-    assert "(3 \\times 3 \\times 1 \\times 64) + 64" in page
-    assert "(12544 \\times 128) + 128" in page
+    assert _has_piece(page, r"(3 \times 3 \times 1 \times 64) + 64")
+    assert _has_piece(page, r"(12{,}544 \times 128) + 128")
     assert "14.5" in page  # why the floor turns 14.5 into 14
     assert "terminology.md" in page
     assert "seed-params.svg" in page and "seed-shapes.svg" in page
+
+
+def test_seed_page_carries_every_element_of_the_tutorials_pages() -> None:
+    """3..8-*.png: each layer's inputs; the o/p-shape formula with its substitution; weight + bias with the numbers
+    put in and a bold result; 'No trainable parameters' and why; the summary table; the terminology."""
+    page = _seed_page()
+    layers = _layer_sections(page)
+    assert list(layers) == ["conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1"]
+    for name, text in layers.items():
+        assert "**Input parameters**" in text, name
+        assert "**Output shape**" in text and "So the output shape is" in text or "The output shape is" in text, name
+    for name, size in [("conv2d", "(64 - 3) + 1"), ("max_pooling2d", r"\left\lfloor \frac{62 - 2}{2} \right\rfloor + 1"),
+                       ("conv2d_1", "(31 - 3) + 1"), ("max_pooling2d_1", r"\left\lfloor \frac{29 - 2}{2} \right\rfloor + 1"),
+                       ("flatten", r"14 \times 14 \times 64")]:
+        assert _has_piece(layers[name], size), name  # the o/p-shape substitution
+        assert r"H_{\text{in}}" in layers[name], name  # after its general formula
+    for name, bold in [("conv2d", "640"), ("conv2d_1", "36{,}928"), ("dense", "1{,}605{,}760"), ("dense_1", "516")]:
+        text = layers[name]
+        assert _has_piece(text, r"\text{kernel} + \text{bias}"), name  # weight + bias
+        assert rf"\mathbf{{{bold}}}" in text, name
+    for name in ("max_pooling2d", "max_pooling2d_1", "flatten"):
+        assert "**No trainable parameters.**" in layers[name]
+    assert "nothing to learn" in layers["max_pooling2d"] and "nothing to learn" in layers["flatten"]
+    table = page.split("## Summary of the calculations", 1)[1]
+    assert table.count("<tr><td>") == 7 and r"\mathbf{1{,}605{,}760}" in table
+    assert "input size:" in table and r"\(\text{trainable}\)" in table  # the dense rows' Calculation column
+    words = render_site([load(SEED)])["docs/terminology.md"].decode()
+    for term in ("Trainable parameters", "Non-trainable parameters", "Hyperparameters", "Padding", "Stride"):
+        assert term in words
+
+
+def test_no_sentence_is_repeated_on_a_page() -> None:
+    """Each explanation is said once; later layers point back to it (or say nothing)."""
+    for model in (load(SEED), load(REPO / "examples" / "vgg16.yaml"), load(REPO / "examples" / "resnet50.yaml")):
+        (page,) = [v.decode() for k, v in render_site([model]).items() if k.startswith("docs/models/") and k.endswith(".md")]
+        prose = re.sub(r"<(div|table)\b.*?</\1>", " ", page, flags=re.DOTALL)
+        prose = re.sub(r"\$[^$]*\$", "x", prose)
+        prose = re.sub(r"^#.*$|^```.*?^```", " ", prose, flags=re.DOTALL | re.MULTILINE)
+        sentences = [s.strip() for s in re.split(r"(?<=[.:])\s+", prose) if len(s.strip()) > 40]
+        repeated = {s for s in sentences if sentences.count(s) > 1 and not s.startswith("The same as for")}
+        assert not repeated, (model.name, sorted(repeated)[:3])
 
 
 def test_rendering_is_deterministic() -> None:
@@ -76,8 +131,9 @@ def test_rendering_is_deterministic() -> None:
 def test_symbolic_page_has_closed_forms_and_no_substitution() -> None:
     page = render_site([load(REPO / "examples" / "seed_symbolic.yaml")])["docs/models/seed-symbolic.md"].decode()
     assert "A symbolic page" in page and "In closed form" in page
-    assert "64 + 0 + 0" not in page  # no numeric substitution
-    assert "H - 2" in page
+    assert "64 + 0 + 0" not in page
+    assert _has_piece(page, "(H - 3) + 1") and _has_piece(page, "H - 2")  # known sizes put in, H kept
+    assert _has_piece(page, r"(H - 2) \times (W - 2) \times F")  # brackets kept
 
 
 INJECTIONS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
@@ -201,7 +257,7 @@ def test_project_documentation_builds_strictly(tmp_path: Path) -> None:
     gallery = tmp_path / "gallery" / "seed.html"
     assert gallery.is_file()
     text = gallery.read_text()
-    for number in ("640", "36928", "1605760", "1,643,844"):
+    for number in ("640", "36,928", "1,605,760", "1,643,844"):
         assert number in text
 
 
@@ -229,4 +285,49 @@ def test_a_model_with_an_unknown_size_still_gets_a_page(tmp_path: Path) -> None:
         {"LSTM": {"units": 4, "return_sequences": True}}, {"Dense": {"units": 2}}]}), encoding="utf-8")
     page = render_site([load(src)])["docs/models/varlen.md"].decode()
     assert "cannot be counted" in page and "unknown (fvcore)" in page
-    assert "(4 \\times 2) + 2" in page  # the Dense parameters are still worked out
+    assert _has_piece(page, r"(4 \times 2) + 2")  # the Dense parameters are still worked out
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value: object, where: str = "context") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            assert isinstance(k, str), (where, k)
+            _plain(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _plain(v, f"{where}[{i}]")
+    else:
+        assert isinstance(value, PLAIN), (where, type(value).__name__)
+
+
+@pytest.mark.parametrize("example", ["seed", "seed_symbolic", "resnet50"])
+def test_page_contexts_are_plain_data(example: str) -> None:
+    """Templates get strings, numbers, lists and dicts made for the page: no model, record or SymPy object."""
+    model = load(REPO / "examples" / f"{example}.yaml")
+    _plain(model_context(model, example))
+
+
+# The biggest model of each keras.applications family: a family's pages grow with its depth, so these bound
+# the others (NASNetMobile is not available on Keras's torch backend; NASNetLarge is).
+BIGGEST_APPLICATIONS = ["NASNetLarge", "EfficientNetV2L", "EfficientNetB7", "MobileNetV3Large", "InceptionResNetV2",
+                        "DenseNet201", "ResNet152V2", "ResNet152", "ConvNeXtXLarge", "InceptionV3", "Xception",
+                        "MobileNetV2", "MobileNet", "VGG19"]
+
+
+@pytest.mark.slow
+def test_every_keras_application_page_is_under_a_megabyte(tmp_path: Path) -> None:
+    """One built site with the biggest model of each family; every page's HTML stays under 1 MB."""
+    keras = pytest.importorskip("keras")
+    models = []
+    for name in BIGGEST_APPLICATIONS:
+        path = tmp_path / f"{name}.json"
+        path.write_text(getattr(keras.applications, name)(weights=None).to_json(), encoding="utf-8")
+        models.append(load(path))
+    docs_command(models, str(tmp_path / "out"), build=True, serve=False, force=False, templates=None)
+    pages = sorted((tmp_path / "out" / "site" / "models").glob("*.html"))
+    assert len(pages) == len(BIGGEST_APPLICATIONS)
+    sizes = {p.stem: p.stat().st_size for p in pages}
+    assert max(sizes.values()) < 1_000_000, sizes

@@ -20,8 +20,7 @@ from symcnn import layers as L
 from symcnn import load
 from symcnn.model import Sequential
 from symcnn.render.mathml import on_page_content  # noqa: F401  (the math hook)
-from symcnn.render.pages import render_model_pages, render_support_files
-from symcnn.render.worked import layer_work
+from symcnn.render.pages import render_equation, render_layer_steps, render_model_pages, render_support_files
 
 ROOT = Path(__file__).resolve().parents[2]
 GALLERY = ["seed", "lenet5", "alexnet", "vgg16", "resnet50", "mobilenetv2", "seed_symbolic"]
@@ -66,21 +65,14 @@ def _values() -> dict[str, str]:
 
 def _resnet50_torch() -> dict[str, str]:
     """ResNet-50 with torch's conventions: closed-form MACs in H and W, and their values at a few sizes."""
-    import sympy
-
     model = load(ROOT / "examples" / "resnet50_torch.yaml")
     macs = model.macs("torchinfo")
     H, W = sorted(macs.free_symbols, key=lambda s: s.name)
     rows = ["| input | MACs (torchinfo convention) |", "|---|--:|"]
     for size in (64, 96, 128, 224, 352):
         rows.append(f"| {size}×{size} | {int(macs.subs({H: size, W: size})):,} |")
-    def readable(term: Any) -> str:  # ⌊(H + 31)/32⌋ rather than ⌊H/32 + 31/32⌋
-        return sympy.latex(term.replace(sympy.floor, lambda x: sympy.floor(sympy.together(x), evaluate=False)))
-
-    terms = sorted(sympy.Add.make_args(macs), key=lambda t: -len(t.free_symbols))
-    lines = " \\\\\n".join(("&= " if i == 0 else "&\\quad + ") + readable(t) for i, t in enumerate(terms))
     return {
-        "resnet50_torch_macs": "\\begin{aligned}\n\\mathrm{MACs}(H, W) " + lines + "\n\\end{aligned}",
+        "resnet50_torch_macs": render_equation(r"\mathrm{MACs}(H, W)", macs),
         "resnet50_torch_params": f"{int(model.total_params):,}",
         "resnet50_torch_table": "\n".join(rows),
     }
@@ -116,14 +108,7 @@ def _layer_formulas() -> str:
     out = []
     for title, shape, make in _EXAMPLES:
         model = Sequential([L.Input(shape), make()])
-        work = layer_work(model.records[-1])
         out.append(f"### {title}\n")
         out.append(f"Example input $(\\text{{None}}, {', '.join(map(str, shape))})$.\n")
-        for step in work.shape_steps + work.param_steps + work.mac_steps:
-            sub = f" = {step.substituted}" if step.substituted else ""
-            out.append(f"- {step.title}:\n\n    $$\n    {step.lhs} = {step.formula}{sub} = {step.result}\n    $$\n")
-            if step.note:
-                out.append(f"    {step.note}\n")
-        if work.param_note:
-            out.append(f"- {work.param_note}\n")
+        out.append(render_layer_steps(model.records[-1]))
     return "\n".join(out)

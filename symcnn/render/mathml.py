@@ -77,15 +77,33 @@ def latex_to_mathml(latex: str, display: bool) -> str:
         raise MathConversionError(f"cannot convert LaTeX {latex!r} to MathML: {exc}") from exc
 
 
+# math-core spells out the spacing of × and ⋅; where the operator is infix (not the first child of its
+# row) that spacing is MathML Core's own default for it (0.2222em each side), so the attributes can go:
+# a page of a big model has thousands of them.
+_SPACED = re.compile(r'<mo lspace="0\.2222em" rspace="0\.2222em">([×⋅])</mo>')
+_ROW_START = ("<math>", '<math display="block">', "<mrow>")
+
+
+def _lean(mathml: str) -> str:
+    def drop(m: re.Match[str]) -> str:
+        before = mathml[max(0, m.start() - 24): m.start()]
+        return m[0] if before.endswith(_ROW_START) else f"<mo>{m[1]}</mo>"
+
+    return _SPACED.sub(drop, mathml)
+
+
 def _convert_match(match: re.Match[str]) -> str:
     tag, body = match["tag"], html.unescape(match["body"]).strip()
     opening, closing = _DELIMS[tag]
+    if tag == "span" and body.startswith("\\[") and body.endswith("\\]"):
+        # symcnn's derivations: display-style math (full-size fractions) laid out inline, so a line may wrap
+        opening, closing = "\\[", "\\]"
     if not (body.startswith(opening) and body.endswith(closing)):
         raise MathConversionError(
             f"arithmatex {tag} is not in generic mode ({opening}...{closing}): {body[:80]!r}"
         )
     latex = body[len(opening) : -len(closing)].strip()
-    mathml = latex_to_mathml(latex, display=tag == "div")
+    mathml = _lean(latex_to_mathml(latex, display=tag == "div" or opening == "\\["))
     return f'<{tag} class="arithmatex">{mathml}</{tag}>'
 
 

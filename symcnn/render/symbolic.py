@@ -13,7 +13,7 @@ import sympy
 
 from ..formulas import is_number, simplify_int
 from ..layers.base import Layer, Shape
-from .latex import FormulaPrinter, ValuePrinter, evaluated
+from .latex import Formula, FormulaPrinter, ValuePrinter, evaluated
 
 AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
 AXIS_WORD = {"l": "length", "d": "depth", "h": "height", "w": "width"}
@@ -63,6 +63,7 @@ class Binder:
         self.rank: dict[sympy.Symbol, int] = {}
         self.quantities: list[tuple[sympy.Symbol, str]] = []
         self.roles: dict[sympy.Symbol, str] = {}
+        self.labels: dict[sympy.Symbol, str] = {}
 
     def symbol(self, tex: str, value: Any, label: str, role: str, *, listed: bool = True) -> sympy.Symbol:
         while tex in self.names.values():
@@ -73,6 +74,7 @@ class Binder:
         self.names[sym] = tex
         self.rank[sym] = _ROLE[role] * 100 + len(self.values)
         self.roles[sym] = role
+        self.labels[sym] = label
         if listed:
             self.quantities.append((sym, label))
         return sym
@@ -86,6 +88,14 @@ class Binder:
 
     def substituted(self, expr: Any) -> str:
         return ValuePrinter(self.values, self.names).doprint(expr) if isinstance(expr, sympy.Basic) else str(expr)
+
+    def formula_f(self, expr: Any) -> Formula:
+        """``expr`` to be printed with its symbols' names (the general formula)."""
+        return Formula(expr, self.names)
+
+    def value_f(self, expr: Any) -> Formula:
+        """``expr`` to be printed with its symbols' values (the substitution)."""
+        return Formula(expr, self.names, self.values)
 
     def value(self, expr: Any) -> Any:
         if not isinstance(expr, sympy.Basic):
@@ -108,10 +118,11 @@ def axis_names(rank: int, channels_last: bool) -> list[tuple[str, str, str]]:
 
 def symbolic_inputs(binder: Binder, shapes: list[Shape], channels_last: bool) -> list[Shape]:
     out = []
-    for shape in shapes:
+    for k, shape in enumerate(shapes):
         dims: list[Any] = [shape[0]]
+        which = f"input {k + 1}" if len(shapes) > 1 else "input"  # a layer of several inputs lists each
         for (letter, label, _), d in zip(axis_names(len(shape), channels_last), shape[1:]):
-            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"input {label}", "in"))
+            dims.append(None if d is None else binder.symbol(f"{letter}_{{\\text{{in}}}}", d, f"{which} {label}", "in"))
         out.append(tuple(dims))
     return out
 

@@ -144,8 +144,9 @@ def _amount_bytes(nbytes: Any) -> Markup:
     return _amount(nbytes)
 
 
-def teaching_context(model: Model, slug: str, options: PageOptions, *, standalone: bool = False) -> dict[str, Any]:
-    """The template keys of the teacher's features for one model's page.
+def teaching_context(model: Model, slug: str, options: PageOptions, *, page: Mapping[str, Any] | None = None,
+                     standalone: bool = False) -> dict[str, Any]:
+    """The template keys of the teacher's features for one model's page (``page``: the page's own context).
 
     ``standalone`` pages (Jupyter, ``worked_solution()``) get the code and memory but no panel:
     it needs the site's scripts.
@@ -167,8 +168,8 @@ def teaching_context(model: Model, slug: str, options: PageOptions, *, standalon
         },
         "memory": memory,
     }
-    if not options.charts:
-        context["charts"] = []
+    if not options.macs and page is not None:  # a first course: the closed forms without the MACs
+        context["closed_forms"] = [row for row in page.get("closed_forms", []) if "MACs" not in str(row["label"])]
     return context
 
 
@@ -189,30 +190,3 @@ def teaching_files(context: Mapping[str, Any], folder: str) -> dict[str, bytes]:
     return files
 
 
-def _sheet_formulas(work: Any, macs: bool) -> list[tuple[Markup, Markup]]:
-    """The general formulas a worksheet gives for a layer: ``lhs = formula``, no numbers put in."""
-    steps = [*work.shape_steps, *work.param_steps]
-    if macs:  # the worksheet asks for torchinfo's count: its formula only
-        steps += [s for s in work.mac_steps if "torchinfo" in s.title]
-    return [(Markup(md_escape(s.title)), Markup(f"{s.lhs} = {s.formula}" if s.lhs else s.formula)) for s in steps]
-
-
-def exercise_files(
-    entries: Sequence[Mapping[str, Any]], render: Callable[..., str], options: PageOptions
-) -> dict[str, bytes]:
-    """A worksheet and a solutions page per model (paths relative to the site root), from the pages' contexts.
-
-    >>> sorted(exercise_files([], lambda template, **context: "", PageOptions(exercise=True)))
-    []
-    """
-    files = {}
-    for ctx in entries:
-        layers = [{**layer, "sheet_formulas": _sheet_formulas(layer["work"], options.macs) if options.formulas else []}
-                  for layer in ctx["layers"]]
-        common = {**ctx, "layers": layers, "standalone": False, "formulas": options.formulas}
-        files[f"docs/worksheets/{ctx['slug']}.md"] = render("worksheet.md.j2", **common).encode("utf-8")
-        files[f"docs/solutions/{ctx['slug']}.md"] = render("solutions.md.j2", **common).encode("utf-8")
-    return files
-
-
-__all__ += ["exercise_files"]
