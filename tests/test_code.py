@@ -158,6 +158,16 @@ layers:
         R["AlphaDropout"](0.1),
         R["SpatialDropout1D"](0.1),
     ]),
+    "preprocessing": lambda: Sequential([
+        L.Input((9, 9, 3)),
+        R["Rescaling"](1 / 255),
+        R["Rescaling"](2.0, offset=-1.0),
+        R["Normalization"](),
+        R["Normalization"](axis=None),
+        R["Normalization"](axis=[1, 3]),
+        R["Normalization"](mean=0.5, variance=0.25),
+        R["Conv2D"](2, 3),
+    ]),
     "recurrent and wrappers": lambda: Sequential([
         L.Input((7,)),
         R["Embedding"](50, 6),
@@ -404,3 +414,13 @@ def test_a_layer_with_several_outputs_gives_no_code_and_says_so() -> None:
     listing = model_code(Model(x, [sequence, state]))
     assert listing.code == ""
     assert listing.problems == ("layer 'lstm' (LSTM): it gives several outputs, which this code does not write",)
+
+
+@pytest.mark.parametrize("name", ["EfficientNetB0", "Xception", "InceptionV3", "DenseNet121", "ResNet50V2", "MobileNet"])
+def test_keras_applications_read_from_their_json_rebuild_with_the_same_counts(name: str) -> None:
+    """keras.applications' own graphs (their .json, as symcnn reads it) as code: Keras rebuilds every layer alike."""
+    from truth.keras_truth import applications_truth
+
+    from symcnn.io.keras import model_from_keras_json
+
+    _keras_agrees(model_from_keras_json(applications_truth(name)["json"], f"{name}.json"))

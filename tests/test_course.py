@@ -93,7 +93,7 @@ def test_hide_formulas_leaves_the_formulas_out_of_the_worksheet_only() -> None:
 
 def test_the_solutions_page_works_every_layer_out() -> None:
     model = load(SEED)
-    solutions = html.unescape(_site("seed", exercise=True)["docs/solutions/seed.md"])
+    solutions = html.unescape(_site("seed", exercise=True)["docs/solutions/seed.md"]).replace("{,}", ",")
     for rec in model.records[1:]:
         assert f"### {rec.position}. {rec.name} ({rec.type})" in solutions
     for number in ("640", "36,928", "12,544", "1,605,760", "516", "1,643,844"):

@@ -68,6 +68,16 @@ def _pairs(attr: str) -> Any:
     return get
 
 
+def _number(attr: str) -> Any:
+    def get(layer: Any, record: Any) -> Any:
+        value = getattr(layer, attr)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Unwritable(f"{attr} {value!r} is not one number, which this code does not write")
+        return value
+
+    return get
+
+
 def _not_kept(keyword: str, value: Any) -> Arg:
     return Arg(keyword, lambda layer, record: value, note=f"symcnn does not read the {keyword}: any value gives these counts")
 
@@ -134,6 +144,13 @@ def _rows() -> dict[str, Spec]:
         "TimeDistributed": Spec("TimeDistributed", (Arg("layer", "layer"),)),
         "SpectralNormalization": Spec("SpectralNormalization", (
             Arg("layer", "layer"), Arg("power_iterations", "power_iterations", 1))),
+        "Rescaling": Spec("Rescaling", (Arg("scale", _number("scale")), Arg("offset", _number("offset"), 0.0))),
+        "Normalization": Spec("Normalization", (
+            Arg("axis", lambda layer, record: (layer.axis[0] if len(layer.axis) == 1 else layer.axis) if layer.axis
+                else None, -1),
+            Arg("mean", lambda layer, record: 0.0 if layer.given else None, None,
+                note="symcnn does not read the mean and variance given: any values give these counts"),
+            Arg("variance", lambda layer, record: 1.0 if layer.given else None, None))),
         "Resizing": Spec("Resizing", (Arg("height", "height"), Arg("width", "width"), _FORMAT)),
         "CenterCrop": Spec("CenterCrop", (Arg("height", "height"), Arg("width", "width"), _FORMAT)),
         "Dropout": Spec("Dropout", (_not_kept("rate", 0.5),)),
@@ -181,8 +198,8 @@ class _KerasWriter(Writer):
         if not layer.trainable:
             parts.append("trainable=False")
         if name is not None:
-            if "/" in name:
-                raise Unwritable(f"Keras does not allow '/' in a layer name ({name!r})")
+            if "/" in name or "." in name:
+                raise Unwritable(f"Keras (on its torch backend) takes no '/' or '.' in a layer name ({name!r})")
             parts.append(f"name={name!r}")
         return f"layers.{spec.name}({', '.join(parts)})", notes
 
@@ -236,7 +253,9 @@ def listing(model: Model) -> Listing:
     if problems:
         return Listing("Keras", "", tuple(problems), hint)
     try:
-        body = _sequential(model, writer) if is_chain(model) else _functional(model, writer)
+        # keras.Sequential on the torch backend takes no '.' in its name; the functional API does
+        sequential = is_chain(model) and "." not in str(model.name or "")
+        body = _sequential(model, writer) if sequential else _functional(model, writer)
         header = symbol_lines(model, writer)
     except Unwritable as exc:
         return Listing("Keras", "", (str(exc),), hint)

@@ -25,6 +25,7 @@ from ..analysis.memory import dtype_bytes
 from ..analysis.totals import total_activations
 from ..errors import SymcnnError
 from ..model import Model
+from .blocks import BIG_PAGE
 from .code import model_code
 from .latex import latex
 from .panel import panel_script
@@ -108,32 +109,42 @@ def _bytes_short(n: int) -> str:
     return f"{n} B"
 
 
+MEMORY_ROWS = 12  # a model with more layers than the page works one by one shows only its largest outputs
+
+
 def memory_rows(model: Model) -> dict[str, Any] | None:
     """Per layer: output shape, activations (values per sample) and their bytes at float32; None without them.
+
+    A big model (more than :data:`~symcnn.render.blocks.BIG_PAGE` layers) lists only its
+    :data:`MEMORY_ROWS` largest outputs, in model order; the total counts every layer.
 
     >>> from symcnn import load
     >>> str(memory_rows(load("examples/seed.yaml"))["rows"][2]["count"])
     '61,504'
     """
-    rows = []
-    for rec in model.records:
-        values = rec.activations
-        if values is None:
-            return None
-        nbytes = values * BYTES_PER_VALUE
-        rows.append({
-            "shape": _shape(rec.output_shape),
-            "name": rec.name,
-            "type": rec.type,
-            "number": rec.position,
-            "count": _amount(values),
-            "size": _amount_bytes(nbytes),
-        })
-    total = total_activations(model)
-    if not rows or total is None:
+    records = list(model.records)
+    if any(rec.activations is None for rec in records):
         return None
+    total = total_activations(model)
+    if not records or total is None:
+        return None
+    shown = records
+    big = len(records) > BIG_PAGE
+    if big:
+        numeric = all(getattr(r.activations, "is_Integer", False) for r in records)
+        ranked = sorted(records, key=lambda r: -int(r.activations)) if numeric else records
+        keep = {id(r) for r in ranked[:MEMORY_ROWS]}
+        shown = [r for r in records if id(r) in keep]
+    rows = [{
+        "shape": _shape(rec.output_shape),
+        "name": rec.name,
+        "type": rec.type,
+        "number": rec.position,
+        "count": _amount(rec.activations),
+        "size": _amount_bytes(rec.activations * BYTES_PER_VALUE),
+    } for rec in shown]
     return {"rows": rows, "count": _amount(total), "size": _amount_bytes(total * BYTES_PER_VALUE),
-            "bytes_per_value": BYTES_PER_VALUE}
+            "bytes_per_value": BYTES_PER_VALUE, "layers": len(records), "shown": len(rows) if big else 0}
 
 
 def _amount_bytes(nbytes: Any) -> Markup:
