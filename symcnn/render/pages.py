@@ -30,8 +30,8 @@ from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .context import Notes, chart_rows, layer_context, model_context
 from .context import plain_title as _plain_title
-from .latex import Formula, arrange, latex
 from .exercise import exercise_files
+from .latex import Formula, arrange, latex
 from .teaching import PageOptions, teaching_context, teaching_files
 from .templating import FolderLoader, PlainSandbox, check_plain, plain_data
 from .text import md_escape

@@ -13,8 +13,7 @@ them into each page's context and writes :func:`teaching_files` beside the page.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +26,9 @@ from ..errors import SymcnnError
 from ..model import Model
 from .blocks import BIG_PAGE
 from .code import model_code
-from .latex import latex
+from .latex import FormulaPrinter, arrange, shape_latex
 from .panel import panel_script
-from .text import md_escape
+from .text import md_escape, shape_text
 
 __all__ = ["BYTES_PER_VALUE", "PageOptions", "memory_rows", "teaching_context", "teaching_files"]
 
@@ -84,22 +83,18 @@ def _code(model: Model, slug: str, standalone: bool) -> dict[str, Any]:
     }
 
 
-def _math_html(tex: str) -> Markup:
-    """Inline math inside raw HTML, as arithmatex marks it (the site's hook turns it into MathML)."""
-    return Markup(f'<span class="arithmatex">\\({html.escape(tex)}\\)</span>')
-
-
-def _amount(value: Any) -> Markup:
+def _cell(value: Any, unit: str = "") -> dict[str, Any]:
+    """A count as a table cell, in the pages' form: text (1,605,760), or math pieces that wrap if symbolic."""
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
-        return Markup(f"{int(value):,}")
-    return _math_html(latex(value))
+        return {"text": f"{int(value):,}{unit}", "math": []}
+    return {"text": "", "math": FormulaPrinter(stretchy=False).pieces(arrange(value, {}))}
 
 
-def _shape(shape: Sequence[Any]) -> Markup:
-    """A shape for an HTML table cell: plain text, or inline math where a size is symbolic."""
+def _shape(shape: Sequence[Any]) -> dict[str, Any]:
+    """A shape as a table cell: plain text, or math pieces where a size is symbolic."""
     if all(d is None or isinstance(d, int) or getattr(d, "is_Integer", False) for d in shape):
-        return Markup(html.escape("(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"))
-    return _math_html("(" + ", ".join(r"\text{None}" if d is None else latex(d) for d in shape) + ")")
+        return {"text": shape_text(shape), "math": []}
+    return {"text": "", "math": shape_latex(shape)}
 
 
 def _bytes_short(n: int) -> str:
@@ -119,8 +114,8 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
     :data:`MEMORY_ROWS` largest outputs, in model order; the total counts every layer.
 
     >>> from symcnn import load
-    >>> str(memory_rows(load("examples/seed.yaml"))["rows"][2]["count"])
-    '61,504'
+    >>> memory_rows(load("examples/seed.yaml"))["rows"][2]["count"]
+    {'text': '61,504', 'math': []}
     """
     records = list(model.records)
     if any(rec.activations is None for rec in records):
@@ -140,19 +135,19 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
         "name": rec.name,
         "type": rec.type,
         "number": rec.position,
-        "count": _amount(rec.activations),
-        "size": _amount_bytes(rec.activations * BYTES_PER_VALUE),
+        "count": _cell(rec.activations),
+        "size": _bytes_cell(rec.activations * BYTES_PER_VALUE),
     } for rec in shown]
-    return {"rows": rows, "count": _amount(total), "size": _amount_bytes(total * BYTES_PER_VALUE),
+    return {"rows": rows, "count": _cell(total), "size": _bytes_cell(total * BYTES_PER_VALUE),
             "bytes_per_value": BYTES_PER_VALUE, "layers": len(records), "shown": len(rows) if big else 0}
 
 
-def _amount_bytes(nbytes: Any) -> Markup:
-    """Bytes as a count, with KiB/MiB/GiB beside it when there are many."""
+def _bytes_cell(nbytes: Any) -> dict[str, Any]:
+    """Bytes as a cell, with KiB/MiB/GiB beside a large count."""
     if getattr(nbytes, "is_Integer", False) or isinstance(nbytes, int):
-        short = f" ({_bytes_short(int(nbytes))})" if int(nbytes) >= 1024 else ""
-        return Markup(f"{_amount(nbytes)}{short}")
-    return _amount(nbytes)
+        n = int(nbytes)
+        return _cell(n, f" ({_bytes_short(n)})" if n >= 1024 else "")
+    return _cell(nbytes)
 
 
 def teaching_context(model: Model, slug: str, options: PageOptions, *, page: Mapping[str, Any] | None = None,
