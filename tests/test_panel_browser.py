@@ -22,8 +22,7 @@ import sympy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import BrowserError, chromium_path, serve
-from devtools import Chromium, Page
+from browser import BrowserError, Page, chromium_path, serve
 
 from symcnn import load
 from symcnn.errors import SymcnnError
@@ -77,9 +76,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def chrome() -> Iterator[Chromium]:
-    with Chromium() as browser:
-        yield browser
+def tab() -> Iterator[Page]:
+    """One Chromium tab for the module, its viewport set per test."""
+    try:
+        chromium_path()
+    except BrowserError as exc:
+        pytest.skip(str(exc))
+    with Page("about:blank", 1280) as page:
+        yield page
+
+
+def _open(tab: Page, url: str, width: int) -> Page:
+    return tab.resize(width, 900).goto(url)
 
 
 def _page_name(name: str) -> str:
@@ -118,20 +126,6 @@ _ROWS = """[...document.querySelectorAll('.symcnn-panel-table tbody tr')].map(
 _STATUS = "document.querySelector('.symcnn-panel-status').textContent"
 _TOTALS = "document.querySelector('.symcnn-panel-totals').textContent"
 _BAD = "[...document.querySelectorAll('.symcnn-panel-table tbody tr')].findIndex(tr => tr.classList.contains('symcnn-bad'))"
-# Elements of the panel's section that stick out of the content column, or overflow their own box.
-_TOO_WIDE = """(() => {
-  const column = document.querySelector('.md-content__inner').getBoundingClientRect();
-  const out = [];
-  for (const el of document.querySelectorAll('.symcnn-panel-section, .symcnn-panel-section *')) {
-    if (el.closest('details:not([open])') && el.tagName !== 'DETAILS' && el.tagName !== 'SUMMARY') continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0) continue;
-    if (r.right > column.right + 1 || r.left < column.left - 1 || el.scrollWidth > el.clientWidth + 1)
-      out.push(el.tagName + '.' + el.className + ': ' + (el.textContent || '').slice(0, 40));
-  }
-  if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
-  return out;
-})()"""
 
 
 def _type_sizes(page: Page, sizes: dict[str, int]) -> None:
@@ -146,11 +140,11 @@ def _open_all_rows(page: Page) -> None:
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_panel_shows_symcnns_own_numbers_at_every_size_typed(
-    site: Path, chrome: Chromium, name: str, width: int, test_output_dir: Path
+    site: Path, tab: Page, name: str, width: int, test_output_dir: Path
 ) -> None:
     model = _models()[name]
     url = (site / "models" / f"{_page_name(name)}.html").as_uri()
-    page = chrome.open(url, width=width, height=900)
+    page = _open(tab, url, width)
     _open_all_rows(page)
     for sizes in CASES[name]:
         _type_sizes(page, sizes)
@@ -168,19 +162,19 @@ def test_the_panel_shows_symcnns_own_numbers_at_every_size_typed(
             bad = page.evaluate(_BAD)
             assert rows[bad][0].endswith(f"{exc.layer} ({model.get_layer(exc.layer).type})")
             assert all(cell == "—" for row in rows[bad + 1:] for cell in row[1:])
-            page.screenshot(test_output_dir / f"panel-{name}-{width}-invalid.png", ".symcnn-panel")
+            page.element_screenshot(test_output_dir / f"panel-{name}-{width}-invalid.png", ".symcnn-panel")
             continue
         assert rows == _expected_rows(numeric), (sizes, rows[:3])
         assert f"Total params: {int(numeric.total_params):,}" in page.evaluate(_TOTALS)
         assert f"MACs (torchinfo): {int(numeric.macs('torchinfo')):,}" in page.evaluate(_TOTALS)
         assert status.startswith("Sizes: ")
-    assert page.evaluate(_TOO_WIDE) == []
-    page.screenshot(test_output_dir / f"panel-{name}-{width}.png", ".symcnn-panel-section")
+    assert page.layout_problems() == []  # the whole page, panel included, fits at this width
+    page.element_screenshot(test_output_dir / f"panel-{name}-{width}.png", ".symcnn-panel-section")
 
 
 @pytest.mark.parametrize("text", ["abc", "0", "-3", "4.5", "", "1234567890123"])
-def test_sizes_that_are_not_positive_whole_numbers_are_refused_by_name(site: Path, chrome: Chromium, text: str) -> None:
-    page = chrome.open((site / "models" / "seed.html").as_uri(), width=390, height=900)
+def test_sizes_that_are_not_positive_whole_numbers_are_refused_by_name(site: Path, tab: Page, text: str) -> None:
+    page = _open(tab, (site / "models" / "seed.html").as_uri(), 390)
     page.type_into("input[data-symbol=W]", text)
     status = page.evaluate(_STATUS)
     assert status.startswith("W "), status
@@ -190,15 +184,15 @@ def test_sizes_that_are_not_positive_whole_numbers_are_refused_by_name(site: Pat
     assert page.evaluate(_STATUS) == "Sizes: H = 64, W = 64, C = 1."
 
 
-def test_the_panel_works_served_too(site: Path, chrome: Chromium) -> None:
+def test_the_panel_works_served_too(site: Path, tab: Page) -> None:
     with serve(site) as base:
-        page = chrome.open(base + "models/seed-symbolic.html", width=1280, height=900)
+        page = _open(tab, base + "models/seed-symbolic.html", 1280)
         _type_sizes(page, {"F": 3})
         numeric = load(REPO / "examples" / "seed_symbolic.yaml").subs({"H": 64, "W": 64, "C": 1, "F": 3})
         assert page.evaluate(_ROWS) == _expected_rows(numeric)
 
 
-def test_the_panel_leaves_macs_out_when_the_course_does(tmp_path: Path, chrome: Chromium) -> None:
+def test_the_panel_leaves_macs_out_when_the_course_does(tmp_path: Path, tab: Page) -> None:
     from symcnn.render.teaching import PageOptions
 
     try:
@@ -208,7 +202,7 @@ def test_the_panel_leaves_macs_out_when_the_course_does(tmp_path: Path, chrome: 
     model = load(REPO / "examples" / "seed.yaml")
     docs_command([model], str(tmp_path), build=True, serve=False, force=False, templates=None,
                  options=PageOptions(macs=False))
-    page = chrome.open((tmp_path / "site" / "models" / "seed.html").as_uri(), width=1280, height=900)
+    page = _open(tab, (tmp_path / "site" / "models" / "seed.html").as_uri(), 1280)
     _type_sizes(page, {"H": 100})
     assert page.evaluate(_ROWS) == _expected_rows(_at(model, {"H": 100}), show_macs=False)
     assert "MACs" not in page.evaluate("document.querySelector('.symcnn-panel').textContent")
@@ -239,7 +233,7 @@ def _random_expression(rng: random.Random, symbols: list[sympy.Symbol], depth: i
     return a / rng.choice([2, 3, 7, -5])
 
 
-def test_the_runtime_computes_exactly_what_sympy_computes(site: Path, chrome: Chromium) -> None:
+def test_the_runtime_computes_exactly_what_sympy_computes(site: Path, tab: Page) -> None:
     """Floors and ceilings of negative numbers and fractions, Mod, Max, Min, powers: 300 formulas at 3 points."""
     H, W = sympy.symbols("H W", integer=True, positive=True)
     rng = random.Random(11)
@@ -247,7 +241,7 @@ def test_the_runtime_computes_exactly_what_sympy_computes(site: Path, chrome: Ch
     formulas += [sympy.floor(-H / 3), sympy.ceiling(-H / 3), sympy.floor((H - 7) / 2), sympy.floor(sympy.Rational(-7, 2)),
                  sympy.Piecewise((H - 1, sympy.Ge(H, 5)), (W, True)), sympy.Mod(-H, 3)]
     points = [{"H": 1, "W": 1}, {"H": 7, "W": 2}, {"H": 10**15 + 3, "W": 12}]
-    page = chrome.open((site / "models" / "seed.html").as_uri(), width=1280, height=900)
+    page = _open(tab, (site / "models" / "seed.html").as_uri(), 1280)
     script = "[" + ",".join(f"(s) => {js(f)}" for f in formulas) + "]"
     for point in points:
         got = page.evaluate(
@@ -260,12 +254,12 @@ def test_the_runtime_computes_exactly_what_sympy_computes(site: Path, chrome: Ch
             assert value == want, (formula, point, value, want)
 
 
-def test_names_from_the_model_file_reach_the_page_as_text_only(site: Path, chrome: Chromium, tmp_path: Path) -> None:
+def test_names_from_the_model_file_reach_the_page_as_text_only(site: Path, tab: Page, tmp_path: Path) -> None:
     hostile = json.dumps("<img src=x onerror=\"document.title='pwned'\">")
     model = model_from_yaml(f"name: m\ninput: [8, 8, 1]\nlayers:\n  - Conv2D: {{filters: 2, kernel_size: 3, name: {hostile}}}\n"
                             "  - Flatten\n  - Dense: {units: 2, name: \"</script><script>document.title='pwned'</script>\"}\n")
     docs_command([model], str(tmp_path), build=True, serve=False, force=False, templates=None)
-    page = chrome.open((tmp_path / "site" / "models" / "m.html").as_uri(), width=1280, height=900)
+    page = _open(tab, (tmp_path / "site" / "models" / "m.html").as_uri(), 1280)
     _type_sizes(page, {"H": 9})
     rows = page.evaluate(_ROWS)
     assert rows[1][0] == "1. <img src=x onerror=\"document.title='pwned'\"> (Conv2D)"
@@ -313,7 +307,7 @@ def _opened_at(model: Model, sizes: dict[str, int]) -> Model:
 
 
 @pytest.mark.parametrize("name", list(_family_models()))
-def test_every_layer_familys_closed_forms_run_in_the_browser_exactly(name: str, chrome: Chromium, tmp_path: Path) -> None:
+def test_every_layer_familys_closed_forms_run_in_the_browser_exactly(name: str, tab: Page, tmp_path: Path) -> None:
     try:
         chromium_path()
     except BrowserError as exc:
@@ -327,7 +321,7 @@ def test_every_layer_familys_closed_forms_run_in_the_browser_exactly(name: str, 
         panel = panel_script(model, "m")
         assert not panel.ok and "fixed" in panel.note
         return
-    page = chrome.open(_bare_page(tmp_path, model).as_uri(), width=390, height=900)
+    page = _open(tab, _bare_page(tmp_path, model).as_uri(), 390)
     _open_all_rows(page)
     start = {s.name: v for s, v in opened.start.items()}
     for sizes in (start, {k: v + 3 for k, v in start.items()}, {k: 2 * v + 1 for k, v in start.items()}):
