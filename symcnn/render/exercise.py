@@ -51,7 +51,7 @@ def _works(model: Model) -> list[LayerWork]:
 def worksheet_layers(model: Model, options: PageOptions) -> list[dict[str, Any]]:
     """Every layer of ``model`` as plain data for worksheet.md.j2: its given inputs and the formulas to use."""
     notes = Notes(links=False)
-    layers = []
+    layers: list[dict[str, Any]] = []
     previous: str | None = None
     for work in _works(model):
         rec = work.record
@@ -63,7 +63,8 @@ def worksheet_layers(model: Model, options: PageOptions) -> list[dict[str, Any]]
 
 def _solution_layers(model: Model) -> list[dict[str, Any]]:
     notes = Notes(links=False)
-    out, previous = [], None
+    out: list[dict[str, Any]] = []
+    previous: str | None = None
     for work in _works(model):
         out.append(layer_context(work, work.record.position or len(out) + 1, notes, previous=previous))
         previous = work.record.name

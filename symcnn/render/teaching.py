@@ -118,26 +118,25 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
     {'text': '61,504', 'math': []}
     """
     records = list(model.records)
-    if any(rec.activations is None for rec in records):
-        return None
+    values = [rec.activations for rec in records]
     total = total_activations(model)
-    if not records or total is None:
+    if not records or total is None or any(v is None for v in values):
         return None
-    shown = records
+    shown = list(zip(records, values))
     big = len(records) > BIG_PAGE
     if big:
-        numeric = all(getattr(r.activations, "is_Integer", False) for r in records)
-        ranked = sorted(records, key=lambda r: -int(r.activations)) if numeric else records
-        keep = {id(r) for r in ranked[:MEMORY_ROWS]}
-        shown = [r for r in records if id(r) in keep]
+        numeric = all(getattr(v, "is_Integer", False) for v in values)
+        ranked = sorted(shown, key=lambda rv: -int(rv[1])) if numeric else shown  # type: ignore[arg-type]
+        keep = {id(r) for r, _ in ranked[:MEMORY_ROWS]}
+        shown = [(r, v) for r, v in shown if id(r) in keep]
     rows = [{
         "shape": _shape(rec.output_shape),
         "name": rec.name,
         "type": rec.type,
         "number": rec.position,
-        "count": _cell(rec.activations),
-        "size": _bytes_cell(rec.activations * BYTES_PER_VALUE),
-    } for rec in shown]
+        "count": _cell(value),
+        "size": _bytes_cell(value * BYTES_PER_VALUE),  # type: ignore[operator]  (None was refused above)
+    } for rec, value in shown]
     return {"rows": rows, "count": _cell(total), "size": _bytes_cell(total * BYTES_PER_VALUE),
             "bytes_per_value": BYTES_PER_VALUE, "layers": len(records), "shown": len(rows) if big else 0}
 
