@@ -118,7 +118,7 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
     {'text': '61,504', 'math': []}
     """
     records = list(model.records)
-    values = [rec.activations for rec in records]
+    values: list[Any] = [rec.activations for rec in records]
     total = total_activations(model)
     if not records or total is None or any(v is None for v in values):
         return None
@@ -126,7 +126,7 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
     big = len(records) > BIG_PAGE
     if big:
         numeric = all(getattr(v, "is_Integer", False) for v in values)
-        ranked = sorted(shown, key=lambda rv: -int(rv[1])) if numeric else shown  # type: ignore[arg-type]
+        ranked = sorted(shown, key=lambda rv: -int(rv[1])) if numeric else shown
         keep = {id(r) for r, _ in ranked[:MEMORY_ROWS]}
         shown = [(r, v) for r, v in shown if id(r) in keep]
     rows = [{
@@ -135,7 +135,7 @@ def memory_rows(model: Model) -> dict[str, Any] | None:
         "type": rec.type,
         "number": rec.position,
         "count": _cell(value),
-        "size": _bytes_cell(value * BYTES_PER_VALUE),  # type: ignore[operator]  (None was refused above)
+        "size": _bytes_cell(value * BYTES_PER_VALUE),
     } for rec, value in shown]
     return {"rows": rows, "count": _cell(total), "size": _bytes_cell(total * BYTES_PER_VALUE),
             "bytes_per_value": BYTES_PER_VALUE, "layers": len(records), "shown": len(rows) if big else 0}
