@@ -60,9 +60,11 @@ $(STAMP_DOCS): $(STAMP_SETUP)
 	$(PIP_INSTALL) -e '.[dev,docs]'
 	touch $@
 
-$(STAMP_HEAVY): $(STAMP_SETUP) tests/requirements-heavy.txt
+$(STAMP_HEAVY): $(STAMP_SETUP) tests/requirements-heavy.txt tests/requirements-zoo.txt
 	$(PIP_INSTALL) '$(TORCH_PIN)'
 	$(PIP_INSTALL) -r tests/requirements-heavy.txt
+	# torchvision and timm with --no-deps: resolving their torch requirement would pull a CUDA build.
+	$(PIP_INSTALL) --no-deps -r tests/requirements-zoo.txt
 	touch $@
 
 # Installs the Debian packages only when Chromium is missing.

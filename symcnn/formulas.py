@@ -14,7 +14,7 @@ convolutions and poolings stays a single floor instead of a nest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import Any, Union
 
 import sympy
 
@@ -299,3 +299,62 @@ def slice_length(n: Dim, start: Dim | None = None, stop: Dim | None = None, step
     span = s - e if step < 0 else e - s
     width = abs(int(step))  # type: ignore[arg-type]
     return simplify_int(floor_div(span + width - 1, width))
+
+
+# ---- rounding as the papers' reference code rounds ------------------------------------------------------
+
+
+def round_half_up(x: Dim) -> Dim:
+    """⌊x + 1/2⌋: rounding as the papers' code writes it, ``int(x + 0.5)`` (2.5 → 3, not Python's 2).
+
+    >>> round_half_up(sympy.Rational(5, 2)), round_half_up(sympy.Rational(7, 3))
+    (3, 2)
+    """
+    return canonical_floor((sympy.Integer(x) if isinstance(x, int) else x) + sympy.Rational(1, 2))
+
+
+class make_divisible(sympy.Function):  # printed, and parsed back, under Keras's name
+    """Keras's ``_make_divisible(v, divisor, min_value=None)`` (MobileNetV2; EfficientNet's ``round_filters``).
+
+    ``new = max(min_value, int(v + divisor/2) // divisor · divisor)``, plus ``divisor`` when that is below
+    ``0.9·v``; ``min_value`` defaults to ``divisor``. Evaluated exactly in rationals when the arguments are
+    numbers, kept as ``make_divisible(32*alpha, 8)`` while they are symbolic.
+
+    >>> make_divisible(32 * sympy.Rational(35, 100), 8), make_divisible(96 * sympy.Rational(3, 4), 8)
+    (16, 72)
+    """
+
+    nargs = (2, 3)
+    is_integer = True
+
+    @classmethod
+    def eval(cls, v: sympy.Expr, divisor: sympy.Expr, min_value: sympy.Expr | None = None) -> sympy.Expr | None:
+        for arg, what in ((divisor, "divisor"), (min_value, "min_value")):
+            if arg is not None and arg.is_number and not (arg.is_Integer and arg > 0):
+                raise ShapeError(f"make_divisible: {what} must be a positive whole number, got {arg}")
+        if not (v.is_Rational and divisor.is_Integer and (min_value is None or min_value.is_Integer)):
+            return None
+        d = int(divisor)
+        low = d if min_value is None else int(min_value)
+        value = sympy.Rational(v)
+        new = max(low, int(value + sympy.Rational(d, 2)) // d * d)  # int() truncates, as Keras's int() does
+        if new < sympy.Rational(9, 10) * value:
+            new += d
+        return sympy.Integer(new)
+
+    def _eval_is_positive(self) -> bool | None:
+        low = self.args[2] if len(self.args) == 3 else self.args[1]
+        return True if low.is_positive else None
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)
+        tex = r"\operatorname{make\_divisible}\left(" + args + r"\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    @staticmethod
+    def _imp_(v: Any, divisor: Any, min_value: Any = None) -> Any:
+        """The same rule in plain operators, so that ``lambdify`` also works on NumPy arrays."""
+        low = divisor if min_value is None else min_value
+        new = (v + divisor / 2) // divisor * divisor
+        new = (low + new + abs(low - new)) / 2  # max(low, new), elementwise
+        return new + divisor * (new < 0.9 * v)

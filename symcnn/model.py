@@ -15,12 +15,13 @@ from typing import Any
 import sympy
 
 from .cache import trimming
-from .constraints import positivity_constraints
+from .constraints import Constraint, apply_requirements, assumed_constraints, positivity_constraints
 from .errors import ArgumentError, GraphError, LimitError, ShapeError, SymcnnError
+from .expr import exact_number, parse
 from .graph import MAX_LAYERS, name_nodes, topological
 from .layers.base import CONVENTIONS, Layer, Shape, Weight, unknown_size_error
 from .layers.core import InputLayer
-from .record import LayerRecord, check_sizes
+from .record import LayerRecord, check_sizes, check_weight_sizes, check_whole_after_subs
 from .tensor import Node, Tensor
 from .views import view
 
@@ -36,10 +37,11 @@ class Model(Layer, register=False):
         *,
         nodes: Sequence[Node] | None = None,
         output_nodes: Sequence[Node] | None = None,
-        defaults: Mapping[sympy.Symbol, int] | None = None,
+        defaults: Mapping[sympy.Symbol, Any] | None = None,
         convention: str = "keras",
         source: str | None = None,
         output_indices: Sequence[int] | None = None,
+        requirements: Sequence[Constraint] = (),
     ) -> None:
         super().__init__(name=name)
         if nodes is None:
@@ -57,9 +59,11 @@ class Model(Layer, register=False):
         self.output_indices: list[int] = list(output_indices or [0] * len(self.output_nodes))
         if len(self.output_indices) != len(self.output_nodes):
             raise ArgumentError("Model: output_indices must name one output of each output node")
-        self.defaults: dict[sympy.Symbol, int] = dict(defaults or {})
+        self.defaults: dict[sympy.Symbol, Any] = dict(defaults or {})
+        self.fixed: dict[sympy.Symbol, Any] = {}  # symbols whose value the graph's structure was built with
         self.convention = convention
         self.source = source
+        self.requirements: list[Constraint] = list(requirements)  # conditions the model states itself (torch._assert)
         if len(self.nodes) > MAX_LAYERS:
             raise LimitError(f"the model has {len(self.nodes):,} layers (inputs included); the limit is {MAX_LAYERS:,}")
         name_nodes(self.nodes)
@@ -84,6 +88,7 @@ class Model(Layer, register=False):
                     for out in outs:
                         check_sizes(out)
                     weights = layer.weights(ins)
+                    check_weight_sizes(weights)
                     if any(d is None for w in weights for d in w.shape):
                         raise unknown_size_error(layer, ins) or ShapeError(
                             f"{layer.class_name} has a weight of unknown size"
@@ -173,8 +178,9 @@ class Model(Layer, register=False):
 
     @property
     def constraints(self) -> list[Any]:
-        """The conditions that keep every output dimension positive, weakest first removed."""
-        return positivity_constraints(self.records)
+        """The conditions that keep every output dimension positive (weakest removed), the equal sizes torch layers
+        assume, then the model's own requirements."""
+        return positivity_constraints(self.records) + assumed_constraints(self.records) + self.requirements
 
     # ---- substitution ------------------------------------------------------------------
     def subs(self, mapping: Mapping[Any, Any] | None = None, **values: Any) -> Model:
@@ -185,14 +191,41 @@ class Model(Layer, register=False):
             sym = table.get(key) if isinstance(key, str) else key
             if sym is None:
                 continue
-            full[sym] = value
+            full[sym] = _exact(value, sym.name, table)
+            if sym.is_integer and isinstance(full[sym], sympy.Basic) and full[sym].is_number and not full[sym].is_Integer:
+                # its floors were simplified as a whole number's: a fraction would give a wrong count, not an error
+                raise ShapeError(
+                    f"{sym} stands for a whole number (a size) in this model, so it cannot be {full[sym]}: "
+                    "a multiplier is declared with a decimal default (symbols: {" + f"{sym}: 1.0" + "}) or given "
+                    "when the file is read (--set, or symcnn.load(path, values=...))",
+                    file=self.source,
+                )
+        self._check_fixed(full)
+        requirements = apply_requirements(self.requirements, full)  # a value the model refuses fails here
         memo: dict[int, Layer] = {}
         new_nodes: dict[int, Node] = {}
         for node in self.nodes:
             if id(node.layer) not in memo:
                 memo[id(node.layer)] = node.layer.subs(full)
+                try:
+                    check_whole_after_subs(str(node.name), node.layer, memo[id(node.layer)], full)
+                except SymcnnError as exc:
+                    raise exc.within(file=self.source) from None
             new_nodes[id(node)] = node.rebuilt(memo[id(node.layer)], new_nodes)
-        return type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new = type(self)._rebuilt(self, list(new_nodes.values()), [new_nodes[id(n)] for n in self.output_nodes])
+        new.requirements = requirements
+        return new
+
+    def _check_fixed(self, values: Mapping[sympy.Symbol, Any]) -> None:
+        """A symbol that shaped the graph when the file was read (``times: ceil(depth*2)``) keeps its value."""
+        for sym, value in values.items():
+            if sym in self.fixed and sympy.simplify(value - self.fixed[sym]) != 0:
+                raise ArgumentError(
+                    f"{sym} = {self.fixed[sym]} decided the structure of the model when it was read "
+                    f"(how many times a block repeats, or which layers it has): read the file again with "
+                    f"{sym} = {value} (symcnn.load(path, values={{{sym.name!r}: ...}}) or --set {sym}=...)",
+                    file=self.source,
+                )
 
     def with_defaults(self) -> Model:
         """The model with every symbol that has a default value replaced by it."""
@@ -202,8 +235,10 @@ class Model(Layer, register=False):
     def _rebuilt(cls, old: Model, nodes: list[Node], outputs: list[Node]) -> Model:
         new = Model.__new__(cls)
         Model.__init__(new, name=old.name, nodes=nodes, output_nodes=outputs, defaults=old.defaults,
-                       convention=old.convention, source=old.source, output_indices=old.output_indices)
+                       convention=old.convention, source=old.source, output_indices=old.output_indices,
+                       requirements=old.requirements)
         new.trainable = old.trainable
+        new.fixed = dict(old.fixed)
         return new
 
     def with_input(self, *shapes: Shape) -> Model:
@@ -299,6 +334,15 @@ class Model(Layer, register=False):
 
     def __repr__(self) -> str:
         return f"<{self.class_name} {self.name!r}: {len(self.nodes)} layers, {self.total_params} params>"
+
+
+def _exact(value: Any, name: str, table: Mapping[str, sympy.Symbol]) -> Any:
+    """A value given for a symbol, exactly: 0.75 is 3/4, text is parsed ("3/4", "2*k")."""
+    if isinstance(value, str):
+        return parse(value, table)
+    if isinstance(value, sympy.Basic) and not value.is_number:  # names of the model's symbols mean those symbols
+        return value.xreplace({s: table[s.name] for s in value.free_symbols if s.name in table})  # type: ignore[attr-defined]
+    return exact_number(value, f"the value of {name}")
 
 
 class Sequential(Model):

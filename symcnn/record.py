@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,7 +182,40 @@ def expanded_terms(e: sympy.Basic) -> int:
 
 
 def check_sizes(shape: Shape) -> None:
+    """Refuse an output shape with an empty axis or a size that is not a whole number."""
+    for d in shape:
+        if not_whole(d):
+            raise ShapeError(f"a size is not a whole number: the output shape would be {format_shape(shape)}")
     for d in shape[1:]:
         if d is not None and is_number(d) and d < 1:
             raise ShapeError(f"the input is too small: the output shape would be {format_shape(shape)}")
 
+
+def check_weight_sizes(weights: Sequence[Weight]) -> None:
+    """Refuse a weight whose shape holds a number that is not whole (a count must be whole)."""
+    for w in weights:
+        if any(not_whole(d) for d in w.shape):
+            raise ShapeError(f"a size is not a whole number: weight {w.name!r} would have shape {format_shape(w.shape)}")
+
+
+def not_whole(value: Any) -> bool:
+    """True for a number that is not an integer (5/2, 2.5); False for integers, None and formulas."""
+    if isinstance(value, float):
+        return True
+    return isinstance(value, sympy.Basic) and value.is_number is True and value.is_Integer is not True
+
+
+def check_whole_after_subs(name: str, old: Layer, new: Layer, values: Mapping[sympy.Symbol, Any]) -> None:
+    """After a substitution, every size argument that was a formula must still be a whole number.
+
+    Names the argument: ``units = F/2 is 5/2 at F = 5``. (Shapes and weights are checked again when
+    the records are built, so a size that is not an argument is caught there.)
+    """
+    for key, before in vars(old).items():
+        after = vars(new).get(key)
+        pairs = zip(before, after) if isinstance(before, (tuple, list)) and isinstance(after, (tuple, list)) else [(before, after)]
+        for b, a in pairs:
+            if isinstance(b, sympy.Basic) and b.free_symbols and not_whole(a):
+                at = ", ".join(f"{s} = {values[s]}" for s in sorted(b.free_symbols, key=str) if s in values)
+                arg = {"declared_input": "shape"}.get(key, key.lstrip("_"))
+                raise ShapeError(f"{arg} = {b} is {a} at {at}: a size must be a whole number", layer=name)

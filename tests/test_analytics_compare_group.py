@@ -177,3 +177,20 @@ def test_compare_refuses_what_it_cannot_read() -> None:
     ):
         out = run_cli("compare", str(MOBILENET), *args)
         assert out.returncode == 2 and problem in out.stderr, (args, out.stderr)
+
+
+
+def test_a_command_line_sweep_over_rational_width_multipliers_gives_mobilenet_table_6() -> None:
+    """The example file (written with blocks) swept with --set alpha=1,3/4,1/2,1/4 on the command line."""
+    example = ROOT / "examples" / "mobilenet_v1.yaml"
+    out = run_cli("compare", str(example), "--set", "alpha=1,3/4,1/2,1/4", "--set", "R=224", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    alphas = [sympy.Rational(str(r["settings"]["alpha"])) for r in rows]
+    assert alphas == list(MOBILENET_TABLE_6)
+    model = symcnn.load(example)
+    for alpha, row in zip(alphas, rows):
+        macs, params = MOBILENET_TABLE_6[alpha]
+        assert round(row["macs_fvcore"] / 1e6) == macs, alpha  # the paper counts conv and FC multiply-adds
+        kernels = int(symcnn.analysis.totals.params_by_kind(model.subs({"alpha": alpha, "R": 224}))["kernels"])
+        assert round(kernels / 1e6, 1) == params, alpha  # and their weights, without batch norm

@@ -569,6 +569,8 @@ def _mib(n: int) -> str:
         ("symcnn.expr", "MAX_EXPONENT", "between -{0} and {0}".format),
         ("symcnn.expr", "MAX_RESULT_BITS", "{:,} bits".format),
         ("symcnn.expr", "MAX_NAME", "names up to {} characters".format),
+        ("symcnn.expr", "MAX_DIGITS", "literals up to {:,} digits".format),
+        ("symcnn.io.yaml_blocks", "MAX_BLOCK_NESTING", "{} deep; a block that uses itself".format),
         ("symcnn.errors", "MAX_MESSAGE", "{:,} characters".format),
         ("symcnn.io.yaml_loader", "MAX_NUMBER_DIGITS", "{:,} digits".format),
         ("symcnn.io.keras", "MAX_JSON_VALUES", "{:,}".format),

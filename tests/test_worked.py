@@ -363,7 +363,9 @@ def test_the_read_back_covers_every_layer_family() -> None:
                                                                    "symcnn.layers.keras_ops.base"}
     families = {m for m in families if not m.startswith("symcnn.layers.keras_ops")}
     missing = families - used - {"symcnn.layers.applications", "symcnn.layers.preprocessing",
-                                 "symcnn.layers.embedding", "symcnn.layers.torch.attention"}
+                                 "symcnn.layers.embedding", "symcnn.layers.torch.attention",
+                                 "symcnn.layers.torch.einsum", "symcnn.layers.torch.indexing",
+                                 "symcnn.layers.torch.windows"}
     assert not missing, missing
     # the families left out above, each with one layer, read back too
     extra = Sequential([L.Input((8, 8, 3)), L.registry["Rescaling"](scale=0.5), L.registry["LayerScale"](0.1, 3)])
@@ -371,6 +373,23 @@ def test_the_read_back_covers_every_layer_family() -> None:
         for f in _formulas(work):
             _reads_back(f, mathml=False)
     for work in model_work(Sequential([L.Input((6,)), L.registry["Embedding"](50, 4)])):
+        for f in _formulas(work):
+            _reads_back(f, mathml=False)
+    # torch's traced-graph families: einsum, indexing by an integer tensor, Swin's patch merging
+    from symcnn.model import Model
+
+    a, b = L.Input((5, 7), batch_size=2), L.Input((7, 3), batch_size=2)
+    table, index = L.Input((16, 4), batch_size=1), L.Input((9,), batch_size=1)
+    grid = L.Input((6, 6, 8), batch_size=1)
+    outputs = [
+        L.registry["einsum"](equation="bij,bjk->bik")([a, b]),
+        L.registry["index_tensor"](index=("tensor",))([table, index]),
+        L.registry["patch_merging_pad"]()(grid),
+    ]
+    torch_ops = Model(inputs=[a, b, table, index, grid], outputs=outputs)
+    assert {type(r.layer).__module__ for r in torch_ops.records} >= {
+        "symcnn.layers.torch.einsum", "symcnn.layers.torch.indexing", "symcnn.layers.torch.windows"}
+    for work in model_work(torch_ops):
         for f in _formulas(work):
             _reads_back(f, mathml=False)
 

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ArgumentError, LimitError, SymcnnError
-from . import check, compare, docs, formula, memory, receptive, solve, summary
+from . import check, compare, docs, formula, layers, memory, receptive, solve, summary
 from .common import Parser
 
-COMMANDS = (summary, formula, check, docs, compare, solve, memory, receptive)
+COMMANDS = (summary, formula, check, docs, compare, solve, memory, receptive, layers)
 # Python refuses to print whole numbers of more than 4,300 digits (a guard against slow parsing).
 # Every reader bounds the numbers it parses itself, and a count can be a product of several
 # sizes, so the command line prints up to this many digits; beyond, it is a LimitError.

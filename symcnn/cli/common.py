@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from ..errors import ArgumentError, SymcnnError
-from ..expr import parse, parse_dims
+from ..expr import is_identifier, parse, parse_dims, split_top_level
 from ..io import load
 
 
@@ -27,20 +28,17 @@ def model_options(p: argparse.ArgumentParser) -> None:
 
 
 def load_model(path: str, *, input_dims: str | None = None, sets: Sequence[str] = (), apply_defaults: bool = True) -> Any:
-    """Read a model file and apply --input, then --set, then (optionally) the file's default symbol values."""
-    model = load(path)
+    """Read a model file and apply --input, then --set, then (optionally) the file's default symbol values.
+
+    A value may be a whole number, a rational multiplier (``alpha=3/4`` or ``alpha=0.75``, read exactly) or
+    a formula in other symbols (``H=32*k``); a size that is then not a whole number is refused, naming the layer.
+    """
+    values = parse_sets(sets)
+    suffix = Path(path).suffix.lower()
+    model = load(path, values=values) if suffix in (".yaml", ".yml") else load(path)  # YAML: --set can shape the graph
     try:
         if input_dims is not None:
             model = _replace_input(model, input_dims)
-        values: dict[str, Any] = {}
-        for item in sets:
-            name, sep, text = item.partition("=")
-            if not sep or not name.strip():
-                raise ArgumentError(f"--set expects NAME=VALUE, got {item!r}")
-            value = parse(text)
-            if value.is_number and not (value.is_Integer and value > 0):
-                raise ArgumentError(f"--set {name.strip()} must be a positive whole number, got {text.strip()!r}")
-            values[name.strip()] = value
         known = {s.name for s in model.free_symbols} | {s.name for s in model.defaults}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -51,13 +49,40 @@ def load_model(path: str, *, input_dims: str | None = None, sets: Sequence[str] 
             model = model.subs(values)
         _ = model.records  # build now, so shape errors surface here with their layer
     except SymcnnError as exc:
+        given = [item.strip() for item in sets if item.partition("=")[0].strip() in exc.problem]
+        if given and "whole number" in exc.problem:
+            exc.problem += f" (given --set {', --set '.join(given)})"
         raise exc.within(file=path) from None
     return model
 
 
+def parse_sets(sets: Sequence[str]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` items as a dict: positive numbers (exact rationals) or formulas.
+
+    >>> parse_sets(["alpha=3/4", "R=160", "beta=0.5"])
+    {'alpha': 3/4, 'R': 160, 'beta': 1/2}
+    """
+    values: dict[str, Any] = {}
+    for item in sets:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ArgumentError(f"--set expects NAME=VALUE, got {item!r}")
+        if not is_identifier(name):
+            raise ArgumentError(f"--set {name!r}: not a usable symbol name (letters, digits and _; not a function's name)")
+        try:
+            value = parse(text)
+        except SymcnnError as exc:
+            raise ArgumentError(f"--set {name}: {exc.problem}") from None
+        if value.is_number and not (value.is_Rational and value > 0):
+            raise ArgumentError(f"--set {name} must be a positive number (a whole number, or a fraction such as 3/4), got {text.strip()!r}")
+        values[name] = value
+    return values
+
+
 def _replace_input(model: Any, text: str) -> Any:
     shapes = []
-    for part in text.split(";"):
+    for part in split_top_level(text, ";"):
         dims = parse_dims(part)
         if model.convention == "keras":
             dims = [None, *dims]

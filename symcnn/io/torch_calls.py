@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import sympy
 
 from ..errors import GraphError, ShapeError, UnknownLayerError
-from ..formulas import prod, simplify_int
+from ..formulas import ceil_div, prod, simplify_int
 from ..layers.base import Layer, Shape, accepted_arguments
-from ..layers.torch import TORCH_LAYERS, ops
+from ..layers.torch import TORCH_LAYERS, einsum, indexing, ops
 from ..layers.torch.recurrent import RNNBase
 from ..tensor import Node
 
@@ -31,10 +31,15 @@ class _Reader(Protocol):
 
 @dataclass
 class _Tensor:
-    """A tensor in the traced graph: the symcnn node that makes it, and its shape."""
+    """A tensor in the traced graph: the symcnn node that makes it, its shape, and its dtype where known.
+
+    The dtype is known for a module's own tensors (parameters and buffers) and follows them
+    through ops whose tensor inputs all share it (a buffer viewed or indexed); elsewhere it is None.
+    """
 
     node: Node
     shape: Shape
+    dtype: Any = None
 
 
 @dataclass
@@ -251,7 +256,7 @@ _OPS: dict[str, Callable[[_Call], Any]] = {
     "view": lambda c: ops.reshape(shape=c.rest("size")),
     "reshape": lambda c: ops.reshape(shape=c.rest("shape")),
     "permute": lambda c: ops.permute(dims=c.rest("dims")),
-    "transpose": lambda c: ops.transpose(dim0=c.get(1, "dim0"), dim1=c.get(2, "dim1")),
+    **{k: (lambda c: ops.transpose(dim0=c.get(1, "dim0"), dim1=c.get(2, "dim1"))) for k in ("transpose", "swapaxes", "swapdims")},
     "unsqueeze": lambda c: ops.unsqueeze(dim=c.get(1, "dim")),
     "squeeze": lambda c: ops.squeeze(dim=c.get(1, "dim")),
     "pad": lambda c: ops.pad(pad=c.get(1, "pad")),
@@ -294,13 +299,10 @@ def _value_op(key: str, target: Any, args: list[Any], kwargs: dict[str, Any], me
         return getattr(args[0], args[1]) if not isinstance(args[0], _Tensor) else None
     if key == "getitem":
         return args[0][args[1]]
-    if key == "_assert":
-        if args and (args[0] is False or args[0] is sympy.false):
-            message = args[1] if len(args) > 1 else "an assertion in forward"
-            raise ShapeError(f"the model's own check fails for this input: {message}")
-        return None  # true, or undecided for symbolic sizes
     if key in _COMPARISONS and any(isinstance(a, sympy.Basic) for a in args):
         return _COMPARISONS[key](*args)
+    if key in ("ceil", "floor") and args and isinstance(args[0], sympy.Basic):  # math.ceil(h / 2) on a symbol
+        return simplify_int((sympy.ceiling if key == "ceil" else sympy.floor)(args[0]))
     module = getattr(target, "__module__", None) or ""
     if callable(target) and not method and (module in ("_operator", "operator", "math", "builtins")):
         try:
@@ -356,8 +358,13 @@ def _pieces(call: _Call) -> list[_Tensor]:
 
 def _expand(call: _Call) -> Any:
     if call.key == "expand_as":
-        return ops.expand(sizes=call.tensors()[1].shape)
+        return _like(ops.expand(sizes=call.tensors()[1].shape), call)
     return ops.expand(sizes=call.rest("size"))
+
+
+def _like(layer: Layer, call: _Call) -> _Tensor:
+    """``x.expand_as(y)``, ``x.reshape_as(y)``: only ``y``'s shape is read, so ``x`` is the one input."""
+    return call.reader.add(layer, call.tensors()[:1], call.name)
 
 
 def _conv_fn(rank: int) -> Callable[[_Call], Layer]:
@@ -383,22 +390,99 @@ def _getattr(call: _Call) -> Any:
         return tuple(tensor.shape)
     if attr == "ndim":
         return len(tensor.shape)
+    if attr in _TENSOR_FACTS:  # read to make other tensors alike (``torch.zeros(..., device=x.device)``)
+        return _TENSOR_FACTS[attr](tensor)
+    if attr in ("T", "mT"):
+        return call.reader.add(ops.transpose(dim0=-2, dim1=-1) if attr == "mT" else _reversed(tensor), [tensor], call.name)
     return _UNKNOWN
+
+
+def _reversed(tensor: _Tensor) -> Layer:
+    return ops.permute(dims=list(range(len(tensor.shape) - 1, -1, -1)))
+
+
+def _fact(name: str) -> Callable[[_Tensor], Any]:
+    def read(tensor: _Tensor) -> Any:
+        import torch
+
+        if name == "dtype":
+            return tensor.dtype if tensor.dtype is not None else torch.get_default_dtype()
+        if name == "device":
+            return torch.device("cpu")
+        return {"is_cuda": False, "requires_grad": False, "is_floating_point": True}.get(name)
+
+    return read
+
+
+_TENSOR_FACTS = {name: _fact(name) for name in ("dtype", "device", "is_cuda", "requires_grad")}
 
 
 def _getitem(call: _Call) -> Any:
     source, index = call.args[0], call.args[1]
     if isinstance(source, (_RNNResult, _StatePair, _Passthrough, _FirstOnly, list, tuple)):
         return source[index]
-    if isinstance(source, _Tensor):
-        items = index if isinstance(index, tuple) else (index,)
-        basic = all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items)
-        bounds = [v for i in items if isinstance(i, slice) for v in (i.start, i.stop, i.step)]
-        if basic and all(isinstance(v, int) or v is None for v in bounds):
-            return ops.index(index=items)
-    return _UNKNOWN  # advanced indexing (by tensors)
+    if not isinstance(source, _Tensor):
+        return _UNKNOWN
+    items = index if isinstance(index, tuple) else (index,)
+    bounds = [v for i in items if isinstance(i, slice) for v in (i.start, i.stop, i.step)]
+    if not all(isinstance(v, (int, sympy.Expr)) or v is None for v in bounds):  # x[:, :H]: bounds inside the axis
+        return _UNKNOWN
+    if all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in items):
+        return ops.index(index=items)
+    return _index_by_tensors(call, source, items)
 
 
+def _index_by_tensors(call: _Call, source: _Tensor, items: tuple[Any, ...]) -> Any:
+    """``table[index]`` with integer tensors (or lists of whole numbers) among the indices: torch's advanced indexing."""
+    spec: list[Any] = []
+    inputs = [source]
+    for item in items:
+        if isinstance(item, _Tensor):
+            if item.dtype is not None and str(item.dtype) == "torch.bool":
+                raise UnknownLayerError(
+                    "indexing by a boolean mask keeps as many entries as the mask has True values, which only the "
+                    "data tells; symcnn cannot size it"
+                )
+            spec.append(indexing.TENSOR)
+            inputs.append(item)
+        elif isinstance(item, list) and item and all(isinstance(v, int) and not isinstance(v, bool) for v in item):
+            spec.append(("list", len(item)))  # a list of whole numbers indexes as a 1-D tensor
+        elif item is None or item is Ellipsis or isinstance(item, (int, slice)):
+            spec.append(item)
+        else:
+            return _UNKNOWN
+    return call.reader.add(indexing.index_tensor(index=tuple(spec)), inputs, call.name)
+
+
+def _sizes(call: _Call, first: int) -> list[Any]:
+    """The sizes of a factory call: ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros(size=(2, 3))``."""
+    if "size" in call.kwargs:
+        return list(call.kwargs["size"])
+    rest = call.args[first:]
+    if len(rest) == 1 and isinstance(rest[0], (list, tuple)):
+        return list(rest[0])
+    return list(rest)
+
+
+def _factory(call: _Call) -> Any:
+    """A tensor made from sizes: torch.zeros/ones/empty/full/rand/randn/arange, x.new_zeros/new_ones/new_empty/new_full."""
+    key = call.key
+    if key == "arange":
+        bounds = [v for v in call.args[:3]]
+        start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], bounds[2] if len(bounds) > 2 else 1)
+        if not (isinstance(step, int) and step > 0):
+            raise UnknownLayerError(f"arange with step {step!r}: symcnn reads whole positive steps only")
+        sizes = [ceil_div(simplify_int(end - start), step)]
+    elif key in ("full", "new_full"):
+        sizes = list(call.get(0 if key == "full" else 1, "size"))
+    else:
+        sizes = _sizes(call, 1 if key.startswith("new_") else 0)
+    return call.reader.add(ops.new_tensor(size=sizes), [], call.name)
+
+
+FACTORIES = frozenset(("zeros", "ones", "empty", "full", "rand", "randn", "arange", "new_zeros", "new_ones",
+                       "new_empty", "new_full"))
+_OPS.update({k: _factory for k in FACTORIES})
 _OPS["getattr"] = _getattr
 _OPS["getitem"] = _getitem
 _OPS.update(
@@ -411,6 +495,9 @@ _OPS.update(
         "scaled_dot_product_attention": lambda c: ops.scaled_dot_product_attention(),
         "expand": _expand,
         "expand_as": _expand,
+        "reshape_as": lambda c: _like(ops.reshape(shape=c.tensors()[1].shape), c),
+        "view_as": lambda c: _like(ops.reshape(shape=c.tensors()[1].shape), c),
+        "einsum": lambda c: einsum.einsum(equation=c.args[0]),
         "linear": lambda c: ops.linear(),
         "matmul": lambda c: ops.matmul(),
         "bmm": lambda c: ops.matmul(),

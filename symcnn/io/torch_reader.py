@@ -24,7 +24,11 @@ LayerNorm2d) is traced through; if torchinfo counts it as a leaf with parameters
 record after its last op carries its parameters and torchinfo MACs. Functional ops are
 layers from :mod:`symcnn.layers.torch.ops`; size arithmetic (``x.size(0)``,
 ``x.shape[2] // 2``) is evaluated on the spot, symbols included; a model's own
-``torch._assert`` fails for a numeric size it rejects and waits for symbolic ones.
+``torch._assert`` fails for a numeric size it rejects, and on a symbolic size becomes a
+requirement of the model (``H = 224``, in ``model.constraints``, enforced by ``subs``).
+Functions a library keeps whole for fx (torchvision's Swin) have rules in
+:mod:`symcnn.io.torch_library`; ``table[index]`` with integer buffers is torch's advanced
+indexing (:mod:`symcnn.layers.torch.indexing`).
 
 Parameters count once per tensor object: a module called twice is one layer at two
 nodes (``shared_with``, the later calls named ``name#2`` ...), and a weight tied between
@@ -37,13 +41,15 @@ shared module's MACs count at each call, as torchinfo's do.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import sympy
 
-from ..errors import ArgumentError, GraphError, SymcnnError, UnknownLayerError
+from ..constraints import Constraint
+from ..errors import ArgumentError, GraphError, ShapeError, SymcnnError, UnknownLayerError
 from ..formulas import Dim, prod, simplify_int
 from ..layers.base import Layer, Shape, Weight, accepted_arguments, as_dim
 from ..layers.core import InputLayer
@@ -56,6 +62,7 @@ from .torch_calls import (
     _OPS,
     _PASS,
     _UNKNOWN,
+    FACTORIES,
     _Call,
     _FirstOnly,
     _flatten_values,
@@ -66,10 +73,12 @@ from .torch_calls import (
     _Unavailable,
     _value_op,
 )
+from .torch_library import LIBRARY_OPS
 
 UNKNOWN_OPS = ("error", "ignore")
 _INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
 _BASE_ARGS = {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype"}
+_TABLE = {**_OPS, **LIBRARY_OPS}  # torch's ops by name, library functions fx keeps whole by module.name
 
 
 def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "error") -> Model:
@@ -88,13 +97,16 @@ def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "e
         import torch
 
         root, names = torch.nn.Sequential(module), {"0": type(module).__name__.lower()}
-    graph = _trace(root)
+    graph, constants = _trace(root)
     nodes = list(graph.nodes)
     reader = _Reader(root, shapes, unknown_ops, names)
+    reader.constants = constants
     reader.traced_leaves = _traced_leaves(root, nodes)
     ends = _call_ends(nodes, reader.traced_leaves)
     for i, node in enumerate(nodes):
         try:
+            scopes = sorted(_scopes(node), key=len) if node.op != "call_module" else []
+            reader.scope = scopes[-1] if scopes else ""
             reader.visit(node)
             for path in ends.get(i, ()):
                 reader.module_call(path, node)
@@ -107,7 +119,7 @@ def from_torch(module: Any, input_shape: Sequence[Any], *, unknown_ops: str = "e
 # ---- tracing -------------------------------------------------------------------------------------
 
 
-def _trace(module: Any) -> Any:
+def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
     try:
         import torch
         from torch import fx
@@ -122,14 +134,37 @@ def _trace(module: Any) -> Any:
         def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
             return _layer_class(m) is not None or super().is_leaf_module(m, qualified_name)
 
+    before = set(vars(module))
+    saved = _mutable_state(module)
     try:
-        return Tracer().trace(module)
+        graph = Tracer().trace(module)
     except Exception as exc:  # noqa: BLE001 - fx raises TraceError, TypeError, RuntimeError ... from user code
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise GraphError(
             f"cannot trace {type(module).__name__} with torch.fx (symbolic tracing needs forward() without "
             f"control flow that depends on tensor values): {reason}"
         ) from None
+    finally:
+        for store, content in saved:  # a cache filled while tracing would hold proxies of this trace
+            store.clear()
+            store.update(content)
+    # fx keeps tensors that forward reads from outside the module tree (a cache's value) as attributes
+    # of the root; they are the trace's, not the user's module's.
+    constants = {k: module.__dict__.pop(k) for k in set(vars(module)) - before if k.startswith("_tensor_constant")}
+    return graph, constants
+
+
+_MODULE_STATE = frozenset(("_parameters", "_buffers", "_modules", "_non_persistent_buffers_set"))
+
+
+def _mutable_state(root: Any) -> list[tuple[dict[Any, Any], dict[Any, Any]]]:
+    """The plain dicts of every module (timm's ``attention_bias_cache`` ...), with their contents before tracing."""
+    saved = []
+    for m in root.modules():
+        for key, value in vars(m).items():
+            if isinstance(value, dict) and key not in _MODULE_STATE and "hook" not in key:
+                saved.append((value, dict(value)))
+    return saved
 
 
 def _layer_class(m: Any) -> type[Layer] | None:
@@ -220,6 +255,9 @@ class _Reader:
         self.owners: dict[int, str] = {}  # id(parameter or buffer) -> qualified name of its first use
         self.traced_leaves: set[str] = set()  # modules traced through that torchinfo counts as leaves
         self.ignored: set[str] = set()  # unknown modules passed through (unknown_ops="ignore")
+        self.requirements: list[Constraint] = []  # the model's own checks on symbolic sizes (torch._assert)
+        self.constants: dict[str, Any] = {}  # tensors fx found outside the module tree, by their get_attr name
+        self.scope = ""  # the module whose forward the node being read belongs to (for messages)
 
     # ---- graph building ----------------------------------------------------------------------
     def add(self, layer: Layer, inputs: list[_Tensor], name: str) -> _Tensor:
@@ -228,10 +266,11 @@ class _Reader:
         try:
             shape = layer.output_shape([t.shape for t in inputs])
             check_sizes(shape)
-        except SymcnnError as exc:
-            raise exc.within(layer=name) from None
+        except SymcnnError as exc:  # a functional op is named with the module whose forward calls it
+            raise exc.within(layer=f"{name} in {self.scope}" if self.scope else name) from None
         self.nodes.append(node)
-        return _Tensor(node, shape)
+        dtypes = {t.dtype for t in inputs}
+        return _Tensor(node, shape, dtypes.pop() if len(dtypes) == 1 else None)
 
     def _unique(self, name: str) -> str:
         base, k = name, 1
@@ -244,7 +283,8 @@ class _Reader:
     def model(self, name: str) -> Model:
         if not self.outputs:
             raise GraphError("the module's forward returns no tensor")
-        model = Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch")
+        model = Model(name=name, nodes=self.nodes, output_nodes=self.outputs, convention="torch",
+                      requirements=self.requirements)
         model.records  # noqa: B018 - checks every size now (an input too small fails here, naming the layer)
         return model
 
@@ -273,15 +313,20 @@ class _Reader:
     def _get_attr(self, node: Any) -> Any:
         import torch
 
-        value = _fetch_attr(self.root, str(node.target))
+        target = str(node.target)
+        value = self.constants[target] if target in self.constants else _fetch_attr(self.root, target)
         if isinstance(value, torch.Tensor):
             is_param = isinstance(value, torch.nn.Parameter)
-            layer = _Constant(tuple(value.shape), str(node.target), is_param, bool(value.requires_grad))
-            if str(node.target).rpartition(".")[0] in self.traced_leaves:
+            layer = _Constant(tuple(value.shape), target, is_param, bool(value.requires_grad))
+            if target in self.constants:  # a value forward computed earlier and kept: counts nothing
+                layer.constant, layer.counted = True, False
+            if target.rpartition(".")[0] in self.traced_leaves:
                 layer.counted = False  # the module's own record (made after its last node) owns it
             else:
-                self._tie(layer, {str(node.target): value}, "")
-            return self.add(layer, [], str(node.target))
+                self._tie(layer, {target: value}, "")
+            made = self.add(layer, [], target)
+            made.dtype = value.dtype
+            return made
         return value
 
     def module_call(self, path: str, last: Any) -> None:
@@ -341,7 +386,9 @@ class _Reader:
         return result
 
     def _call_function(self, node: Any) -> Any:
-        return self._call(node.target, _function_key(node.target), node)
+        target = node.target
+        qualified = f"{getattr(target, '__module__', None)}.{getattr(target, '__name__', None)}"
+        return self._call(target, qualified if qualified in LIBRARY_OPS else _function_key(target), node)
 
     def _call_method(self, node: Any) -> Any:
         return self._call(
@@ -357,12 +404,14 @@ class _Reader:
         if missing:
             raise UnknownLayerError(f"symcnn has no rule for {missing[0].what}")
         tensors = [t for t in values if isinstance(t, _Tensor)]
-        if key is None or (tensors and key not in _OPS):
+        if key == "_assert" and not tensors:
+            return self._assert(node, args)
+        if key is None or (tensors and key not in _TABLE):
             label = getattr(target, "__name__", None) or str(target)
             return self._unknown(f"op {label}", str(node.name), tensors)
-        if not tensors:
+        if not tensors and key not in FACTORIES:
             return _value_op(key, target, args, kwargs, node.op == "call_method")
-        maker = _OPS[key]
+        maker = _TABLE[key]
         call = _Call(key, args, kwargs, self, str(node.name))
         made = maker(call)
         if made is _UNKNOWN:
@@ -372,6 +421,17 @@ class _Reader:
         if made is _PASS:
             return call.tensors()[0]
         return made
+
+    def _assert(self, node: Any, args: list[Any]) -> None:
+        """``torch._assert(cond, message)``: a false condition fails now; one on symbols becomes a requirement."""
+        cond = args[0] if args else True
+        message = _message(args[1] if len(args) > 1 else "", self.env)
+        if cond is False or cond is sympy.false:
+            raise ShapeError(f"the model's own check fails for this input: {message or 'an assertion in forward'}")
+        if isinstance(cond, sympy.Basic) and cond is not sympy.true:
+            scope = sorted(_scopes(node), key=len)
+            where = scope[-1] if scope else str(node.name)
+            self.requirements.append(Constraint(cond, where, message))
 
     def _unknown(self, what: str, name: str, tensors: list[_Tensor]) -> Any:
         if self.unknown_ops == "error" or not tensors:
@@ -412,6 +472,13 @@ class _Reader:
         if isinstance(value, slice):
             return slice(self._resolve(value.start), self._resolve(value.stop), self._resolve(value.step))
         return value
+
+
+def _message(text: Any, env: dict[str, Any]) -> str:
+    """An assertion's message, with the ``Proxy(getitem_2)`` an f-string made at trace time shown as its value."""
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"Proxy\((\w+)\)", lambda m: str(env.get(m.group(1), m.group(0))), text)[:300]
 
 
 def _fetch_attr(root: Any, target: str) -> Any:
@@ -477,10 +544,11 @@ class _Constant(TorchLayer, register=False):
         super().__init__(**base)
         self.shape, self.tensor, self.is_param, self.requires_grad = shape, tensor, is_param, requires_grad
         self.counted = True
+        self.constant = False  # a tensor that is neither a parameter nor a buffer of the module
 
     @property
     def class_name(self) -> str:
-        return "Parameter" if self.is_param else "Buffer"
+        return "Parameter" if self.is_param else "Constant" if self.constant else "Buffer"
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return self.shape

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sympy
+
 from ..errors import ArgumentError, ShapeError
 from ..formulas import Dim
 from .base import Layer, Shape, as_dim, choice, data_format_is_last, flag, format_shape, require_rank
@@ -20,7 +22,7 @@ class Rescaling(_SameShape):
     def __init__(self, scale: Any = None, offset: Any = 0.0, **base: Any) -> None:
         super().__init__(**base)
         for arg, value in (("scale", scale), ("offset", offset)):
-            if isinstance(value, bool) or not isinstance(value, (int, float, list, tuple, dict)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, sympy.Rational, list, tuple, dict)):
                 raise ArgumentError(f"{arg} must be a number or a list of numbers, got {value!r}")
         self.scale = scale
         self.offset = offset

@@ -33,7 +33,7 @@ from .context import plain_title as _plain_title
 from .exercise import exercise_files
 from .latex import Formula, arrange, latex
 from .teaching import PageOptions, teaching_context, teaching_files
-from .templating import FolderLoader, PlainSandbox, check_plain, plain_data
+from .templating import FolderLoader, PlainSandbox, check_plain
 from .text import md_escape
 from .worked import layer_work
 
@@ -102,10 +102,7 @@ def _template(name: str, templates: str | Path | None) -> jinja2.Template:
 
 
 def _render(template: str, templates: str | Path | None, /, **context: Any) -> str:
-    # The boundary: templates get plain data only. plain_data converts the SymPy values and work objects
-    # the contexts still hold (to go once every context is built as plain data); check_plain enforces it.
-    context = plain_data(context)
-    check_plain(context, template)
+    check_plain(context, template)  # the boundary: templates get plain data only, never live SymPy or model objects
     try:
         return _template(template, templates).render(**context)
     except jinja2.TemplateError as exc:  # SecurityError included: a template reached for something not given

@@ -22,18 +22,16 @@ TypeError: page.md.j2: the template context holds a object at model; templates a
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jinja2
-import sympy
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-__all__ = ["MAX_TEMPLATE_BYTES", "FolderLoader", "PlainSandbox", "check_plain", "plain_data"]
+__all__ = ["MAX_TEMPLATE_BYTES", "FolderLoader", "PlainSandbox", "check_plain"]
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_REPEAT = 1_000_000  # "x" * n and [..] * n in a template: at most this many items
@@ -116,21 +114,3 @@ def check_plain(context: dict[str, Any], template: str) -> None:
         elif not isinstance(value, (str, int, float, bool, type(None))):  # Markup is a str
             raise TypeError(f"{template}: the template context holds a {type(value).__name__} at {where}; "
                             "templates are given plain data only")
-
-
-def plain_data(value: Any, depth: int = 0) -> Any:
-    """Until every page context is built as plain data: SymPy values as numbers or text, dataclasses as dicts.
-
-    Anything else (a model, a layer record) becomes its type's name, which no template reads.
-    """
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return value
-    if isinstance(value, (list, tuple)):
-        return type(value)(plain_data(v, depth) for v in value)
-    if isinstance(value, dict):
-        return {k: plain_data(v, depth) for k, v in value.items()}
-    if isinstance(value, sympy.Basic):
-        return int(value) if value.is_Integer else str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and depth < 2:
-        return {f.name: plain_data(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
-    return f"<{type(value).__name__}>"

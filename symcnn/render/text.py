@@ -1,7 +1,6 @@
-"""Plain-text printing of symcnn's expressions: SymPy syntax, floors written readably.
-
-``floor(H/4 - 5/2)`` prints as ``floor((H - 10)/4)``; the text still parses back with
-``sympy.sympify`` to the same expression, which the JSON output relies on.
+"""Plain-text printing of symcnn's expressions: SymPy's own syntax, so the command line prints a formula
+exactly as ``str()`` of the API's expression does (``floor(H/4 + 1/2)`` in both), and the text parses
+back with ``sympy.sympify`` to the same expression, which the JSON output relies on.
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ __all__ = ["expr_text", "md_escape", "number_text", "shape_text", "visible"]
 
 
 class _Printer(StrPrinter):
-    def _print_floor(self, expr: sympy.floor) -> str:
-        return f"floor({self._print(sympy.together(expr.args[0]))})"
+    """SymPy's str printer: floors and ceilings as ``str()`` shows them, never rewritten."""
 
-    def _print_ceiling(self, expr: sympy.ceiling) -> str:
-        return f"ceiling({self._print(sympy.together(expr.args[0]))})"
+    def _print_Equality(self, expr: sympy.Equality) -> str:  # a model's requirement: "H = 224", not "Eq(H, 224)"
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
 
 _PRINTER = _Printer()

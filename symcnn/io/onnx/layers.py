@@ -221,3 +221,38 @@ class ExpandTo(_ShapeOp, register=False):
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return broadcast([self._one_input(inputs), self.shape], "Expand")
+
+
+class Constant(_ShapeOp, register=False):
+    """A tensor the file stores that joins computed ones (ViT's class token, ``cat([cls.expand(N, -1, -1), x])``).
+
+    ``learned`` names the initializers it holds that are parameters, with their own shapes
+    (an expanded class token of shape (N, 1, D) holds one (1, 1, D) parameter); they are its
+    weights, counted once. torchinfo counts no MACs for them: such a tensor is a parameter of
+    a container module, not a leaf module's weight.
+    """
+
+    arity = 0
+
+    def __init__(self, shape: Sequence[Any] = (), learned: Sequence[tuple[str, tuple[Any, ...]]] = (), **base: Any) -> None:
+        super().__init__(**base)
+        self.shape = tuple(shape)
+        self.learned = tuple((n, tuple(s)) for n, s in learned)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"shape": self.shape}
+
+    @property
+    def class_name(self) -> str:
+        return "Parameter" if self.learned else "Constant"
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if inputs:
+            raise ShapeError(f"{self.class_name} takes no input, got {len(inputs)}")
+        return self.shape
+
+    def weights(self, inputs: list[Shape]) -> list[Weight]:
+        return [Weight(name, shape) for name, shape in self.learned]
+
+    def torchinfo_positions(self, inputs: list[Shape], output: Shape) -> Dim:
+        return 0

@@ -13,9 +13,9 @@ from ...formulas import is_number, prod, simplify_int
 from ...layers.base import Layer, format_shape
 from .builder import GraphBuilder
 from .fold import slice_bounds
-from .layers import Elementwise, ExpandTo, GatherOp, Reduce, ReshapeTo, SliceOp, Squeeze, Unsqueeze
+from .layers import Constant, Elementwise, ExpandTo, GatherOp, Reduce, ReshapeTo, SliceOp, Squeeze, Unsqueeze
 from .naming import AUTO_NAME
-from .values import Flow, FlowSeq
+from .values import Const, Flow, FlowSeq, Opaque
 
 Handler = Callable[[Any, int, Any, list[Any], dict[str, Any]], list[Any]]
 
@@ -56,10 +56,31 @@ class ShapeOps(GraphBuilder):
     op_Mod = op_BitShift = op_LessOrEqual = op_GreaterOrEqual = op_Xor = op_Pow
 
     def op_Concat(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
-        flows = [v for v in ins if v is not None]
-        if not all(isinstance(v, Flow) for v in flows):
-            raise UnknownLayerError("Concat of a computed tensor with a constant one is not supported")
-        return [self._add(node, self._torch("cat", dim=int(attrs.get("axis", 0))), flows)]
+        parts = [v if isinstance(v, Flow) else self._lift(node, v, "Concat") for v in ins if v is not None]
+        return [self._add(node, self._torch("cat", dim=int(attrs.get("axis", 0))), parts)]
+
+    # Ops whose data input may be a parameter while its size is computed (``cls_token.expand(N, -1, -1)``
+    # with a symbolic batch): when folding cannot make the values, the parameter joins the graph as a tensor.
+    LIFTED: ClassVar[frozenset[str]] = frozenset({"Expand"})
+
+    def lifted(self, node: Any, ins: list[Any]) -> list[Any] | None:
+        """``ins`` with a parameter data input made a tensor of the graph, or None when the first input is none."""
+        if not ins or not self._learned(ins[0]) or isinstance(ins[0], Opaque):
+            return None
+        return [self._lift(node, ins[0], node.op_type), *ins[1:]]
+
+    def _lift(self, node: Any, value: Any, op: str) -> Flow:
+        """A constant of the file as a tensor of the graph; a named float initializer in it counts as a parameter."""
+        if not isinstance(value, Const) or isinstance(value, Opaque):
+            raise UnknownLayerError(f"{op} of a computed tensor with a value symcnn cannot size is not supported")
+        learned = []
+        for src in sorted(value.sources - self.claimed):
+            init = self.values.get(src)
+            if value.is_float and isinstance(init, Const) and not AUTO_NAME.match(src):
+                learned.append((src, _one_copy(init)))
+                self.claimed.add(src)
+        return self._add(node, Constant(shape=value.shape, learned=learned), [], "const")
+
 
     # ---- shape-only ops ------------------------------------------------------------------------
     _UNARY: ClassVar[dict[str, str]] = {
@@ -272,3 +293,22 @@ class ShapeOps(GraphBuilder):
         x = self._flow(ins[0], "Expand")
         target = tuple(self._const(ins[1], "Expand", "shape").ints("Expand shape"))
         return [self._add(node, ExpandTo(shape=target), [x])]
+
+
+def _one_copy(init: Const) -> tuple[Any, ...]:
+    """An initializer's shape, or one slice of it where it holds the same values once per image.
+
+    The dynamo exporter folds ``cls_token.expand(N, -1, -1)`` at the traced batch into an
+    initializer of N equal (1, 1, D) slices: one parameter, N copies.
+    """
+    shape = tuple(init.shape)
+    if len(shape) < 2 or not is_number(shape[0]) or shape[0] < 2:
+        return shape
+    try:
+        values = init.values()
+    except UnknownLayerError:  # values not in the file: its shape is all there is
+        return shape
+    first = values[0]
+    if all((values[i] == first).all() for i in range(1, int(shape[0]))):
+        return (1, *shape[1:])
+    return shape

@@ -119,8 +119,12 @@ class Reader(LearnedOps, ShapeOps):
             try:
                 outs = fold(op, ins, attrs, self.budget)
             except (UnknownLayerError, ShapeError) as exc:
-                # Kept for later: only an error if something reads the values (an op's scale factor is never read).
-                outs = [Opaque(f"{op} {node.name!r}: {exc.problem}") for _ in node.output]
+                lifted = self.lifted(node, ins) if op in self.LIFTED else None
+                if lifted is not None:  # a parameter expanded to a symbolic size: a tensor of the graph
+                    outs = getattr(self, f"op_{op}")(index, node, lifted, attrs)
+                else:
+                    # Kept for later: only an error if something reads the values (an op's scale factor is never read).
+                    outs = [Opaque(f"{op} {node.name!r}: {exc.problem}") for _ in node.output]
         else:
             handler = getattr(self, f"op_{op}", None)
             if handler is None:

@@ -20,7 +20,8 @@ Class names that Keras also uses (Flatten, Dropout, ReLU, LSTM ...) are kept out
 shared ``Layer.registry`` when Keras's class is already there; :data:`TORCH_LAYERS`
 holds every torch-convention class by its torch name, and :func:`lookup` resolves a
 name for a convention. One module per family: base, convolution, linear, norm, pool,
-shape, activations, attention, recurrent.
+shape, activations, attention, recurrent; ``indexing`` (``table[index]``),
+``einsum`` and ``windows`` (torchvision's Swin functions that fx keeps whole).
 
 >>> Conv2d(3, 16, 3, stride=2, padding=1).output_shape([(1, 3, 97, 97)])
 (1, 16, 49, 49)
@@ -28,7 +29,7 @@ shape, activations, attention, recurrent.
 
 from __future__ import annotations
 
-from . import activations, ops, shape  # noqa: F401  (ops registers the functional ops)
+from . import activations, einsum, indexing, ops, shape, windows  # noqa: F401  (they register the functional ops)
 from .activations import PReLU
 from .attention import MultiheadAttention
 from .base import TORCH_LAYERS, lookup

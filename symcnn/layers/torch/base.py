@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import sympy
@@ -82,12 +85,77 @@ def _axis(dim: int, rank: int, who: str) -> int:
 
 
 def _same(a: Dim, b: Dim) -> bool:
-    """Two sizes known to differ are not the same; unknown or symbolic ones are given the benefit."""
+    """Two sizes known to differ are not the same; unknown or symbolic ones are given the benefit.
+
+    The benefit is an assumption (``1 + ⌊H/16⌋·⌊W/16⌋ = 197`` where a ViT adds its position
+    embedding): inside :func:`assumptions_made` it is written down, so a closed form can say
+    which sizes it holds for.
+    """
     if a is None or b is None:
         return True
     if is_number(a) and is_number(b):
         return int(a) == int(b)  # type: ignore[arg-type]
-    return sympy.simplify(a - b) == 0 or not (sympy.simplify(a - b)).is_number
+    decided = _decided(_as_expr(a), _as_expr(b))
+    if decided is not None:
+        return decided
+    found = _ASSUMED.get()
+    if found is not None:
+        found.append(sympy.Eq(a, b))
+    return True
+
+
+def _as_expr(d: Dim) -> sympy.Expr:
+    return sympy.Integer(d) if isinstance(d, int) else d  # type: ignore[return-value]
+
+
+_PROBES = 40  # sizes tried, consecutive so that every residue of a small divisor (a window, a stride) comes up
+
+
+@functools.lru_cache(maxsize=8192)
+def _decided(a: sympy.Expr, b: sympy.Expr) -> bool | None:
+    """True where a = b at every size, False where they always differ by the same amount, None where it depends.
+
+    ``sympy.simplify`` on the floors of a window partition takes minutes, so the difference is
+    evaluated at consecutive sizes first: different values mean it depends on the size (an
+    assumption, None); zero everywhere means the same size written twice; one nonzero value
+    everywhere is confirmed by simplify before it is called a mismatch.
+    """
+    diff = sympy.expand(a - b)
+    if diff.is_number:
+        return bool(diff == 0)
+    symbols = sorted(diff.free_symbols, key=str)
+    seen = set()
+    for k in range(_PROBES):
+        value = diff.xreplace({s: sympy.Integer(200 + (k + 7 * i) % _PROBES) for i, s in enumerate(symbols)})
+        if not value.is_number:
+            return None
+        seen.add(value)
+        if len(seen) > 1:
+            return None
+    if seen == {0}:
+        return True
+    exact = sympy.simplify(diff)
+    return bool(exact == 0) if exact.is_number else None
+
+
+_ASSUMED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("assumed_equal_sizes", default=None)
+
+
+@contextlib.contextmanager
+def assumptions_made() -> Iterator[list[Any]]:
+    """Collect the equalities of symbolic sizes that torch-convention layers assume while computing shapes.
+
+    >>> H = sympy.Symbol("H", integer=True, positive=True)
+    >>> with assumptions_made() as assumed:
+    ...     _ = _same(H + 1, 197)
+    >>> assumed
+    [Eq(H + 1, 197)]
+    """
+    token = _ASSUMED.set([])
+    try:
+        yield _ASSUMED.get()  # type: ignore[misc]
+    finally:
+        _ASSUMED.reset(token)
 
 
 def _check_channels(layer: Layer, got: Dim, want: Dim, arg: str) -> None:

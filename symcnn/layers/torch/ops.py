@@ -521,8 +521,38 @@ class scaled_dot_product_attention(TorchLayer):
                 f"scaled_dot_product_attention: query {format_shape(q)}, key {format_shape(k)} and value "
                 f"{format_shape(v)} do not fit"
             )
-        return (*torch_broadcast([tuple(q[:-2]), tuple(v[:-2])], "scaled_dot_product_attention"), q[-2], v[-1])
+        batch = torch_broadcast([tuple(q[:-2]), tuple(v[:-2])], "scaled_dot_product_attention")
+        if len(inputs) > 3:  # attn_mask (a bias or a mask) broadcasts to the scores, (..., L, S)
+            torch_broadcast([inputs[3], (*batch, q[-2], k[-2])], "scaled_dot_product_attention's attn_mask")
+        return (*batch, q[-2], v[-1])
 
     def fvcore_macs(self, inputs: list[Shape], output: Shape) -> Dim:
         q, k, _ = inputs[:3]
         return prod([1 if d is None else d for d in output[:-1]] + [k[-2], q[-1] + output[-1]])
+
+
+class new_tensor(TorchLayer):
+    """A tensor made in ``forward`` from sizes alone (``torch.zeros(n, h, w)``, ``x.new_zeros(...)``, ``torch.arange(n)``).
+
+    It has no input, learns nothing and costs nothing; its shape is ``size``.
+
+    >>> new_tensor(size=(1, 14, 14)).output_shape([])
+    (1, 14, 14)
+    """
+
+    arity = 0
+    aliases = ("zeros", "ones", "empty", "full", "arange")
+
+    def __init__(self, size: Any = (), **base: Any) -> None:
+        super().__init__(**base)
+        if not isinstance(size, (list, tuple)):
+            raise ArgumentError(f"size must be a list of sizes, got {size!r}")
+        self.size = tuple(as_dim(d, "size", allow_zero=True) for d in size)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"size": self.size}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if inputs:
+            raise ShapeError(f"{self.class_name} takes no tensor input, got {len(inputs)}")
+        return self.size

@@ -11,7 +11,7 @@ import sympy
 from ...errors import ArgumentError, ShapeError
 from ...formulas import Dim, is_number, prod, simplify_int
 from ..base import Shape, Window, as_dim, format_shape, real_number, require_rank
-from .base import TorchLayer, _axis, _div, _int
+from .base import TorchLayer, _axis, _div, _int, _same
 
 
 class PixelShuffle(TorchLayer):
@@ -98,7 +98,7 @@ def _fill_minus_one(total: Dim, target: Sequence[Any], who: str) -> tuple[Dim, .
             if isinstance(rest, sympy.Expr) and rest.is_integer is False:
                 raise ShapeError(f"{who}: cannot reshape {total} values into {tuple(target)}")
         return tuple(rest if d == -1 else d for d in target)
-    if is_number(total) and is_number(known) and total != known:
+    if not _same(total, known):
         raise ShapeError(f"{who}: cannot reshape {total} values into {tuple(target)} ({known} values)")
     return tuple(target)
 
