@@ -424,3 +424,30 @@ def test_keras_applications_read_from_their_json_rebuild_with_the_same_counts(na
     from symcnn.io.keras import model_from_keras_json
 
     _keras_agrees(model_from_keras_json(applications_truth(name)["json"], f"{name}.json"))
+
+
+def test_a_torch_module_read_by_symcnn_is_written_back_and_counts_the_same() -> None:
+    import torch
+    from torch import nn
+
+    import symcnn
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.relu = nn.ReLU()
+            self.conv2 = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+            self.short = nn.Conv2d(3, 8, 1, stride=2)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(8, 5)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.relu(self.bn1(self.conv1(x)))
+            y = self.conv2(y) + self.short(x)
+            return self.fc(torch.flatten(self.pool(y), 1))
+
+    model = symcnn.from_torch(Block(), (1, 3, 17, 15))
+    assert "def forward(self, x):" in model_code(model).code
+    _torch_agrees(model)

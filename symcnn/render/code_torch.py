@@ -172,7 +172,7 @@ def _freezing(attr: str, layer: Any) -> list[str]:
 
 def listing(model: Model) -> Listing:
     """The PyTorch code of ``model``, or the layers that keep it from being written."""
-    writer = _TorchWriter(taken={"torch", "nn", "torchinfo", "model", "self", "x"})
+    writer = _TorchWriter(taken={"torch", "nn", "torchinfo", "model", "self", "Model"})
     inputs = [r for r in model.records if isinstance(r.layer, InputLayer)]
     hint = _summary_call(model, writer, inputs)
     problems = unwritable_layers((r for r in model.records if not isinstance(r.layer, InputLayer)), writer.check)
