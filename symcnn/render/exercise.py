@@ -9,7 +9,7 @@ is its own question: nothing is listed as "like an earlier one", as a long page 
 >>> from symcnn import load
 >>> sheet = worksheet_layers(load("examples/seed.yaml"), PageOptions())
 >>> [layer["name"] for layer in sheet][:3], sheet[0]["formulas"][0]["title"]
-(['conv2d', 'max_pooling2d', 'conv2d_1'], 'Output height')
+(['conv2d', 'max_pooling2d', 'conv2d_1'], 'Output height and width')
 """
 
 from __future__ import annotations
