@@ -42,9 +42,30 @@ def _check(model: Model, layer: Any, **answers: Any) -> Any:
     return check(model, layer, **answers)
 
 
+def _notebook(obj: Any, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    from .render.notebook import mimebundle
+
+    return mimebundle(obj, include, exclude)
+
+
+def _text(obj: Any) -> str:
+    from .render.notebook import plain_text
+
+    return plain_text(obj)
+
+
+def _html(obj: Any) -> str | None:
+    from .render.notebook import html_view
+
+    return html_view(obj)
+
+
 views.register("summary", _summary)
 views.register("worked_solution", _worked_solution)
 views.register("check", _check)
+views.register("notebook", _notebook)
+views.register("text", _text)
+views.register("html", _html)
 
 
 def __getattr__(name: str) -> Any:

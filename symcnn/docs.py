@@ -1,5 +1,7 @@
 """Worked-solution docs from Python: ``symcnn.docs.write_site(models, "site/")``.
 
+For a course: ``write_site(models, "site/", options=PageOptions(title="Week 3", macs=False, exercise=True))``.
+
 >>> import symcnn, symcnn.docs
 >>> md = symcnn.docs.worked_solution(symcnn.load("examples/seed.yaml"))
 >>> "1,643,844" in md
@@ -12,6 +14,7 @@ from .model import Model
 from .record import LayerRecord
 from .render.pages import render_layer_markdown, render_model_markdown, render_site
 from .render.site import build_site, docs_command, serve_site, write_site
+from .render.teaching import PageOptions
 from .render.worked import layer_work, model_work
 
 
@@ -22,5 +25,5 @@ def worked_solution(obj: Model | LayerRecord) -> str:
     return render_layer_markdown(obj)
 
 
-__all__ = ["build_site", "docs_command", "layer_work", "model_work", "render_site", "serve_site",
+__all__ = ["PageOptions", "build_site", "docs_command", "layer_work", "model_work", "render_site", "serve_site",
            "worked_solution", "write_site"]

@@ -74,6 +74,7 @@ class Model(Layer, register=False):
         records: list[LayerRecord] = []
         shapes: dict[int, list[Shape]] = {}
         owner: dict[int, str] = {}
+        numbered = 0  # the page numbers layers other than inputs: 1., 2., ...
         for node in trimming(self.nodes):
             try:
                 ins = [_output(shapes, n, i) for n, i in node.input_refs()]
@@ -102,10 +103,12 @@ class Model(Layer, register=False):
             shapes[id(node)] = outs
             shared = owner.get(id(node.layer))
             owner.setdefault(id(node.layer), str(node.name))
+            numbered += 0 if isinstance(node.layer, InputLayer) else 1
             records.append(LayerRecord(
                 str(node.name), layer, [str(n.name) for n in node.inputs], ins, outs[0], weights, shared,
                 other_outputs=list(outs[1:]), input_indices=[i for _, i in node.input_refs()],
                 side_inputs=[(str(n.name), i) for n, i in node.side],
+                position=None if isinstance(node.layer, InputLayer) else numbered,
             ))
         for node, index in zip(self.output_nodes, self.output_indices):
             try:
@@ -314,6 +317,16 @@ class Model(Layer, register=False):
 
     def _repr_markdown_(self) -> str:
         return self.worked_solution()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: the summary as text, the worked solution as HTML with MathML (a short form for big models)."""
+        return view("notebook")(self, include, exclude)  # type: ignore[no-any-return]
+
+    def _repr_html_(self) -> str | None:
+        return view("html")(self)  # type: ignore[no-any-return]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else view("text")(self))
 
     def summary(self, convention: str = "torchinfo") -> None:
         """Print a Keras-style table with a MACs column."""

@@ -34,6 +34,7 @@ class LayerRecord:
     other_outputs: list[Shape] = field(default_factory=list)  # a layer with several outputs: the 2nd, 3rd ...
     input_indices: list[int] = field(default_factory=list)  # which output of each input (0 when missing)
     side_inputs: list[tuple[str, int]] = field(default_factory=list)  # masks, initial states: (layer, output)
+    position: int | None = None  # the layer's number on its worked page (1 = first non-input layer)
 
     @property
     def connections(self) -> list[str]:
@@ -138,7 +139,22 @@ class LayerRecord:
         return self.macs_by("torchinfo")
 
     def _repr_markdown_(self) -> str:
-        return view("worked_solution")(self)
+        return view("worked_solution")(self)  # type: ignore[no-any-return]
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: the layer's labelled lines as text, its worked solution as HTML with MathML."""
+        return view("notebook")(self, include, exclude)  # type: ignore[no-any-return]
+
+    def _repr_html_(self) -> str | None:
+        return view("html")(self)  # type: ignore[no-any-return]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(view("text")(self))
+
+    def __repr__(self) -> str:
+        number = f"{self.position}. " if self.position else ""
+        return (f"<LayerRecord {number}{self.name} ({self.type}): output {format_shape(self.output_shape)}, "
+                f"{self.params} params>")
 
 
 MAX_EXPANDED_TERMS = 2000  # a total that would expand to more terms is kept factored (expand is slow)

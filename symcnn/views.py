@@ -2,13 +2,14 @@
 
 symcnn's imports run one way (layers → model → io, render, check → cli), so ``model.py``
 may not import its printers. ``Model.summary()``, ``worked_solution()``, ``check()`` and
-Jupyter's ``_repr_*_`` methods call the function registered here under their name instead.
+Jupyter's ``_repr_*_`` methods call the function registered here under their name instead
+(``notebook`` gives Jupyter's display data, ``text`` and ``html`` its two forms).
 ``symcnn/__init__.py``, which sits above every floor, registers them; importing any
 ``symcnn.*`` module runs it first, so every view is there once a model exists.
 
 >>> import symcnn
 >>> sorted(registered())
-['check', 'summary', 'worked_solution']
+['check', 'html', 'notebook', 'summary', 'text', 'worked_solution']
 """
 
 from __future__ import annotations

@@ -426,3 +426,46 @@ class Page:
         png.parent.mkdir(parents=True, exist_ok=True)
         png.write_bytes(base64.b64decode(shot["data"]))
         return png
+
+    # ---- for pages a reader types into, and prints (tests/test_panel_browser.py, tests/test_course.py) ----
+    def resize(self, width: int, height: int | None = None) -> Page:
+        """Emulate another viewport in the same tab (a phone: width < 600)."""
+        self.width, self.height = width, height or self.height
+        self._call("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
+                   deviceScaleFactor=1, mobile=self.width < 600, session=True)
+        return self
+
+    def type_into(self, selector: str, text: str) -> None:
+        """Focus the field, select what it holds, and type ``text`` over it key by key (Backspace if empty)."""
+        found = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                              " if (!e) return false; e.focus(); e.select(); return true; })()")
+        if not found:
+            raise BrowserError(f"no element matches {selector!r}")
+        keys = [{"key": ch, "text": ch} for ch in text] or [{"key": "Backspace", "code": "Backspace",
+                                                              "windowsVirtualKeyCode": 8}]
+        for key in keys:
+            self._call("Input.dispatchKeyEvent", type="keyDown", session=True, **key)
+            self._call("Input.dispatchKeyEvent", type="keyUp", session=True,
+                       **{k: v for k, v in key.items() if k != "text"})
+
+    def emulate_media(self, media: str) -> None:
+        """Lay the page out for ``"print"`` (or back for ``"screen"``)."""
+        self._call("Emulation.setEmulatedMedia", media=media, session=True)
+
+    def print_pdf(self, path: Path) -> Path:
+        """The page as the browser prints it (A4, its print stylesheet), saved as a PDF."""
+        import base64
+
+        data = self._call("Page.printToPDF", paperWidth=8.27, paperHeight=11.69, preferCSSPageSize=True,
+                          session=True)["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+    def element_screenshot(self, png: Path, selector: str, *, margin: int = 16) -> Path:
+        """A PNG of the page from just above the first element ``selector`` matches to just below it."""
+        box = self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+                            " return [r.top + window.scrollY, r.height]; })()")
+        top, height = box  # type: ignore[misc]
+        return self.screenshot(png, top=max(0, int(top) - margin), height=int(height) + 2 * margin)
+

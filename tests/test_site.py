@@ -150,7 +150,7 @@ def test_user_text_is_escaped_in_markdown(evil: str, tmp_path: Path) -> None:
     for path, data in files.items():
         if path.endswith((".md", ".yml", ".svg")):
             # A fenced code block shows its text verbatim (Markdown escapes it): the model file may appear there.
-            text = re.sub(r"^(`{3,})[a-z]*\n.*?^\1$", "", data.decode("utf-8"), flags=re.DOTALL | re.MULTILINE)
+            text = re.sub(r"^( *)(`{3,})[a-z]*\n.*?^\1\2$", "", data.decode("utf-8"), flags=re.DOTALL | re.MULTILINE)
             assert "<script" not in text and "<img" not in text, path
 
 

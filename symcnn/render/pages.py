@@ -30,7 +30,9 @@ from ..record import LayerRecord
 from .charts import params_chart, shape_flow_chart
 from .context import Notes, chart_rows, layer_context, model_context
 from .context import plain_title as _plain_title
+from .exercise import exercise_files
 from .latex import Formula, arrange, latex
+from .teaching import PageOptions, teaching_context, teaching_files
 from .templating import FolderLoader, PlainSandbox, check_plain
 from .text import md_escape
 from .worked import layer_work
@@ -144,12 +146,13 @@ def render_model_markdown(model: Model, *, templates: str | Path | None = None, 
     """The worked-solution page of ``model`` as Markdown (charts inline, for Jupyter and ``worked_solution()``)."""
     slug = slug or _slug(model.name or "model")
     ctx = model_context(model, slug, links=False, charts=_chart_refs(_charts(model), slug, charts))
+    ctx.update(teaching_context(model, slug, PageOptions(), page=ctx, standalone=True))
     return _render("page.md.j2", templates, **ctx, standalone=True)
 
 
 def render_layer_markdown(record: LayerRecord, *, templates: str | Path | None = None) -> str:
     """The worked solution of one layer record as Markdown."""
-    layer = layer_context(layer_work(record), 1, Notes(links=False))
+    layer = layer_context(layer_work(record), record.position or 1, Notes(links=False))
     return _render("layer.md.j2", templates, layer=layer, heading="##", standalone=True)
 
 
@@ -201,14 +204,17 @@ def _assets() -> dict[str, bytes]:
 
 
 def _model_pages(
-    models: Sequence[Model], folder: str, templates: str | Path | None
+    models: Sequence[Model], folder: str, templates: str | Path | None, options: PageOptions | None = None
 ) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
     files: dict[str, bytes] = {}
     entries = []
+    options = options or PageOptions()
     for model, slug in zip(models, _slugs(models)):
-        drawn = _charts(model)
+        drawn = _charts(model) if options.charts else None
         ctx = model_context(model, slug, charts=_chart_refs(drawn, slug, "files"))
+        ctx.update(teaching_context(model, slug, options, page=ctx))
         files[f"{folder}/{slug}.md"] = _render("page.md.j2", templates, **ctx, standalone=False).encode("utf-8")
+        files.update(teaching_files(ctx, folder))
         if drawn is not None:
             files[f"{folder}/{slug}-params.svg"] = drawn[0].encode("utf-8")
             files[f"{folder}/{slug}-shapes.svg"] = drawn[1].encode("utf-8")
@@ -232,16 +238,21 @@ def render_support_files(*, templates: str | Path | None = None) -> dict[str, by
 
 
 def render_site(
-    models: Sequence[Model], *, templates: str | Path | None = None, site_name: str | None = None
+    models: Sequence[Model], *, templates: str | Path | None = None, site_name: str | None = None,
+    options: PageOptions | None = None,
 ) -> dict[str, bytes]:
     """Every file of the mkdocs project for ``models``: ``{posix relative path: content}``. Pure."""
     if not models:
         raise ArgumentError("docs needs at least one model")
-    pages, entries = _model_pages(models, "models", templates)
+    options = options or PageOptions()
+    pages, entries = _model_pages(models, "models", templates, options)
     files = {f"docs/{path}": data for path, data in pages.items()}
-    name = site_name or ("symcnn: " + ", ".join(_plain_title(m.name or "model") for m in models[:3])
+    name = site_name or options.title or ("symcnn: " + ", ".join(_plain_title(m.name or "model") for m in models[:3])
                          + (", ..." if len(models) > 3 else ""))
-    common = {"models": entries, "site_name": name}
+    common = {"models": entries, "site_name": name, "show_macs": options.macs,
+              "exercises": entries if options.exercise else []}
+    if options.exercise:
+        files.update(exercise_files(models, entries, lambda template, **ctx: _render(template, templates, **ctx), options))
     files["docs/index.md"] = _render("index.md.j2", templates, **common).encode("utf-8")
     files["docs/terminology.md"] = _render("terminology.md.j2", templates, **common).encode("utf-8")
     files["docs/assets/symcnn/symcnn-site.css"] = _render("site.css", templates).encode("utf-8")

@@ -28,6 +28,7 @@ from ..model import Model
 from .mkdocs_config import check_mkdocs_config
 from .pages import render_site
 from .site_files import SiteError, write_files
+from .teaching import PageOptions
 
 __all__ = ["build_site", "docs_command", "serve_site", "write_site"]
 
@@ -38,6 +39,7 @@ def write_site(
     *,
     force: bool = False,
     templates: str | Path | None = None,
+    options: PageOptions | None = None,
 ) -> Path:
     """Write the mkdocs project for ``models`` into ``out_dir`` and return its ``mkdocs.yml`` path.
 
@@ -47,7 +49,7 @@ def write_site(
     """
     model_list = [models] if isinstance(models, Model) else list(models)
     root = Path(out_dir)
-    files = render_site(model_list, templates=templates)
+    files = render_site(model_list, templates=templates, options=options)
     check_mkdocs_config(files["mkdocs.yml"].decode("utf-8"))  # a --templates folder may not add code to run
     write_files(root, files, force=force)
     return root / "mkdocs.yml"
@@ -87,10 +89,11 @@ def serve_site(site: str | Path, *, address: str = "127.0.0.1:8000") -> int:
 
 
 def docs_command(
-    models: list[Model], out_dir: str, *, build: bool, serve: bool, force: bool, templates: str | None
+    models: list[Model], out_dir: str, *, build: bool, serve: bool, force: bool, templates: str | None,
+    options: PageOptions | None = None,
 ) -> str:
     """What ``symcnn docs`` does after parsing: write the site, optionally build or serve it; the message to print."""
-    config = write_site(models, out_dir, force=force, templates=templates)
+    config = write_site(models, out_dir, force=force, templates=templates, options=options)
     lines = [f"wrote the mkdocs project: {visible(config)}"]
     if build:
         index = build_site(config.parent)
