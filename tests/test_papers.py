@@ -1,6 +1,6 @@
 """The papers' published tables, reproduced from models written from the papers' descriptions.
 
-Every expected number is the paper's own figure (as printed in ``examples/papers.yaml``) or the count
+Every expected number is the paper's own figure (as printed in ``examples/tables/papers.yaml``) or the count
 of Keras or torch themselves (``keras.applications``, ``tests/torch_zoo.py``); none is symcnn's output
 copied. A paper's figure is matched when symcnn's count rounds to it at the paper's digits, or else
 truncates to it (ResNet's 34- and 50-layer FLOPs, MobileNetV2's 3.4M: those papers cut their figures);
@@ -24,7 +24,7 @@ from symcnn.render.papers import QUANTITIES, Table, agreement, read_tables
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-TABLES = read_tables(EXAMPLES / "papers.yaml")
+TABLES = read_tables(EXAMPLES / "tables" / "papers.yaml", EXAMPLES)
 CELLS = [
     pytest.param(table, row, cell, id=f"{table.title.split(' (')[0]}-{row.label}-{cell.quantity}")
     for table in TABLES for row in table.rows for cell in row.cells

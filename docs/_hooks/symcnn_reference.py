@@ -3,7 +3,7 @@
 - ``on_files``: the layer catalogue (``layers.md``), printed from each layer class's own code, as
   ``symcnn layers --format markdown`` prints it.
 - ``on_page_markdown``: ``<!-- symcnn:papers-tables -->`` becomes the papers' tables beside symcnn's
-  counts (examples/papers.yaml), ``<!-- symcnn:formula FILE QUANTITY -->`` a closed form of an example.
+  counts (examples/tables/papers.yaml), ``<!-- symcnn:formula FILE QUANTITY -->`` a closed form of an example.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def on_files(files: Files, config: Any) -> Files:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     def fill(match: re.Match[str]) -> str:
         if match[1] == "papers-tables":
-            return papers.markdown(papers.read_tables(ROOT / "examples" / "papers.yaml"))
+            return papers.markdown(papers.read_tables(ROOT / "examples" / "tables" / "papers.yaml", ROOT / "examples"))
         file, quantity = match[2].split()
         model = load(ROOT / "examples" / file)
         value = {"params": model.total_params, "macs": model.macs("fvcore")}[quantity]

@@ -1,6 +1,6 @@
 """Published tables beside symcnn's counts: the papers' figures as printed, ours computed from examples/*.yaml.
 
-``examples/papers.yaml`` lists each table: its columns (a quantity and its unit) and its rows (a model
+``examples/tables/papers.yaml`` lists each table: its columns (a quantity and its unit) and its rows (a model
 file, the symbol values of the row, the paper's figures as text). A paper's figure is matched when
 symcnn's count, in the paper's unit, rounds to it (half up) at the paper's digits, or else truncates to
 it: some papers cut their figures rather than round them, and the page says which.
@@ -88,8 +88,11 @@ def agreement(ours: Fraction, paper: str) -> str | None:
     return None
 
 
-def read_tables(path: str | Path) -> list[Table]:
-    """Every table of ``examples/papers.yaml`` with symcnn's counts computed (models read once per file and values)."""
+def read_tables(path: str | Path, models: str | Path | None = None) -> list[Table]:
+    """Every table of ``examples/tables/papers.yaml`` with symcnn's counts computed (models read once per file and values).
+
+    Each row's ``file`` is read from the folder ``models`` (by default the tables file's own folder).
+    """
     import yaml
 
     path = Path(path)
@@ -97,7 +100,8 @@ def read_tables(path: str | Path) -> list[Table]:
     if not isinstance(raw, list):
         raise ParseError("a list of tables is expected", file=str(path))
     cache: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-    return [_table(spec, path.parent, cache) for spec in raw]
+    folder = Path(models) if models is not None else path.parent
+    return [_table(spec, folder, cache) for spec in raw]
 
 
 def _table(spec: dict[str, Any], folder: Path, cache: dict[Any, Any]) -> Table:
