@@ -94,6 +94,7 @@ def test_anything_else_is_refused_in_one_line(entry: str, words: str) -> None:
         capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
     )  # fmt: skip
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "seed.yaml: layer 'conv2d': " in proc.stderr  # the line names the model file and the layer
 
 
 def test_the_translation_never_evaluates_and_keeps_the_parsers_syntax() -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, SymcnnError
 from .common import load_model, model_options
 
 NAME = "check"
@@ -41,9 +41,12 @@ def run(args: argparse.Namespace) -> int:
 
     # symbols stay open: a formula is checked for all values; a number is checked at the defaults
     model = load_model(args.model, input_dims=args.input, sets=args.set, apply_defaults=False)
-    text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
-                                 macs=args.macs, table=args.table, trainable=args.trainable,
-                                 non_trainable=args.non_trainable, convention=args.convention, fmt=args.format)
+    try:
+        text, status = check_command(model, layer=args.layer, params=args.params, shape=args.shape,
+                                     macs=args.macs, table=args.table, trainable=args.trainable,
+                                     non_trainable=args.non_trainable, convention=args.convention, fmt=args.format)
+    except SymcnnError as exc:  # an answer that cannot be read: say which model it was checked against
+        raise exc.within(file=args.model) from None
     print(text)
     if status == 2:  # some of a class's tables could not be read: each is named in the report, and here
         print("symcnn: error: some tables could not be read (see the report)", file=sys.stderr)
