@@ -349,6 +349,61 @@ def test_numbers_mean_one_thing_a_size_rate_or_scale_is_exact_or_refused(case: t
     _count_not_whole("numbers", model)
 
 
+_SUBSTITUTED = st.tuples(
+    st.sampled_from(["units", "filters", "input"]),
+    st.integers(1, 9),  # numerator multiple a, in a*F/b (+ c)
+    st.integers(1, 8),  # denominator b
+    st.integers(-3, 3),  # offset c
+    st.integers(1, 400),  # the value given with --set
+    st.sampled_from(["set", "defaults", "subs"]),  # how the value arrives
+)
+
+
+def _substituted_case(where: str, a: int, b: int, c: int) -> str:
+    size = f"{a}*F/{b} + {c}" if c else f"{a}*F/{b}"
+    layers = {"units": f"  - Dense: {{units: {size}}}\n", "filters": f"  - Conv2D: {{filters: {size}, kernel_size: 3}}\n",
+              "input": "  - Flatten\n"}[where]
+    head = f"input: [{size}, 4, 1]\n" if where == "input" else "input: [8, 8, 1]\n"
+    return head + "layers:\n" + layers
+
+
+@settings(SETTINGS, max_examples=EXAMPLES["numbers"])
+@given(_SUBSTITUTED)
+def test_numbers_a_size_stays_whole_after_every_substitution(case: tuple[str, int, int, int, int, str]) -> None:
+    """``units: a*F/b + c`` read with F open, then F given (by --set, as a file default, or model.subs)."""
+    where, a, b, c, value, path = case
+    size = Fraction(a * value, b) + c
+    whole = size.denominator == 1 and size >= 1
+    expected = {"units": lambda n: 2 * n, "filters": lambda n: 10 * n, "input": lambda n: 4 * n}[where]
+    text = _substituted_case(where, a, b, c)
+
+    def build() -> Any:
+        if path == "defaults":
+            model = _model(text.replace("layers:", f"symbols: {{F: {value}}}\nlayers:", 1)).with_defaults()
+        elif path == "subs":
+            model = _model(text).subs({"F": value})
+        if path != "set":
+            _ = model.records  # every size is built and checked here
+            return model
+        from symcnn.cli.common import load_model
+
+        folder = REPO / "test-output" / "fuzz-substituted"
+        folder.mkdir(parents=True, exist_ok=True)
+        file = folder / "model.yaml"
+        file.write_text(text, encoding="utf-8")
+        return load_model(str(file), sets=[f"F={value}"])
+
+    model = FUZZ.run("numbers", build)
+    if model is None:
+        FUZZ.note("numbers", "refused" if not whole else "refused-valid")
+        assert not whole, f"{where} = {size} at F = {value} is whole, but was refused: {FUZZ.last_error}"
+        return
+    assert whole, f"{where} = {size} at F = {value} is not a whole size, yet the model was built"
+    got = model.records[-1].output_shape[-1] if where == "input" else model.total_params
+    assert got == expected(int(size)), f"{where} = {size}: got {got}"
+    _count_not_whole("numbers", model)
+
+
 # ---- 5. no tracebacks -------------------------------------------------------------------------------------------
 
 
