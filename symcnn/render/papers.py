@@ -146,24 +146,22 @@ def markdown(tables: list[Table]) -> str:
         counted = "; ".join(f"{h}: {QUANTITIES[q][0]}" for h, q in zip(table.headings, table.quantities))
         shared = f" Model file: `examples/{files[0]}`." if len(files) == 1 else ""
         out.append((f"*{table.source}.* " if table.source else "") + f"Counted as {counted}.{shared}\n")
-        with_file, with_values = len(files) > 1, any(row.values for row in table.rows)
-        head = ["model"] + (["file"] if with_file else []) + (["symbols"] if with_values else [])
-        for h in table.headings:
-            head += [f"{h}: paper", "symcnn"]
-        out.append("| " + " | ".join(head) + " |")
-        out.append("|" + "|".join(["---"] * (1 + with_file + with_values) + ["--:", "--:"] * len(table.headings)) + "|")
+        with_file = len(files) > 1
         notes: list[str] = []
-        for row in table.rows:
-            cells = [row.label + (f" [{len(notes) + 1}]" if row.note else "")]
-            cells += [f"`{row.file}`"] if with_file else []
-            cells += [" ".join(f"`{k}={v}`" for k, v in row.values.items())] if with_values else []
-            for cell in row.cells:
+        for i, heading in enumerate(table.headings):  # one narrow table per quantity: it fits a phone
+            out.append(f"| model | {heading}: paper | symcnn |")
+            out.append("|---|--:|--:|")
+            for row in table.rows:
+                if i == 0 and row.note:
+                    notes.append(row.note)
+                mark = f" [{notes.index(row.note) + 1}]" if row.note else ""
+                # the file and the symbols' values go under the model's name
+                detail = ([f"`{row.file}`"] if with_file else []) + [f"`{k}={v}`" for k, v in row.values.items()]
+                cell = row.cells[i]
                 printed = f"{int(cell.paper):,}" if cell.paper.isdigit() else cell.paper
-                cells += [printed, _figure(cell.scaled, cell.paper, cell.unit) + marks[cell.agreement]]
-            out.append("| " + " | ".join(cells) + " |")
-            if row.note:
-                notes.append(row.note)
-        out.append("")
+                label = row.label + mark + ("<br>" + " ".join(detail) if detail else "")
+                out.append(f"| {label} | {printed} | {_figure(cell.scaled, cell.paper, cell.unit) + marks[cell.agreement]} |")
+            out.append("")
         for i, note in enumerate(notes, start=1):
             out.append(f"[{i}] {note}\n")
     return "\n".join(out)
