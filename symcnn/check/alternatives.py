@@ -14,7 +14,7 @@ from ..layers.base import Shape, Weight
 from ..record import LayerRecord, to_expr
 from .fmt import Value, _fmt
 from .mistakes import MISTAKES, Mistake, prior
-from .weight_mistakes import _learned
+from .weight_mistakes import _has_kernel_and_bias, _learned, _terms
 
 MAX_UPSTREAM = 30  # ancestors searched for a shape mistake carried forward
 
@@ -140,6 +140,51 @@ def ancestors(records: list[LayerRecord], index: int) -> list[int]:
             seen.add(i)
             stack.extend(where[n] for n in records[i].inputs if n in where)
     return sorted(seen, reverse=True)
+
+
+def source_alternatives(q: str, records: list[LayerRecord], index: int, convention: str) -> Iterator[Alternative]:
+    """The layer's value with its input channels (or features) read off another tensor than the one that feeds it.
+
+    The classic slip on a second convolution: the image's 3 channels used again, where the
+    layer is fed the previous layer's 32. A count of 1 is left to "input channels left out".
+    """
+    rec = records[index]
+    layer = rec.layer
+    if q not in ("params", "trainable", "non_trainable", "macs") or len(rec.input_shapes) != 1:
+        return
+    if not rec.weights or not _has_kernel_and_bias(layer):
+        return
+    (shape,) = rec.input_shapes
+    conv = hasattr(layer, "kernel_size")  # a convolution's channel axis; otherwise the last (features) axis
+    axis = 1 if conv and not layer.channels_last else len(shape) - 1
+    if axis < 1:
+        return
+    true, feeder = shape[axis], rec.inputs[0]
+    word = "channels" if conv else "features"
+    seen = {true, 1, None}
+    for i in ancestors(records, index)[:MAX_UPSTREAM]:
+        other = records[i]
+        if other.name == feeder or len(other.output_shape) < 2 or (conv and len(other.output_shape) != len(shape)):
+            continue
+        c = other.output_shape[axis if conv else -1]
+        if c in seen:
+            continue
+        seen.add(c)
+        ins = [(*shape[:axis], c, *shape[axis + 1 :])]
+        try:
+            value = _measure(q, rec, ins, layer.output_shape(ins), convention)
+        except _SAFE:
+            continue
+        where = "the model's input" if other.type == "InputLayer" else f"{other.name}'s output"
+        right = f": {_terms(rec.weights)} = {_fmt(rec.params)}" if q == "params" else ""
+        yield Alternative(
+            value,
+            (
+                f"input {word} taken from {where} ({_fmt(c)}), but {rec.name} is fed by {feeder}, "
+                f"whose output has {_fmt(true)} {word}{right}"
+            ),
+            "input channels taken from the wrong layer",
+        )
 
 
 def _carry(

@@ -23,6 +23,7 @@ from .alternatives import (
     _measure,
     ancestors,
     own_alternatives,
+    source_alternatives,
     upstream_alternatives,
 )
 from .compare import _expanded_size, _expr, _free, _same_value, _Sampler, _subs, smallest_difference
@@ -187,6 +188,7 @@ def _ranked(
         return added
 
     add(own_alternatives(q, rec, convention), 0)
+    add(source_alternatives(q, records, index, convention), 0)
     own_primary = any(t <= 1 for t, *_ in out)
     ups = ancestors(records, index)[:MAX_UPSTREAM]
     confirmable = bool(context.wrong & {records[i].name for i in ups})

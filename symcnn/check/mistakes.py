@@ -76,6 +76,10 @@ PRIORS: dict[str, int] = {
     "frozen layer counted as trainable": 2,
     "bias counted with use_bias=False": 2,
     "input channels left out": 3,
+    "input channels taken from the wrong layer": 4,
+    "a bias counted for an embedding": 3,
+    "sequence length taken as the vocabulary size": 4,
+    "embedding counted per position": 5,
     "bias on the depthwise step": 3,
     "1-D kernel squared": 3,
     "dilation counted as extra weights": 3,
@@ -244,6 +248,40 @@ def _params_of_none(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tupl
             yield value, f"{head} (not {text} = {_fmt(value)})", "parameters for a layer that has none"
 
 
+def _embedding(layer: Layer) -> bool:
+    return "Embedding" in layer.class_name
+
+
+def _embedding_mistakes(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any, str, str]]:
+    """An embedding table given a bias, sized by the sequence length, or counted once per position."""
+    ws = [w for w in layer.weights(ins) if w.kind == "param"]
+    if len(ws) != 1 or len(ws[0].shape) != 2 or not ins or len(ins[0]) < 2:
+        return
+    rows, width = ws[0].shape
+    table = simplify_int(rows * width)
+    right = f"{_fmt(rows)}×{_fmt(width)} = {_fmt(table)}"
+    what = f"{layer.class_name} is a lookup table of {_fmt(rows)} rows (one per token of the vocabulary) of {_fmt(width)} values"
+    positions = simplify_int(prod(ins[0][1:]))
+    yield simplify_int(table + width), f"a bias counted: {what}; it adds no bias: {right}", "a bias counted for an embedding"
+    if positions not in (rows, 1):
+        yield (
+            simplify_int(positions * width),
+            (
+                f"the sequence length ({_fmt(positions)}) taken as the vocabulary size: {layer.class_name} keeps one row "
+                f"per token of the vocabulary ({_fmt(rows)}), however long the input is: {right}"
+            ),
+            "sequence length taken as the vocabulary size",
+        )
+        yield (
+            simplify_int(positions * table),
+            (
+                f"the table counted once per position: all {_fmt(positions)} positions look up the same table, "
+                f"whose {right} values are counted once"
+            ),
+            "embedding counted per position",
+        )
+
+
 def _no_params(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any, str, str]]:
     """0 given for a layer that has parameters."""
     ws = [w for w in layer.weights(ins) if w.kind == "param"]
@@ -286,6 +324,7 @@ MISTAKES: list[Mistake] = [
     Mistake("input and output channels swapped", "weights", _has_kernel_and_bias, _channels_swapped_weights, primary=False),
     Mistake("parameters for a layer that has none", "params", _any, _params_of_none),
     Mistake("no parameters counted", "params", _any, _no_params, primary=False),
+    Mistake("embedding tables", "params", _embedding, _embedding_mistakes),
     Mistake("padding, floor, stride or dilation", "shape", _windowed, _window_mistakes),
     Mistake("'same' padding", "shape", _windowed, _same_mistakes),
     Mistake("transposed convolution sizes", "shape", lambda l: "Transpose" in l.class_name, _transposed),
