@@ -340,6 +340,24 @@ def test_a_markdown_table_with_mistakes_names_each_one() -> None:
     assert status == 1 and "4 of 13 checked values wrong" in text and "2 mistakes, 2 values carried forward" in text
 
 
+def test_a_new_mistake_on_top_of_the_students_own_wrong_row_is_named(tmp_path: Path) -> None:
+    # sep keeps 12×12 ('same' at stride 2 taken to keep the size), so up gives (12 − 1)·2 + 3 = 25;
+    # then the student flattens 25·25·16 = 10,000 for the global pooling: a second mistake, on their own row.
+    table = tmp_path / "student.csv"
+    table.write_text(
+        "layer,output shape,params\n"
+        'sep,"(None, 12, 12, 128)",8896\n'
+        'up,"(None, 25, 25, 16)",18448\n'
+        'gap,"(None, 10000)",0\n',
+        encoding="utf-8",
+    )
+    results = {r.layer: r for r in check_table(symcnn.load(FIXTURES / "mixed_cnn.yaml"), table)}
+    assert results["up"].values[0].verdict == "carried forward"
+    gap = results["gap"].values[0]
+    assert gap.verdict == "wrong" and gap.mistake == "global pooling taken as Flatten"
+    assert "on top of your row for up" in gap.diagnosis and "25×25×16 = 10000" in gap.diagnosis
+
+
 @pytest.mark.parametrize(
     ("content", "suffix", "error"),
     [

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ..layers.base import Shape
 from ..model import Model
 from ..record import LayerRecord
 from .alternatives import (
@@ -142,14 +143,15 @@ def _carried_from_rows(
     if not changed:
         return None
     try:
-        value = _measure(q, rec, ins, rec.layer.output_shape(ins), convention)
+        out = rec.layer.output_shape(ins)
+        value = _measure(q, rec, ins, out, convention)
     except _SAFE:
-        return None
-    if not _fits(Alternative(value, "", "carried forward"), student, sampler, rec.output_shape[0]):
         return None
     rows = " and ".join(changed)
     fed = ", ".join(_fmt(s) for s in ins)
     was = ", ".join(_fmt(s) for s in rec.input_shapes)
+    if not _fits(Alternative(value, "", "carried forward"), student, sampler, rec.output_shape[0]):
+        return _new_mistake_on_rows(q, rec, ins, out, student, sampler, convention, rows, fed)
     return Diagnosis(
         f"carried forward from your row for {rows}: {rec.name} was fed {fed} there instead of {was}, "
         "and your working is right for that input",
@@ -157,6 +159,34 @@ def _carried_from_rows(
         changed[0],
         True,
     )
+
+
+def _new_mistake_on_rows(
+    q: str,
+    rec: LayerRecord,
+    ins: list[Shape],
+    out: Shape,
+    student: Value,
+    sampler: _Sampler,
+    convention: str,
+    rows: str,
+    fed: str,
+) -> Diagnosis | None:
+    """A mistake of this layer's own, made on the student's own (wrong) input rows: both errors in one value."""
+    try:
+        probe = LayerRecord(rec.name, rec.layer, rec.inputs, ins, out, rec.layer.weights(ins), rec.shared_with)
+        fitting = [
+            alt
+            for alt in own_alternatives(q, probe, convention)
+            if alt.primary and _fits(alt, student, sampler, rec.output_shape[0])
+        ]
+    except _SAFE:
+        return None
+    if not fitting:
+        return None
+    alt = min(fitting, key=lambda a: a.prior)
+    text = _fill_message(alt.message, alt.value)
+    return Diagnosis(f"a new mistake on top of your row for {rows}, which fed {rec.name} {fed}: {text}", alt.mistake)
 
 
 def _ranked(
