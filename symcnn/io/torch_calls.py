@@ -238,6 +238,22 @@ _SAME_OPS = frozenset(
         "tril",
         "triu",
         "cumsum",
+        "invert",
+        "bitwise_not",
+        "sin",
+        "cos",
+        "tan",
+        "atan",
+        "sinh",
+        "cosh",
+        "reciprocal",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "frac",
+        "nan_to_num",
+        "logical_not",
     )
 )
 _POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
@@ -249,6 +265,10 @@ _OPS: dict[str, Callable[[_Call], Any]] = {
     **{k: _elementwise("div") for k in ("div", "truediv", "itruediv", "rtruediv")},
     "maximum": _elementwise("maximum"),
     "minimum": _elementwise("minimum"),
+    **{k: _elementwise(k) for k in ("addcmul", "addcdiv", "lerp", "eq", "ne", "lt", "le", "gt", "ge")},
+    **{k: _elementwise("bitwise_and") for k in ("and", "iand", "bitwise_and", "logical_and")},
+    **{k: _elementwise("bitwise_or") for k in ("or", "ior", "bitwise_or", "logical_or")},
+    **{k: _elementwise("bitwise_xor") for k in ("xor", "ixor", "bitwise_xor", "logical_xor")},
     "cat": _cat,
     "concat": _cat,
     "concatenate": _cat,
@@ -385,6 +405,8 @@ for _key in ("size", "dim", "numel"):
 
 
 def _getattr(call: _Call) -> Any:
+    if isinstance(call.args[0], _ValuesIndices) and call.args[1] in ("values", "indices"):
+        return getattr(call.args[0], call.args[1])
     tensor, attr = call.tensors()[0], call.args[1]
     if attr == "shape":
         return tuple(tensor.shape)
@@ -454,6 +476,40 @@ def _index_by_tensors(call: _Call, source: _Tensor, items: tuple[Any, ...]) -> A
     return call.reader.add(indexing.index_tensor(index=tuple(spec)), inputs, call.name)
 
 
+class _ValuesIndices(tuple):  # type: ignore[type-arg]
+    """torch.max(x, dim)'s (values, indices), by index or by name."""
+
+    @property
+    def values(self) -> Any:
+        return self[0]
+
+    @property
+    def indices(self) -> Any:
+        return self[1]
+
+
+def _max_min(call: _Call) -> Any:
+    """torch.max / min: of two tensors element-wise; over one axis (values, indices); or of every entry."""
+    tensors = call.tensors()
+    if len(tensors) > 1:
+        return _elementwise("maximum" if call.key == "max" else "minimum")(call)
+    dim, keepdim = call.get(1, "dim"), call.get(2, "keepdim", False)
+    if dim is None:
+        return ops.mean(dim=None)
+    values, indices = (
+        call.reader.add(ops.mean(dim=dim, keepdim=keepdim), tensors, f"{call.name}{suffix}")
+        for suffix in ("", ".indices")
+    )
+    return _ValuesIndices((values, indices))
+
+
+def _repeat_interleave(call: _Call) -> Any:
+    repeats = call.get(1, "repeats")
+    if isinstance(repeats, _Tensor):
+        raise UnknownLayerError("repeat_interleave with a tensor of counts: the output size depends on its values")
+    return ops.repeat_interleave(repeats=repeats, dim=call.get(2, "dim"))
+
+
 def _sizes(call: _Call, first: int) -> list[Any]:
     """The sizes of a factory call: ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros(size=(2, 3))``."""
     if "size" in call.kwargs:
@@ -498,6 +554,15 @@ _OPS.update(
         "reshape_as": lambda c: _like(ops.reshape(shape=c.tensors()[1].shape), c),
         "view_as": lambda c: _like(ops.reshape(shape=c.tensors()[1].shape), c),
         "einsum": lambda c: einsum.einsum(equation=c.args[0]),
+        "repeat": lambda c: ops.repeat(repeats=c.rest("repeats")),
+        "max": _max_min,
+        "min": _max_min,
+        "repeat_interleave": _repeat_interleave,
+        "unfold": _from_signature(TORCH_LAYERS["Unfold"], ("kernel_size", "dilation", "padding", "stride")),
+        "fold": _from_signature(TORCH_LAYERS["Fold"], ("output_size", "kernel_size", "dilation", "padding", "stride")),
+        "tensor_unfold": lambda c: ops.unfold(
+            dimension=c.get(1, "dimension"), size=c.get(2, "size"), step=c.get(3, "step")
+        ),
         "linear": lambda c: ops.linear(),
         "matmul": lambda c: ops.matmul(),
         "bmm": lambda c: ops.matmul(),

@@ -78,6 +78,8 @@ from .torch_library import LIBRARY_OPS
 UNKNOWN_OPS = ("error", "ignore")
 _INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
 _BASE_ARGS = {"name", "trainable", "input_shape", "batch_input_shape", "batch_shape", "device", "dtype"}
+# Methods whose name means something else as a function: x.unfold(dim, size, step) is not F.unfold (im2col).
+_METHOD_KEYS = {"unfold": "tensor_unfold"}
 _TABLE = {**_OPS, **LIBRARY_OPS}  # torch's ops by name, library functions fx keeps whole by module.name
 
 
@@ -391,9 +393,8 @@ class _Reader:
         return self._call(target, qualified if qualified in LIBRARY_OPS else _function_key(target), node)
 
     def _call_method(self, node: Any) -> Any:
-        return self._call(
-            node.target, str(node.target).rstrip("_") if node.target != "__getitem__" else "getitem", node
-        )
+        key = str(node.target).rstrip("_") if node.target != "__getitem__" else "getitem"
+        return self._call(node.target, _METHOD_KEYS.get(key, key), node)
 
     # ---- ops ----------------------------------------------------------------------------------
     def _call(self, target: Any, key: str | None, node: Any) -> Any:

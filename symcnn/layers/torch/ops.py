@@ -99,8 +99,93 @@ for _name, _aliases in (
     ("div", ("truediv", "itruediv")),
     ("maximum", ()),
     ("minimum", ()),
+    ("addcmul", ()),  # input + value·t1·t2: three tensors broadcast
+    ("addcdiv", ()),
+    ("lerp", ()),
+    ("bitwise_and", ("logical_and",)),
+    ("bitwise_or", ("logical_or",)),
+    ("bitwise_xor", ("logical_xor",)),
+    ("eq", ()),
+    ("ne", ()),
+    ("lt", ()),
+    ("le", ()),
+    ("gt", ()),
+    ("ge", ()),
 ):
     globals()[_name] = type(_name, (_Elementwise,), {"aliases": _aliases, "__doc__": f"torch.{_name}: element-wise."})
+
+
+class repeat(TorchLayer):
+    """Tensor.repeat(*repeats): each axis times its count; extra counts add leading axes.
+
+    >>> repeat(repeats=(2, 1, 3)).output_shape([(4, 5)])
+    (2, 4, 15)
+    """
+
+    def __init__(self, repeats: Any = (), **base: Any) -> None:
+        super().__init__(**base)
+        if not isinstance(repeats, (list, tuple)) or not repeats:
+            raise ArgumentError(f"repeats must be a list of counts, got {repeats!r}")
+        self.repeats = tuple(as_dim(r, "repeats", allow_zero=True) for r in repeats)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"repeats": self.repeats}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        lead = len(self.repeats) - len(shape)
+        if lead < 0:
+            raise ShapeError(f"repeat: {len(self.repeats)} counts for a tensor of rank {len(shape)}")
+        padded = (1,) * lead + tuple(shape)
+        return tuple(simplify_int(d * r) for d, r in zip(padded, self.repeats))
+
+
+class repeat_interleave(TorchLayer):
+    """torch.repeat_interleave(x, repeats, dim): each entry repeated in place; without ``dim``, of the flattened tensor.
+
+    >>> repeat_interleave(repeats=3, dim=0).output_shape([(2, 5)])
+    (6, 5)
+    """
+
+    def __init__(self, repeats: Any = None, dim: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.repeats = as_dim(repeats, "repeats", allow_zero=True)
+        self.dim = None if dim is None else _int(dim, "dim")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"repeats": self.repeats, "dim": self.dim}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        if self.dim is None:
+            return (simplify_int(prod(shape) * self.repeats),)
+        axis = _axis(self.dim, len(shape), "repeat_interleave")
+        return (*shape[:axis], simplify_int(shape[axis] * self.repeats), *shape[axis + 1 :])
+
+
+class unfold(TorchLayer):
+    """Tensor.unfold(dimension, size, step): windows of ``size`` along one axis, every ``step``, as a new last axis.
+
+    >>> unfold(dimension=1, size=4, step=2).output_shape([(1, 10, 3)])
+    (1, 4, 3, 4)
+    """
+
+    def __init__(self, dimension: Any = None, size: Any = None, step: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.dimension = _int(dimension, "dimension")
+        self.size = as_dim(size, "size")
+        self.step = as_dim(step, "step")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"dimension": self.dimension, "size": self.size, "step": self.step}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        axis = _axis(self.dimension, len(shape), "unfold")
+        windows = conv_output_length(shape[axis], self.size, self.step)
+        if is_number(windows) and windows < 1:
+            raise ShapeError(f"unfold: a window of {self.size} does not fit an axis of {shape[axis]}")
+        return (*shape[:axis], windows, *shape[axis + 1 :], self.size)
 
 
 class cat(TorchLayer):

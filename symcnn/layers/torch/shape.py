@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 import sympy
 
 from ...errors import ArgumentError, ShapeError
-from ...formulas import Dim, is_number, prod, simplify_int
-from ..base import Shape, Window, as_dim, format_shape, real_number, require_rank
+from ...formulas import Dim, conv_output_length, is_number, prod, simplify_int
+from ..base import Shape, Window, as_dim, dim_tuple, format_shape, real_number, require_rank
 from .base import TorchLayer, _axis, _div, _int, _same
 
 
@@ -121,6 +121,61 @@ class Unflatten(TorchLayer):
         axis = _axis(self.dim, len(shape), self.class_name)
         sizes = _fill_minus_one(shape[axis], self.unflattened_size, self.class_name)
         return (*shape[:axis], *sizes, *shape[axis + 1 :])
+
+
+class Unfold(TorchLayer):
+    """nn.Unfold / F.unfold (im2col): (N, C, H, W) → (N, C·kh·kw, L), L the number of window positions.
+
+    >>> Unfold(kernel_size=3, padding=1, stride=2).output_shape([(1, 8, 9, 9)])
+    (1, 72, 25)
+    """
+
+    def __init__(self, kernel_size: Any = None, dilation: Any = 1, padding: Any = 0, stride: Any = 1, **base: Any) -> None:
+        super().__init__(**base)
+        self.kernel_size = dim_tuple(kernel_size, 2, "kernel_size")
+        self.dilation = dim_tuple(dilation, 2, "dilation")
+        self.padding = dim_tuple(padding, 2, "padding", allow_zero=True)
+        self.stride = dim_tuple(stride, 2, "stride")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, "dilation": self.dilation, "padding": self.padding, "stride": self.stride}
+
+    def positions(self, sides: Sequence[Dim]) -> Dim:
+        lengths = [
+            conv_output_length(n, k, s, d, (p, p))
+            for n, k, s, d, p in zip(sides, self.kernel_size, self.stride, self.dilation, self.padding)
+        ]
+        if any(is_number(n) and n < 1 for n in lengths):
+            raise ShapeError(f"{self.class_name}: a {self.kernel_size} window does not fit {tuple(sides)}")
+        return prod(lengths)
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, (3, 4))
+        *lead, c, h, w = shape
+        return (*lead, simplify_int(c * prod(self.kernel_size)), self.positions((h, w)))
+
+
+class Fold(Unfold):
+    """nn.Fold / F.fold (col2im): (N, C·kh·kw, L) → (N, C, *output_size); L must be the number of window positions."""
+
+    def __init__(self, output_size: Any = None, kernel_size: Any = None, **rest: Any) -> None:
+        super().__init__(kernel_size=kernel_size, **rest)
+        self.output_size = dim_tuple(output_size, 2, "output_size")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"output_size": self.output_size, **super().hyperparameters()}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, (2, 3))
+        *lead, ck, positions = shape
+        area = prod(self.kernel_size)
+        if is_number(ck) and ck % area:
+            raise ShapeError(f"Fold: {ck} values per position do not divide into {self.kernel_size} windows")
+        if not _same(positions, self.positions(self.output_size)):
+            raise ShapeError(f"Fold: {positions} positions, but {self.output_size} holds {self.positions(self.output_size)}")
+        return (*lead, _div(ck, area), *self.output_size)
 
 
 class Upsample(TorchLayer):
