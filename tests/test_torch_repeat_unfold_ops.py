@@ -38,6 +38,11 @@ class _Fn(nn.Module):
 CASES: dict[str, Callable[[Any], Any]] = {
     "repeat": lambda x: x.repeat(2, 1, 3, 1),
     "repeat with a new leading axis": lambda x: x.repeat(1, 2, 1, 1, 2),
+    "tile with fewer counts than axes": lambda x: x.tile((2, 3)),
+    "torch.tile with more counts": lambda x: torch.tile(x, (2, 1, 1, 1, 2)),
+    "norm over axes, keepdim": lambda x: x * x.norm(p=2, dim=(2, 3), keepdim=True),
+    "torch.norm over one axis": lambda x: torch.norm(x, 2, 1),
+    "rms_norm": lambda x: F.rms_norm(x, (x.shape[-1],)),
     "repeat_interleave on an axis": lambda x: x.repeat_interleave(3, dim=1),
     "repeat_interleave flattened": lambda x: torch.repeat_interleave(x, 2),
     "Tensor.unfold": lambda x: x.unfold(2, 3, 2),

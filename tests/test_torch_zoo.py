@@ -54,9 +54,9 @@ TIMM = [
     "davit_tiny", "convnext_atto", "efficientnet_b0", "mobilenetv3_small_100", "regnetx_002", "resnet18",
     "mixer_s16_224", "poolformer_s12", "cait_xxs24_224", "pit_ti_224", "efficientformer_l1", "ghostnet_100",
     "repvgg_a0", "pvt_v2_b0", "fastvit_t8",
-    # repeat, repeat_interleave, ~, addcmul, Tensor.unfold, nn.Unfold/Fold, max over an axis, sin/cos
+    # repeat, repeat_interleave, ~, addcmul, Tensor.unfold, nn.Unfold/Fold, max over an axis, sin/cos, norm, tile
     "xcit_nano_12_p16_224", "gcvit_xxtiny", "edgenext_xx_small", "resmlp_12_224", "volo_d1_224", "tnt_s_patch16_224",
-    "halonet26t",
+    "halonet26t", "convnextv2_atto", "hieradet_small", "csatv2",  # x.norm, tile
 ]  # fmt: skip
 
 

@@ -219,6 +219,7 @@ _SAME_OPS = frozenset(
         "sign",
         "erf",
         "layer_norm",
+        "rms_norm",
         "batch_norm",
         "group_norm",
         "instance_norm",
@@ -503,6 +504,13 @@ def _max_min(call: _Call) -> Any:
     return _ValuesIndices((values, indices))
 
 
+def _tile(call: _Call) -> Layer:
+    """torch.tile(x, dims): repeat, with counts of 1 prepended when there are fewer counts than axes."""
+    counts = call.rest("dims")
+    missing = len(call.tensors()[0].shape) - len(counts)
+    return ops.repeat(repeats=[1] * max(missing, 0) + counts)
+
+
 def _repeat_interleave(call: _Call) -> Any:
     repeats = call.get(1, "repeats")
     if isinstance(repeats, _Tensor):
@@ -555,6 +563,8 @@ _OPS.update(
         "view_as": lambda c: _like(ops.reshape(shape=c.tensors()[1].shape), c),
         "einsum": lambda c: einsum.einsum(equation=c.args[0]),
         "repeat": lambda c: ops.repeat(repeats=c.rest("repeats")),
+        "tile": _tile,
+        "norm": lambda c: ops.mean(dim=c.get(2, "dim"), keepdim=c.get(3, "keepdim", False)),
         "max": _max_min,
         "min": _max_min,
         "repeat_interleave": _repeat_interleave,
