@@ -137,7 +137,8 @@ def assumed_constraints(records: list[Any]) -> list[Constraint]:
     out: list[Constraint] = []
     seen: set[Any] = set()
     for rec in trimming(records):
-        if not isinstance(rec.layer, TorchLayer) or not rec.input_shapes:
+        trusting = isinstance(rec.layer, TorchLayer) or getattr(rec.layer, "assumes_equal_sizes", False)
+        if not trusting or not rec.input_shapes:
             continue
         with assumptions_made() as assumed:
             rec.layer.output_shape(rec.input_shapes)

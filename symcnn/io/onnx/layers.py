@@ -14,6 +14,7 @@ from ...formulas import Dim, is_number, prod, reduced_shape, simplify_int, slice
 from ...layers.base import Layer, Shape, Weight, format_shape
 from ...layers.merge import broadcast
 from ...layers.torch import TORCH_LAYERS
+from ...layers.torch.ops import torch_broadcast
 from .shape_rules import axis_index, reshape_target, squeeze_shape, unsqueeze_shape
 
 
@@ -161,15 +162,28 @@ class Elementwise(_ShapeOp, register=False):
 
     Learned tensors it applies (an initializer operand such as a layer scale)
     are its ``weights``; torchinfo counts no MACs for them (they are not a leaf
-    module's weight/bias), so its MACs are zero.
+    module's weight/bias), so its MACs are zero. An operand computed from an
+    initializer (Swin's bias table gathered to (1, heads, 49, 49)) broadcasts
+    in its computed shape (``operands``) but counts as the initializer it was
+    read from (``learned``).
     """
 
     arity = None
+    # A symbolic size meeting a fixed one (a ViT's 1 + ⌊H/16⌋·⌊W/16⌋ tokens plus a 197-row position embedding) is
+    # taken on trust, as torch's own broadcast rule does, and becomes a requirement of the model.
+    assumes_equal_sizes: ClassVar[bool] = True
 
-    def __init__(self, op: str = "Add", learned: Sequence[tuple[str, tuple[Any, ...]]] = (), **base: Any) -> None:
+    def __init__(
+        self,
+        op: str = "Add",
+        learned: Sequence[tuple[str, tuple[Any, ...]]] = (),
+        operands: Sequence[tuple[Any, ...]] | None = None,
+        **base: Any,
+    ) -> None:
         super().__init__(**base)
         self.op = op
         self.learned = tuple((n, tuple(s)) for n, s in learned)
+        self.operands = tuple(s for _, s in self.learned) if operands is None else tuple(tuple(s) for s in operands)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"op": self.op}
@@ -179,10 +193,10 @@ class Elementwise(_ShapeOp, register=False):
         return self.op
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
-        shapes = [*inputs, *(s for _, s in self.learned)]
+        shapes = [*inputs, *self.operands]
         if not inputs:
             raise ShapeError(f"{self.op} has no tensor input")
-        return broadcast(shapes, self.op) if len(shapes) > 1 else shapes[0]
+        return torch_broadcast(shapes, self.op) if len(shapes) > 1 else shapes[0]
 
     def weights(self, inputs: list[Shape]) -> list[Weight]:
         return [Weight(name, shape) for name, shape in self.learned]

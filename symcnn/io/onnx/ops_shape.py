@@ -35,17 +35,19 @@ class ShapeOps(GraphBuilder):
     # ---- element-wise and merges -------------------------------------------------------------
     def _elementwise(self, node: Any, ins: list[Any], torch_name: str | None) -> list[Any]:
         flows = [v for v in ins if isinstance(v, Flow)]
-        learned = []
+        learned, operands = [], []
         for v in ins:
             if v is None or isinstance(v, Flow) or not self._learned(v) or v.sources & self.claimed:
                 continue
             (src,) = v.sources if len(v.sources) == 1 else (None,)
             if src is None or AUTO_NAME.match(src) or not v.is_float:  # exporters name constants, not params
                 continue
-            learned.append((src, tuple(v.shape)))
+            init = self.values.get(src)  # the initializer itself: v may be computed from it (gathered, reshaped)
+            learned.append((src, tuple(init.shape) if isinstance(init, Const) else tuple(v.shape)))
+            operands.append(tuple(v.shape))
             self.claimed.add(src)
         if learned or torch_name is None:
-            layer: Layer = Elementwise(op=node.op_type, learned=learned)
+            layer: Layer = Elementwise(op=node.op_type, learned=learned, operands=operands)
         else:
             layer = self._torch(torch_name)
         return [self._add(node, layer, flows)]
@@ -54,6 +56,15 @@ class ShapeOps(GraphBuilder):
     op_Max, op_Min = _merge("maximum"), _merge("minimum")
     op_Pow = op_Sum = op_Mean = op_Where = op_Equal = op_Less = op_Greater = op_And = op_Or = _merge(None)
     op_Mod = op_BitShift = op_LessOrEqual = op_GreaterOrEqual = op_Xor = op_Pow
+
+    def op_Einsum(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
+        equation = attrs.get("equation")
+        if isinstance(equation, bytes):
+            equation = equation.decode("utf-8", "replace")
+        if not isinstance(equation, str):
+            raise ShapeError("Einsum without an equation")
+        parts = [v if isinstance(v, Flow) else self._lift(node, v, "Einsum") for v in ins if v is not None]
+        return [self._add(node, self._torch("einsum", equation=equation), parts)]
 
     def op_Concat(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
         parts = [v if isinstance(v, Flow) else self._lift(node, v, "Concat") for v in ins if v is not None]
