@@ -638,7 +638,7 @@ def _ref_shape(model_bytes: bytes, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out[0].shape)
 
 
-def _ints(name: str, values: list[int]) -> Any:
+def _ints(name: str, values: list[Any]) -> Any:
     import numpy as np
 
     return onnx.numpy_helper.from_array(np.array(values, dtype=np.int64), name)
@@ -689,6 +689,14 @@ GRAPHS: list[tuple[str, list[Any], list[Any], list[str]]] = [
     ("shared_weight", [_node("Conv", ["x", "w"], "a", pads=[1, 1, 1, 1]), _node("Relu", ["a"], "r"),
                        _node("Conv", ["r", "w"], "c", pads=[1, 1, 1, 1]), _node("Add", ["a", "c"])],
      [_weight("w", [3, 3, 3, 3])], ["w"]),
+    # a bias read from a table by index (Swin's relative-position bias): the table counts, not the row read
+    ("gathered_bias_counts_its_table", [_node("Max", ["i"], "m"), _node("GatherND", ["t", "m"], "g"),
+                                        _node("Unsqueeze", ["g", "a"], "u"), _node("Add", ["x", "u"])],
+     [_weight("t", [7, 3]), _ints("i", [[2]]), _ints("a", [2, 3])], ["t"]),
+    ("max_of_three_shapes", [_node("Max", ["s1", "s2", "s3"], "s"), _node("Reshape", ["x", "s"])],
+     [_ints("s1", [1, 3, -1]), _ints("s2", [0, 0, -1]), _ints("s3", [1, 1, -1])], []),
+    ("scatter_keeps_the_data_shape", [_node("ScatterND", ["x", "ix", "up"])],
+     [_ints("ix", [[0, 1, 2, 3]]), _weight("up", [1])], []),
 ]
 GRAPH_SIZES = [(16, 16), (17, 23), (29, 31)]
 
@@ -824,4 +832,16 @@ def test_shape_of_a_tensor_sequence_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "seq.onnx"
     onnx.save(helper.make_model(helper.make_graph(nodes, "g", [x], [y])), str(path))
     with pytest.raises(UnknownLayerError, match="sequence"):
+        from_onnx(path)
+
+
+def test_a_parameter_that_reaches_the_graph_through_an_op_symcnn_cannot_compute_is_an_error_not_lost(
+    tmp_path: Path,
+) -> None:
+    # Softmax of a weight cannot be folded; the Add that applies it must not silently drop its 3 parameters.
+    nodes = [_node("Softmax", ["t"], "s"), _node("Unsqueeze", ["s", "a"], "u"), _node("Add", ["x", "u"])]
+    path = tmp_path / "opaque.onnx"
+    path.write_bytes(_graph_model(nodes, [_weight("t", [3, 1]), _ints("a", [0, 3])], [1, 3, 7, 3]))
+    assert _ref_shape(path.read_bytes(), (1, 3, 7, 3)) == (1, 3, 7, 3)  # the file is valid
+    with pytest.raises(SymcnnError, match="Softmax"):
         from_onnx(path)

@@ -31,7 +31,7 @@ from symcnn.io.onnx import from_onnx
 pytestmark = pytest.mark.slow
 
 
-def _export(name: str, path: Path, *, randomise: bool = True) -> tuple[Any, Path]:
+def _export(name: str, path: Path, *, randomise: bool = True, dynamo: bool = False) -> tuple[Any, Path]:
     net = getattr(zoo.torchvision().models, name)(weights=None).eval()
     if randomise:
         with torch.no_grad():
@@ -39,10 +39,14 @@ def _export(name: str, path: Path, *, randomise: bool = True) -> tuple[Any, Path
                 p.copy_(torch.randn_like(p))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(
-            net, (torch.zeros(1, 3, 224, 224),), str(path), dynamo=False, do_constant_folding=False,
-            input_names=["x"], dynamic_axes={"x": {0: "batch", 2: "height", 3: "width"}},
-        )  # fmt: skip
+        if dynamo:  # unoptimised, one file: GatherND, a one-input Max, ScatterND, lifted constants
+            torch.onnx.export(net, (torch.zeros(1, 3, 224, 224),), str(path), dynamo=True, optimize=False,
+                              external_data=False, verbose=False)  # fmt: skip
+        else:
+            torch.onnx.export(
+                net, (torch.zeros(1, 3, 224, 224),), str(path), dynamo=False, do_constant_folding=False,
+                input_names=["x"], dynamic_axes={"x": {0: "batch", 2: "height", 3: "width"}},
+            )  # fmt: skip
     return net, path
 
 
@@ -60,6 +64,14 @@ def test_a_gathered_bias_counts_as_the_table_it_was_read_from(tmp_path: Path, na
     at = model.subs({_symbol(model, "N"): 1, _symbol(model, "H"): 224, _symbol(model, "W"): 224})
     with torch.no_grad():
         assert at.output_shapes[0] == tuple(net(torch.zeros(1, 3, 224, 224)).shape)
+
+
+def test_swin_from_the_dynamo_exporter_counts_its_tables_and_not_its_lifted_constants(tmp_path: Path) -> None:
+    net, path = _export("swin_t", tmp_path / "swin.onnx", dynamo=True)
+    model = from_onnx(path)
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    with torch.no_grad():
+        assert model.output_shapes[0] == tuple(net(torch.zeros(1, 3, 224, 224)).shape)
 
 
 def test_a_vits_position_embedding_becomes_a_requirement_of_the_closed_form(tmp_path: Path) -> None:

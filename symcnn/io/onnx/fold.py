@@ -128,6 +128,8 @@ def _lazy_weight(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any])
         dims = squeeze_shape(first.shape, _input_or_attr(inputs, 1, attrs, "axes"))
     elif op == "Reshape" and len(inputs) > 1 and inputs[1] is not None:
         dims = reshape_target(first.shape, inputs[1].ints("Reshape shape"), attrs.get("allowzero", 0))
+    elif op in ("Gather", "GatherND") and len(inputs) > 1 and inputs[1] is not None:
+        dims = _gathered_shape(op, first.shape, inputs[1].shape, attrs)  # a table read by index: Swin's bias
     else:
         return None
     is_float = first.is_float if op != "Cast" else attrs.get("to") not in INT_TYPES
@@ -140,9 +142,18 @@ def _first(inputs: Sequence[Const | None], op: str) -> Const:
     return inputs[0]
 
 
+_VARIADIC = frozenset({"Max", "Min"})
+
+
 def _fold_binary(op: str) -> Callable[[Sequence[Const | None], dict[str, Any]], Const]:
     def run(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const:
         a, b = _first(inputs, op), inputs[1] if len(inputs) > 1 else None
+        if op in _VARIADIC:  # Max and Min take one or more inputs
+            present = [c for c in inputs if c is not None]
+            if len(present) == 1:
+                return Const(a.values(), a.is_float)
+            if len(present) > 2:
+                return run([run(present[:2], attrs), *present[2:]], attrs)
         if b is None:
             raise ShapeError(f"{op} needs two inputs")
         is_float = a.is_float or b.is_float
@@ -204,6 +215,33 @@ def _fold_gather(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const
         return Const(np.take(data, idx, axis=axis), inputs[0].is_float)  # type: ignore[union-attr]
     except IndexError:
         raise ShapeError(f"Gather index {idx.tolist()} is out of range for shape {data.shape}") from None
+
+
+def _gathered_shape(op: str, data: tuple[Any, ...], indices: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[Any, ...]:
+    """The shape ONNX Gather (along ``axis``) or GatherND (``batch_dims``) gives."""
+    if op == "Gather":
+        axis = axis_index(attrs.get("axis", 0), len(data), "Gather")
+        return (*data[:axis], *indices, *data[axis + 1 :])
+    batch = int(attrs.get("batch_dims", 0))
+    if not indices or not is_number(indices[-1]) or not 1 <= batch + int(indices[-1]) <= len(data):
+        raise ShapeError(f"GatherND indices of shape {list(indices)} do not fit data of shape {list(data)}")
+    return (*indices[:-1], *data[batch + int(indices[-1]) :])
+
+
+def _fold_gather_nd(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const:
+    data = _first(inputs, "GatherND").values()
+    if len(inputs) < 2 or inputs[1] is None:
+        raise ShapeError("GatherND needs indices")
+    if int(attrs.get("batch_dims", 0)) != 0:
+        raise UnknownLayerError("GatherND with batch_dims on constant values is not supported")
+    shape = _gathered_shape("GatherND", data.shape, inputs[1].shape, attrs)
+    idx = np.array(inputs[1].ints("GatherND indices"), dtype=np.int64).reshape(inputs[1].shape)
+    depth = int(inputs[1].shape[-1])
+    try:
+        out = data[tuple(idx[..., i] for i in range(depth))]
+    except IndexError:
+        raise ShapeError(f"GatherND indices are out of range for shape {data.shape}") from None
+    return Const(np.asarray(out, dtype=object).reshape(shape), inputs[0].is_float)  # type: ignore[union-attr]
 
 
 def _fold_unsqueeze(inputs: Sequence[Const | None], attrs: dict[str, Any]) -> Const:
@@ -363,6 +401,7 @@ _FOLD: dict[str, Callable[[Sequence[Const | None], dict[str, Any]], Any]] = {
     "Shape": _fold_shape,
     "Size": _fold_size,
     "Gather": _fold_gather,
+    "GatherND": _fold_gather_nd,
     "Unsqueeze": _fold_unsqueeze,
     "Squeeze": _fold_squeeze,
     "Concat": _fold_concat,
@@ -383,7 +422,7 @@ FOLDABLE = frozenset(_FOLD)
 # a bias computed from the weight's shape is not learned from the weight.
 _VALUE_INPUTS: dict[str, tuple[int, ...]] = {
     "Shape": (), "Size": (), "ConstantOfShape": (), "Range": (), "CastLike": (0,), "Expand": (0,),
-    "Reshape": (0,), "Slice": (0,), "Gather": (0,), "Unsqueeze": (0,), "Squeeze": (0,), "Split": (0,),
+    "Reshape": (0,), "Slice": (0,), "Gather": (0,), "GatherND": (0,), "Unsqueeze": (0,), "Squeeze": (0,), "Split": (0,),
     "Where": (1, 2), "ReduceProd": (0,), "ReduceSum": (0,), "Equal": (), "Less": (), "Greater": (),
     "LessOrEqual": (), "GreaterOrEqual": (), "And": (), "Or": (), "Not": (),
 }

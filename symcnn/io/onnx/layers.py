@@ -37,6 +37,18 @@ class _ShapeOp(Layer, register=False):
         return self.shown_as or type(self).__name__
 
 
+class ScatterOp(_ShapeOp, register=False):
+    """ONNX ScatterND / ScatterElements (``mask[h, w] = k`` in forward): the data's shape, updated in place."""
+
+    arity = None
+    shown_as = "Scatter"
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if not inputs:
+            raise ShapeError("Scatter has no data input")
+        return inputs[0]
+
+
 class Unsqueeze(_ShapeOp, register=False):
     """ONNX Unsqueeze: size-1 axes inserted at ``axes``."""
 

@@ -19,8 +19,12 @@ DEFAULT_NAMES = {
     "channels": "C", "sequence_length": "L", "seq_len": "L", "sequence": "L", "length": "L",
 }
 _MADE_UP = re.compile(r"^(.*_dynamic_axes_\d+|s\d+|unk__\d+|\?|dim_?\d*|d\d+)$")
-# names exporters give their own constants (not parameters)
-AUTO_NAME = re.compile(r"^(onnx::|val_|_val|/|scalar|const|Constant|_v_|ortshared_)", re.IGNORECASE)
+# names exporters give their own constants (not parameters); torch.export lifts a constant made in forward
+# (Swin's mask fill values) as "<module path>.lifted_tensor_<n>"
+AUTO_NAME = re.compile(
+    r"^(onnx::|val_|_val|/|scalar|const|Constant|_v_|ortshared_|(.*\.)?(c_)?lifted_tensor_\d+$|(.*\.)?_tensor_constant\d+$)",
+    re.IGNORECASE,
+)
 
 
 def positional(axis: int, rank: int) -> str | None:

@@ -13,7 +13,18 @@ from ...formulas import is_number, prod, simplify_int
 from ...layers.base import Layer, format_shape
 from .builder import GraphBuilder
 from .fold import slice_bounds
-from .layers import Constant, Elementwise, ExpandTo, GatherOp, Reduce, ReshapeTo, SliceOp, Squeeze, Unsqueeze
+from .layers import (
+    Constant,
+    Elementwise,
+    ExpandTo,
+    GatherOp,
+    Reduce,
+    ReshapeTo,
+    ScatterOp,
+    SliceOp,
+    Squeeze,
+    Unsqueeze,
+)
 from .naming import AUTO_NAME
 from .values import Const, Flow, FlowSeq, Opaque
 
@@ -39,6 +50,8 @@ class ShapeOps(GraphBuilder):
         for v in ins:
             if v is None or isinstance(v, Flow) or not self._learned(v) or v.sources & self.claimed:
                 continue
+            if isinstance(v, Opaque):  # a parameter symcnn could not follow: an error, not a count that loses it
+                raise UnknownLayerError(f"{node.op_type} applies {', '.join(sorted(v.sources))} through {v.why}")
             (src,) = v.sources if len(v.sources) == 1 else (None,)
             if src is None or AUTO_NAME.match(src) or not v.is_float:  # exporters name constants, not params
                 continue
@@ -56,6 +69,16 @@ class ShapeOps(GraphBuilder):
     op_Max, op_Min = _merge("maximum"), _merge("minimum")
     op_Pow = op_Sum = op_Mean = op_Where = op_Equal = op_Less = op_Greater = op_And = op_Or = _merge(None)
     op_Mod = op_BitShift = op_LessOrEqual = op_GreaterOrEqual = op_Xor = op_Pow
+
+    def op_ScatterND(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
+        """data, indices, updates: the output is the data, some entries replaced; its shape is the data's."""
+        if len(ins) < 3 or ins[0] is None:
+            raise ShapeError(f"{node.op_type} takes data, indices and updates")
+        data = ins[0] if isinstance(ins[0], Flow) else self._lift(node, ins[0], node.op_type)
+        others = [v for v in ins[1:] if isinstance(v, Flow)]
+        return [self._add(node, ScatterOp(), [data, *others])]
+
+    op_ScatterElements = op_Scatter = op_ScatterND
 
     def op_Einsum(self, index: int, node: Any, ins: list[Any], attrs: dict[str, Any]) -> list[Any]:
         equation = attrs.get("equation")

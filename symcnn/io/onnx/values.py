@@ -142,8 +142,8 @@ class Const:
 class Opaque(Const):
     """A constant symcnn could not compute: fine as an operand of arithmetic, an error where read."""
 
-    def __init__(self, why: str) -> None:
-        super().__init__(None)
+    def __init__(self, why: str, sources: frozenset[str] = frozenset()) -> None:
+        super().__init__(None, sources=sources)  # a parameter it was computed from stays known: it must not vanish
         self.why = why
 
     @property
