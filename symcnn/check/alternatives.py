@@ -152,7 +152,7 @@ def source_alternatives(q: str, records: list[LayerRecord], index: int, conventi
     layer = rec.layer
     if q not in ("params", "trainable", "non_trainable", "macs") or len(rec.input_shapes) != 1:
         return
-    if not rec.weights or not _has_kernel_and_bias(layer):
+    if not rec.weights or not (_has_kernel_and_bias(layer) or hasattr(layer, "forward")):  # Bidirectional too
         return
     (shape,) = rec.input_shapes
     conv = hasattr(layer, "kernel_size")  # a convolution's channel axis; otherwise the last (features) axis

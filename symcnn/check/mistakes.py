@@ -16,7 +16,18 @@ from ..formulas import prod, simplify_int
 from ..layers.base import Layer, Shape, spatial
 from ..record import to_expr
 from .fmt import _fmt, _times
-from .recurrent_mistakes import _recurrent, _recurrent_biases, _recurrent_weights, _time_axis, _units_swapped
+from .recurrent_mistakes import (
+    _bidirectional,
+    _one_direction,
+    _one_direction_shape,
+    _recurrent,
+    _recurrent_biases,
+    _recurrent_weights,
+    _stacked,
+    _stacked_input,
+    _time_axis,
+    _units_swapped,
+)
 from .shape_mistakes import (
     _channels_swapped_shape,
     _dense_axes,
@@ -77,6 +88,10 @@ PRIORS: dict[str, int] = {
     "bias counted with use_bias=False": 2,
     "input channels left out": 3,
     "input channels taken from the wrong layer": 4,
+    "Bidirectional counted as one direction": 3,
+    "Bidirectional output taken as one direction's": 3,
+    "stride taken as the pool size": 4,
+    "stacked layers' input size": 4,
     "a bias counted for an embedding": 3,
     "sequence length taken as the vocabulary size": 4,
     "embedding counted per position": 5,
@@ -318,6 +333,8 @@ MISTAKES: list[Mistake] = [
     Mistake("recurrent weights or gates", "weights", _recurrent, _recurrent_weights),
     Mistake("recurrent biases", "weights", _recurrent, _recurrent_biases),
     Mistake("units and input size swapped", "weights", _recurrent, _units_swapped),
+    Mistake("Bidirectional counted as one direction", "weights", _bidirectional, _one_direction),
+    Mistake("stacked layers' input size", "weights", _stacked, _stacked_input),
     Mistake("moving statistics counted as trainable", "weights", _any, _stats_as_trainable),
     Mistake("moving statistics left out", "weights", lambda l: l.counts_stats, _stats_left_out),
     Mistake("bias counted per weight", "weights", _has_kernel_and_bias, _bias_per_weight, primary=False),
@@ -332,6 +349,7 @@ MISTAKES: list[Mistake] = [
     Mistake("Flatten", "shape", lambda l: "Flatten" in l.class_name, _flatten_mistakes),
     Mistake("Dense keeps its other axes", "shape", lambda l: hasattr(l, "units") or hasattr(l, "out_features"), _dense_axes),
     Mistake("the time axis", "shape", _recurrent, _time_axis),
+    Mistake("Bidirectional's output", "shape", _bidirectional, _one_direction_shape),
     Mistake("merging", "shape", lambda l: l.arity != 1, _merge_mistakes),
     Mistake("depth_multiplier forgotten", "shape", lambda l: hasattr(l, "depth_multiplier"), _depth_multiplier_shape),
     Mistake("size kept or +1 left out", "shape", _windowed, _window_slips, primary=False),

@@ -197,3 +197,88 @@ def _time_axis(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any
                 ),
                 "batch and time axes swapped",
             )
+
+
+def _bidirectional(layer: Layer) -> bool:
+    keras = hasattr(layer, "forward") and hasattr(layer, "backward") and hasattr(layer, "merge_mode")
+    return keras or getattr(layer, "directions", 1) == 2  # Keras's wrapper, or torch's bidirectional=True
+
+
+def _one_direction(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
+    """A bidirectional layer counted one way only: the backward direction has weights of its own."""
+    ws = layer.weights(ins)
+    if hasattr(layer, "merge_mode"):
+        forward = [w for w in ws if w.name.startswith("forward/")]
+        what = f"Bidirectional runs two {layer.forward.class_name} layers"  # type: ignore[attr-defined]
+    else:
+        forward = [w for w in ws if "_reverse" not in w.name]
+        what = f"{layer.class_name} with bidirectional=True runs two directions"
+    backward = [w for w in ws if w not in forward]
+    if forward and backward:
+        yield (
+            forward,
+            (
+                f"one direction only: {what}, one forward and one backward in time, each with its own weights: "
+                f"{_size_text(forward)} + {_size_text(backward)} = {_size_text(ws)}"
+            ),
+            "Bidirectional counted as one direction",
+        )
+
+
+def _one_direction_shape(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any, str, str]]:
+    """With merge_mode='concat' the two directions' outputs are joined: twice the features of one."""
+    if not hasattr(layer, "merge_mode"):  # torch: the two directions' outputs joined on the last axis
+        one = out[-1] // 2 if is_number(out[-1]) else simplify_int(out[-1] / 2)
+        yield (
+            (*out[:-1], one),
+            (
+                f"one direction's output: with bidirectional=True {layer.class_name} joins the forward and backward "
+                f"outputs, 2 × {_fmt(one)} = {_fmt(out[-1])} features: {_fmt(out)}"
+            ),
+            "Bidirectional output taken as one direction's",
+        )
+        return
+    if layer.merge_mode != "concat":  # type: ignore[attr-defined]
+        return
+    fw = layer.forward.output_shape(ins)  # type: ignore[attr-defined]
+    bw = layer.backward.output_shape(ins)  # type: ignore[attr-defined]
+    yield (
+        tuple(fw),
+        (
+            f"one direction's output: with merge_mode='concat' Bidirectional joins the forward and backward outputs, "
+            f"{_fmt(fw[-1])} + {_fmt(bw[-1])} = {_fmt(out[-1])} features: {_fmt(out)}"
+        ),
+        "Bidirectional output taken as one direction's",
+    )
+
+
+def _stacked(layer: Layer) -> bool:
+    return getattr(layer, "num_layers", 1) > 1 and hasattr(layer, "directions")
+
+
+def _stacked_input(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
+    """torch's num_layers > 1: the layers above the first take the one below's output, directions × hidden_size."""
+    ws = layer.weights(ins)
+    first = next((w for w in ws if w.name == "weight_ih_l0"), None)
+    upper = [w for w in ws if w.name.startswith("weight_ih_l") and w.name != "weight_ih_l0" and "_l0_" not in w.name]
+    if first is None or not upper:
+        return
+    below = upper[0].shape[1]
+    wrong: list[tuple[Any, str]] = [(first.shape[1], f"the model's input size ({_fmt(first.shape[1])})")]
+    if getattr(layer, "directions", 1) == 2:
+        half = below // 2 if is_number(below) else simplify_int(below / 2)
+        wrong.append((half, f"one direction's output ({_fmt(half)})"))
+    n = layer.num_layers  # type: ignore[attr-defined]
+    which = "layer 2 is" if n == 2 else f"layers 2 to {n} are"
+    for width, what in wrong:
+        if width == below:
+            continue
+        alt = [Weight(w.name, (w.shape[0], width), w.kind, w.trainable) if w in upper else w for w in ws]
+        yield (
+            alt,
+            (
+                f"input size of the upper layers taken as {what}: {which} fed the output of the layer below, "
+                f"{_fmt(below)} features (directions × hidden_size)"
+            ),
+            "stacked layers' input size",
+        )

@@ -177,6 +177,15 @@ def _window_mistakes(layer: Layer, out: Shape, wins: list[_Window], right: str) 
             f"stride forgotten: {w0.text(s=1)} = {_fmt(w0.length(s=1))}; with stride {_fmt(w0.s)}, {right}",
             "stride forgotten",
         )
+    if "Pool" in layer.class_name and any(w.s != w.k for w in wins):
+        yield (
+            _with_spatial(layer, out, [w.length(s=w.k) for w in wins]),
+            (
+                f"stride taken as the pool size: a pooling layer's stride is its pool size only by default; "
+                f"here it is {_fmt(w0.s)}: {right}"
+            ),
+            "stride taken as the pool size",
+        )
     if any(w.d != 1 for w in wins):
         yield (
             shape(d=1),
