@@ -208,3 +208,28 @@ def test_a_layer_named_like_a_script_runs_nothing(tmp_path: Path, chromium: str,
     dom = render_dom(pages[0])
     assert "<script>document.title='pwned'</script>" in _text(dom)  # shown as text
     screenshot(pages[0], test_output_dir / "injection-page.png", width=1200, height=1600)
+
+
+def test_the_teachers_class_report_fits_a_desktop_and_a_phone(tmp_path: Path, chromium: str, test_output_dir: Path) -> None:
+    # two students: one carries a 'same'-padding slip forward and flattens the global pooling on top of it
+    fixtures = REPO / "tests" / "fixtures" / "check"
+    rows = [
+        ("c1", "(None, 32, 32, 32)", "896"), ("bn1", "(None, 32, 32, 32)", "64"), ("c2", "(None, 14, 14, 64)", "4864"),
+        ("dw", "(None, 12, 12, 64)", "640"), ("sep", "(None, 12, 12, 128)", "8896"), ("up", "(None, 25, 25, 16)", "18448"),
+        ("gap", "(None, 10000)", "0"), ("fc", "(None, 10)", "100010"),
+    ]  # fmt: skip
+    tables = []
+    for student, last in (("ada", "100010"), ("ben", "170")):
+        table = tmp_path / f"{student}.csv"
+        body = [f'{layer},"{shape}",{params}' for layer, shape, params in rows[:-1]] + [f'fc,"(None, 10)",{last}']
+        table.write_text("layer,output shape,params\n" + "\n".join(body) + "\n", encoding="utf-8")
+        tables.append(str(table))
+    done = subprocess.run(
+        [sys.executable, "-m", "symcnn", "check", str(fixtures / "mixed_cnn.yaml"), "--table", *tables, "--format", "html"],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    report = tmp_path / "report.html"
+    report.write_text(done.stdout, encoding="utf-8")
+    assert "on top of your row for up" in done.stdout
+    _check_pages([report], "check-report", test_output_dir)

@@ -190,16 +190,23 @@ class ClassReport:
         sections = []
         for t in self.tables:
             body = "".join(
-                f"<tr class='{'right' if v.correct else 'wrong'}'><td>{esc(visible(r.layer))}</td>"
-                f"<td>{esc(LABELS[v.quantity])}</td><td><code>{esc(visible(v.entry.strip()))}</code></td>"
-                f"<td><code>{esc(_fmt(v.expected))}</code></td><td>{esc(v.verdict)}</td>"
-                f"<td>{'<br>'.join(esc(visible(e)) for e in v.explanations()) if not v.correct else ''}</td></tr>"
+                f"<tr class='{'right' if v.correct else 'wrong'}'><td data-label='layer'>{esc(visible(r.layer))}</td>"
+                f"<td data-label='value'>{esc(LABELS[v.quantity])}</td>"
+                f"<td data-label='yours'><code>{esc(visible(v.entry.strip()))}</code></td>"
+                f"<td data-label='expected'><code>{esc(_fmt(v.expected))}</code></td>"
+                f"<td data-label='verdict'>{esc(v.verdict)}</td>"
+                + (
+                    f"<td data-label='diagnosis'>{'<br>'.join(esc(visible(e)) for e in v.explanations())}</td>"
+                    if not v.correct
+                    else "<td></td>"
+                )
+                + "</tr>"
                 for r, v in t.values()
             )
             missing = f"<p>Missing rows: {esc(visible('; '.join(t.missing_text())))}</p>" if t.missing else ""
             verdict = "all right" if t.correct else t.summary()
             sections.append(
-                f"<section><h2>{esc(visible(Path(t.file).name))}: {esc(verdict)}</h2><table><tr><th>layer</th>"
+                f"<section><h2>{esc(visible(Path(t.file).name))}: {esc(verdict)}</h2><table class='rows'><tr><th>layer</th>"
                 f"<th>value</th><th>yours</th><th>expected</th><th>verdict</th><th>diagnosis</th></tr>{body}</table>"
                 f"{missing}</section>"
             )
@@ -223,6 +230,11 @@ _CSS = (
     "table{border-collapse:collapse;margin:.5rem 0 1.5rem;display:block;overflow-x:auto}"
     "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
     "tr.wrong td:nth-child(5){color:#a00;font-weight:600}code{white-space:pre-wrap}"
+    # a phone: each row of a student's table becomes a card, every cell labelled, nothing to scroll sideways
+    "@media (max-width:40rem){body{margin:.8rem}table.rows,table.rows tbody,table.rows tr,table.rows td"
+    "{display:block}table.rows tr:first-child{display:none}table.rows tr{border:1px solid #ccc;margin:.5rem 0;"
+    "padding:.3rem .4rem}table.rows td{border:none;padding:.1rem 0}table.rows td:empty{display:none}"
+    "table.rows td::before{content:attr(data-label) ': ';font-weight:600}}"
 )
 
 
