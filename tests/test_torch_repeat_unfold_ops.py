@@ -114,3 +114,27 @@ def test_repeat_interleave_with_a_tensor_of_counts_is_refused_clearly() -> None:
     net = _Fn(lambda x: x.repeat_interleave(torch.tensor([1, 2, 1, 3]), dim=1))
     with pytest.raises(UnknownLayerError, match="tensor of counts"):
         from_torch(net, (1, 4, 9, 10))
+
+
+@pytest.mark.parametrize(
+    ("kind", "kernel", "stride", "dilation"),
+    [("conv", 3, 2, 1), ("conv", 5, 2, 1), ("conv", 1, 2, 1), ("conv", 3, 1, 2), ("conv", (3, 1), (2, 3), 1),
+     ("max", 3, 2, 1), ("max", 2, 3, 1), ("avg", 3, 2, 1)],
+)  # fmt: skip
+def test_timms_tensorflow_same_padding_matches_torch_at_every_size(kind: str, kernel: Any, stride: Any, dilation: Any) -> None:
+    import model_zoo as zoo
+
+    layers = zoo.timm().layers
+    if kind == "conv":
+        net = layers.Conv2dSame(4, 6, kernel, stride=stride, dilation=dilation)
+    elif kind == "max":
+        net = layers.pool2d_same.MaxPool2dSame(kernel, stride=stride)
+    else:
+        net = layers.pool2d_same.AvgPool2dSame(kernel, stride=stride)
+    model = from_torch(net.eval(), (1, 4, H, W))
+    assert model.total_params == sum(p.numel() for p in net.parameters())
+    for h, w in ((7, 7), (8, 9), (15, 16), (33, 20)):
+        with torch.no_grad():
+            want = tuple(net(torch.rand(1, 4, h, w)).shape)
+        got = tuple(sympy.sympify(d).subs({H: h, W: w}) for d in model.output_shapes[0])
+        assert got == want, (kind, kernel, stride, h, w)

@@ -57,6 +57,7 @@ TIMM = [
     # repeat, repeat_interleave, ~, addcmul, Tensor.unfold, nn.Unfold/Fold, max over an axis, sin/cos, norm, tile
     "xcit_nano_12_p16_224", "gcvit_xxtiny", "edgenext_xx_small", "resmlp_12_224", "volo_d1_224", "tnt_s_patch16_224",
     "halonet26t", "convnextv2_atto", "hieradet_small", "csatv2",  # x.norm, tile
+    "tf_efficientnet_b0", "tf_mobilenetv3_small_100", "tf_mixnet_s",  # timm's pad_same (TensorFlow 'same')
 ]  # fmt: skip
 
 

@@ -14,15 +14,18 @@ The table is keyed by the function's module and name, so a user's own function c
 ``shifted_window_attention`` is never taken for torchvision's. (timm's
 ``register_notrace_function`` list applies only to timm's own feature-extraction
 tracer; under ``torch.fx.symbolic_trace`` those functions are traced through.)
+timm's ``pad_same`` (TensorFlow 'same' padding, in every ``tf_*`` model) is made a
+leaf by symcnn's own tracer, when timm is loaded: see AUTOWRAPPED.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import ShapeError
-from ..layers.torch import windows
+from ..layers.torch import shape, windows
 from .torch_calls import _PASS, _Call, _Tensor
 
 _SWIN = "torchvision.models.swin_transformer"
@@ -33,6 +36,12 @@ def _tensor(call: _Call, index: int, name: str) -> _Tensor:
     if not isinstance(value, _Tensor):
         raise ShapeError(f"{call.key}: {name} must be a tensor, got {value!r}")
     return value
+
+
+def _pad_same(call: _Call) -> Any:
+    sizes = {n: call.get(i, n) for i, n in ((1, "kernel_size"), (2, "stride"), (3, "dilation"))}
+    layer = shape.pad_same(**{n: tuple(v) if isinstance(v, (list, tuple)) else v for n, v in sizes.items() if v is not None})
+    return call.reader.add(layer, [_tensor(call, 0, "x")], call.name)
 
 
 def _patch_merging_pad(call: _Call) -> Any:
@@ -63,4 +72,20 @@ LIBRARY_OPS: dict[str, Callable[[_Call], Any]] = {
     f"{_SWIN}.shifted_window_attention": _shifted_window_attention,
     **{f"torchvision.ops.{m}.{f}": (lambda c: _PASS) for m, f in (
         ("stochastic_depth", "stochastic_depth"), ("drop_block", "drop_block2d"), ("drop_block", "drop_block3d"))},
+    "timm.layers.padding.pad_same": _pad_same,
 }
+
+# Functions made leaves of the trace when their library is loaded (fx's autowrap_functions): timm's TensorFlow-style
+# 'same' padding computes with math.ceil and max on sizes, which fx cannot trace through.
+AUTOWRAPPED = (("timm.layers.padding", "pad_same"),)
+
+
+def autowrapped_functions() -> tuple[Callable[..., Any], ...]:
+    """The functions of AUTOWRAPPED whose library the user has already imported (symcnn imports none)."""
+    found = []
+    for module, name in AUTOWRAPPED:
+        loaded = sys.modules.get(module)
+        fn = getattr(loaded, name, None) if loaded is not None else None
+        if callable(fn):
+            found.append(fn)
+    return tuple(found)

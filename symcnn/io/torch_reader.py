@@ -73,7 +73,7 @@ from .torch_calls import (
     _Unavailable,
     _value_op,
 )
-from .torch_library import LIBRARY_OPS
+from .torch_library import LIBRARY_OPS, autowrapped_functions
 
 UNKNOWN_OPS = ("error", "ignore")
 _INFERRED = {"in_channels", "in_features", "num_features", "input_size"}  # read off the input when left out
@@ -139,7 +139,7 @@ def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
     before = set(vars(module))
     saved = _mutable_state(module)
     try:
-        graph = Tracer().trace(module)
+        graph = Tracer(autowrap_functions=autowrapped_functions()).trace(module)
     except Exception as exc:  # noqa: BLE001 - fx raises TraceError, TypeError, RuntimeError ... from user code
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise GraphError(

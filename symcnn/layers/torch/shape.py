@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import sympy
 
 from ...errors import ArgumentError, ShapeError
-from ...formulas import Dim, conv_output_length, is_number, prod, simplify_int
+from ...formulas import Dim, ceil_div, conv_output_length, is_number, prod, simplify_int
 from ..base import Shape, Window, as_dim, dim_tuple, format_shape, real_number, require_rank
 from .base import TorchLayer, _axis, _div, _int, _same
 
@@ -121,6 +121,40 @@ class Unflatten(TorchLayer):
         axis = _axis(self.dim, len(shape), self.class_name)
         sizes = _fill_minus_one(shape[axis], self.unflattened_size, self.class_name)
         return (*shape[:axis], *sizes, *shape[axis + 1 :])
+
+
+class pad_same(TorchLayer):
+    """timm's ``pad_same(x, kernel_size, stride, dilation)``: TensorFlow's 'SAME' padding, added before a conv or pool.
+
+    Each of the last two axes grows by max((⌈n/s⌉ − 1)·s + (k − 1)·d + 1 − n, 0), so that the
+    unpadded window that follows gives ⌈n/s⌉ positions.
+
+    >>> pad_same(kernel_size=3, stride=2).output_shape([(1, 8, 9, 10)])
+    (1, 8, 11, 11)
+    """
+
+    def __init__(self, kernel_size: Any = None, stride: Any = 1, dilation: Any = 1, **base: Any) -> None:
+        super().__init__(**base)
+        self.kernel_size = dim_tuple(kernel_size, 2, "kernel_size")
+        self.stride = dim_tuple(stride, 2, "stride")
+        self.dilation = dim_tuple(dilation, 2, "dilation")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, "stride": self.stride, "dilation": self.dilation}
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = self._one_input(inputs)
+        require_rank(self, shape, (3, 4))
+        sides = []
+        for n, k, s, d in zip(shape[-2:], self.kernel_size, self.stride, self.dilation):
+            reach = simplify_int(d * (k - 1) + 1)  # the window's span
+            covered = simplify_int((ceil_div(n, s) - 1) * s + reach)  # what ⌈n/s⌉ windows need
+            # n − (⌈n/s⌉ − 1)·s lies in 1..s, so a window at least s wide always needs padding (or none)
+            if is_number(reach) and is_number(s) and reach >= s:
+                sides.append(covered)
+            else:
+                sides.append(simplify_int(sympy.Max(covered, n)))
+        return (*shape[:-2], *sides)
 
 
 class Unfold(TorchLayer):
