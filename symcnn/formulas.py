@@ -243,8 +243,15 @@ def torch_deconv_output_length(
 
 
 def same_padding(n: Dim, kernel: Dim, stride: Dim = 1, dilation: Dim = 1) -> tuple[Dim, Dim]:
-    """The (before, after) zero padding that Keras/TensorFlow 'same' implies (more after)."""
-    total = sympy.Max((ceil_div(n, stride) - 1) * stride + dilation * (kernel - 1) + 1 - n, 0)
+    """The (before, after) zero padding that Keras/TensorFlow 'same' implies (more after).
+
+    The total is max((⌈n/s⌉ − 1)·s + d·(k − 1) + 1 − n, 0). As n − (⌈n/s⌉ − 1)·s lies in 1..s, a window
+    spanning at least s positions never gives less than 0, and the max is left out of the closed form.
+    """
+    reach = dilation * (kernel - 1) + 1
+    total: Any = (ceil_div(n, stride) - 1) * stride + reach - n
+    if not (is_number(reach) and is_number(stride) and reach >= stride):
+        total = sympy.Max(total, 0)
     total = simplify_int(total)
     before = floor_div(total, 2)
     return before, simplify_int(total - before)
@@ -327,6 +334,8 @@ class make_divisible(sympy.Function):  # printed, and parsed back, under Keras's
     nargs = (2, 3)
     is_integer = True
 
+    # SymPy's construction hook for a Function: it receives SymPy expressions that symcnn built, never text,
+    # and evaluates nothing (it folds the rounding in rationals when the arguments are numbers).
     @classmethod
     def eval(cls, v: sympy.Expr, divisor: sympy.Expr, min_value: sympy.Expr | None = None) -> sympy.Expr | None:
         for arg, what in ((divisor, "divisor"), (min_value, "min_value")):

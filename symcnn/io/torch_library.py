@@ -40,7 +40,7 @@ def _tensor(call: _Call, index: int, name: str) -> _Tensor:
 
 def _pad_same(call: _Call) -> Any:
     sizes = {n: call.get(i, n) for i, n in ((1, "kernel_size"), (2, "stride"), (3, "dilation"))}
-    layer = shape.pad_same(**{n: tuple(v) if isinstance(v, (list, tuple)) else v for n, v in sizes.items() if v is not None})
+    layer = shape.pad_same(**{n: v for n, v in sizes.items() if v is not None})
     return call.reader.add(layer, [_tensor(call, 0, "x")], call.name)
 
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import sympy
 
 from ...errors import ArgumentError, ShapeError
-from ...formulas import Dim, ceil_div, conv_output_length, is_number, prod, simplify_int
+from ...formulas import Dim, conv_output_length, is_number, prod, same_padding, simplify_int
 from ..base import Shape, Window, as_dim, dim_tuple, format_shape, real_number, require_rank
 from .base import TorchLayer, _axis, _div, _int, _same
 
@@ -145,15 +145,10 @@ class pad_same(TorchLayer):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         shape = self._one_input(inputs)
         require_rank(self, shape, (3, 4))
-        sides = []
-        for n, k, s, d in zip(shape[-2:], self.kernel_size, self.stride, self.dilation):
-            reach = simplify_int(d * (k - 1) + 1)  # the window's span
-            covered = simplify_int((ceil_div(n, s) - 1) * s + reach)  # what ⌈n/s⌉ windows need
-            # n − (⌈n/s⌉ − 1)·s lies in 1..s, so a window at least s wide always needs padding (or none)
-            if is_number(reach) and is_number(s) and reach >= s:
-                sides.append(covered)
-            else:
-                sides.append(simplify_int(sympy.Max(covered, n)))
+        sides = [
+            simplify_int(n + sum(same_padding(n, k, s, d)))
+            for n, k, s, d in zip(shape[-2:], self.kernel_size, self.stride, self.dilation)
+        ]
         return (*shape[:-2], *sides)
 
 
