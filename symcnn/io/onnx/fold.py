@@ -46,10 +46,7 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any], budget:
     rule = _FOLD.get(op)
     if rule is None:
         raise UnknownLayerError(f"cannot compute ONNX op {op} on constant inputs")
-    carriers = _VALUE_INPUTS.get(op)
-    srcs = frozenset().union(
-        *(c.sources for i, c in enumerate(inputs) if c is not None and (carriers is None or i in carriers))
-    )
+    srcs = value_sources(op, inputs)
     lazy = _lazy_weight(op, inputs, attrs)
     if lazy is None:
         lazy = _lazy_large(op, inputs, attrs)
@@ -64,6 +61,14 @@ def fold(op: str, inputs: Sequence[Const | None], attrs: dict[str, Any], budget:
                 budget.charge(out.array.size, op)
             check_folded(out.array, op)
     return outs
+
+
+def value_sources(op: str, inputs: Sequence[Const | None]) -> frozenset[str]:
+    """The initializers an op's output is computed from: those of its value inputs (not its shapes, axes, indices)."""
+    carriers = _VALUE_INPUTS.get(op)
+    return frozenset().union(
+        *(c.sources for i, c in enumerate(inputs) if c is not None and (carriers is None or i in carriers))
+    )
 
 
 _ELEMENTWISE = frozenset({*BINARY, "Div", *UNARY, "Cast", "CastLike", "Where"})

@@ -10,7 +10,7 @@ from ...layers.core import InputLayer
 from ...model import Model
 from ...tensor import Node
 from .consistency import check_node, check_writers
-from .fold import FOLDABLE, fold, fold_shape
+from .fold import FOLDABLE, fold, fold_shape, value_sources
 from .load import DECODE_ERRORS, attributes, initializer
 from .naming import positional
 from .ops_learned import LearnedOps
@@ -114,9 +114,8 @@ class Reader(LearnedOps, ShapeOps):
             outs = [fold_shape(tensor.shape, attrs)] if op == "Shape" else [self._size(tensor)]
         elif not flows and any(isinstance(v, Opaque) for v in ins):
             opaque = next(v for v in ins if isinstance(v, Opaque))
-            sources = _float_sources(ins)
             # what could not be computed stays so, with its first reason and every parameter it came from
-            outs = [Opaque(opaque.why, sources) for _ in node.output]
+            outs = [Opaque(opaque.why, value_sources(op, ins)) for _ in node.output]
         elif not flows:
             try:
                 outs = fold(op, ins, attrs, self.budget)
@@ -126,8 +125,7 @@ class Reader(LearnedOps, ShapeOps):
                     outs = getattr(self, f"op_{op}")(index, node, lifted, attrs)
                 else:
                     # Kept for later: only an error if something reads the values (an op's scale factor is never read).
-                    sources = _float_sources(ins)
-                    outs = [Opaque(f"{op} {node.name!r}: {exc.problem}", sources) for _ in node.output]
+                    outs = [Opaque(f"{op} {node.name!r}: {exc.problem}", value_sources(op, ins)) for _ in node.output]
         else:
             handler = getattr(self, f"op_{op}", None)
             if handler is None:
@@ -141,11 +139,6 @@ class Reader(LearnedOps, ShapeOps):
 
     def _size(self, flow: Flow) -> Any:
         return Const(obj(prod(flow.shape)))
-
-
-def _float_sources(ins: list[Any]) -> frozenset[str]:
-    """The parameters an uncomputable value came from (float operands; an index or an axes list is not one)."""
-    return frozenset().union(*(v.sources for v in ins if isinstance(v, Opaque) or (isinstance(v, Const) and v.is_float)))
 
 
 def _known_shape(value: Any) -> Any:
