@@ -14,6 +14,7 @@ from ..layers.base import Shape, Weight
 from ..record import LayerRecord, to_expr
 from .fmt import Value, _fmt
 from .mistakes import MISTAKES, Mistake, prior
+from .recurrent_mistakes import _bidirectional
 from .weight_mistakes import _has_kernel_and_bias, _learned, _terms
 
 MAX_UPSTREAM = 30  # ancestors searched for a shape mistake carried forward
@@ -152,7 +153,7 @@ def source_alternatives(q: str, records: list[LayerRecord], index: int, conventi
     layer = rec.layer
     if q not in ("params", "trainable", "non_trainable", "macs") or len(rec.input_shapes) != 1:
         return
-    if not rec.weights or not (_has_kernel_and_bias(layer) or hasattr(layer, "forward")):  # Bidirectional too
+    if not rec.weights or not (_has_kernel_and_bias(layer) or _bidirectional(layer)):
         return
     (shape,) = rec.input_shapes
     conv = hasattr(layer, "kernel_size")  # a convolution's channel axis; otherwise the last (features) axis

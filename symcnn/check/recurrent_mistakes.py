@@ -11,6 +11,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+import sympy
+
 from ..formulas import is_number, simplify_int
 from ..layers.base import Layer, Shape, Weight
 from ..record import to_expr
@@ -225,29 +227,25 @@ def _one_direction(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
         )
 
 
+def _half(size: Any) -> Any:
+    return simplify_int(sympy.Rational(1, 2) * size)
+
+
 def _one_direction_shape(layer: Layer, ins: list[Shape], out: Shape) -> Iterator[tuple[Any, str, str]]:
-    """With merge_mode='concat' the two directions' outputs are joined: twice the features of one."""
-    if not hasattr(layer, "merge_mode"):  # torch: the two directions' outputs joined on the last axis
-        one = out[-1] // 2 if is_number(out[-1]) else simplify_int(out[-1] / 2)
-        yield (
-            (*out[:-1], one),
-            (
-                f"one direction's output: with bidirectional=True {layer.class_name} joins the forward and backward "
-                f"outputs, 2 × {_fmt(one)} = {_fmt(out[-1])} features: {_fmt(out)}"
-            ),
-            "Bidirectional output taken as one direction's",
-        )
-        return
-    if layer.merge_mode != "concat":  # type: ignore[attr-defined]
-        return
-    fw = layer.forward.output_shape(ins)  # type: ignore[attr-defined]
-    bw = layer.backward.output_shape(ins)  # type: ignore[attr-defined]
+    """Both directions' outputs joined on the last axis (Keras's merge_mode='concat', torch's bidirectional=True)."""
+    if hasattr(layer, "merge_mode"):
+        if layer.merge_mode != "concat":  # type: ignore[attr-defined]
+            return
+        one = tuple(layer.forward.output_shape(ins))  # type: ignore[attr-defined]
+        joined = "with merge_mode='concat' Bidirectional joins the forward and backward outputs, "
+        sizes = f"{_fmt(one[-1])} + {_fmt(layer.backward.output_shape(ins)[-1])}"  # type: ignore[attr-defined]
+    else:
+        one = (*out[:-1], _half(out[-1]))
+        joined = f"with bidirectional=True {layer.class_name} joins the forward and backward outputs, "
+        sizes = f"2 × {_fmt(one[-1])}"
     yield (
-        tuple(fw),
-        (
-            f"one direction's output: with merge_mode='concat' Bidirectional joins the forward and backward outputs, "
-            f"{_fmt(fw[-1])} + {_fmt(bw[-1])} = {_fmt(out[-1])} features: {_fmt(out)}"
-        ),
+        one,
+        f"one direction's output: {joined}{sizes} = {_fmt(out[-1])} features: {_fmt(out)}",
         "Bidirectional output taken as one direction's",
     )
 
@@ -260,14 +258,13 @@ def _stacked_input(layer: Layer, ins: list[Shape]) -> Iterator[WeightAlt]:
     """torch's num_layers > 1: the layers above the first take the one below's output, directions × hidden_size."""
     ws = layer.weights(ins)
     first = next((w for w in ws if w.name == "weight_ih_l0"), None)
-    upper = [w for w in ws if w.name.startswith("weight_ih_l") and w.name != "weight_ih_l0" and "_l0_" not in w.name]
+    upper = [w for w in ws if w.name.startswith("weight_ih_l") and not w.name.startswith("weight_ih_l0")]
     if first is None or not upper:
         return
     below = upper[0].shape[1]
     wrong: list[tuple[Any, str]] = [(first.shape[1], f"the model's input size ({_fmt(first.shape[1])})")]
     if getattr(layer, "directions", 1) == 2:
-        half = below // 2 if is_number(below) else simplify_int(below / 2)
-        wrong.append((half, f"one direction's output ({_fmt(half)})"))
+        wrong.append((_half(below), f"one direction's output ({_fmt(_half(below))})"))
     n = layer.num_layers  # type: ignore[attr-defined]
     which = "layer 2 is" if n == 2 else f"layers 2 to {n} are"
     for width, what in wrong:

@@ -58,7 +58,7 @@ class Paren(sympy.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, arg: Any) -> Any:
+    def eval(cls, arg: Any) -> Any:  # SymPy's construction hook for a Function; it never sees or evaluates text
         return arg
 
 
